@@ -1,0 +1,26 @@
+/** One measured figure of one implementation in one case, e.g. "counter inc, cached child" for prom-client. */
+export interface BenchRow {
+  readonly suite: string;
+  readonly case: string;
+  readonly impl: string;
+  /** The headline figure, in `unit`; the median over rounds. */
+  readonly value: number;
+  readonly unit: string;
+  /** Extra figures (p99, bytes, max event-loop block…). */
+  readonly extra?: Readonly<Record<string, number>>;
+}
+
+export interface SuiteContext {
+  /** Short mode for CI: proves the harness runs, figures are meaningless. */
+  readonly smoke: boolean;
+  readonly rounds: number;
+  log(message: string): void;
+}
+
+export interface Suite {
+  readonly name: string;
+  readonly title: string;
+  /** What "better" means and which ratio matters, printed above the table. */
+  readonly description: string;
+  run(context: SuiteContext): Promise<BenchRow[]>;
+}
