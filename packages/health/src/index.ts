@@ -1,0 +1,41 @@
+// @dynotel/health public API. Everything exported here is listed by name.
+export type {
+  CanaryHandler,
+  CanaryOutcome,
+  CanaryResult,
+} from './canary.ts';
+export { type HealthErrorCode, healthErrors } from './errors.ts';
+export {
+  createHealthState,
+  type EndpointHealth,
+  type EndpointOptions,
+  type HealthBody,
+  type HealthReport,
+  type HealthState,
+  type HealthStateOptions,
+  type HealthStatus,
+  type LifecyclePhase,
+  type ReadinessCheckOptions,
+} from './health-state.ts';
+export {
+  createHealthHandlers,
+  type HealthHandlers,
+  type HealthHandlersOptions,
+  type MetricsScrape,
+  type NodeHandler,
+} from './http-handlers.ts';
+export {
+  DEFAULT_CHECK_TIMEOUT_MS,
+  type ReadinessCheckFn,
+  type ReadinessCheckOutcome,
+} from './readiness-check.ts';
+export {
+  createShutdownCoordinator,
+  type HookResult,
+  type ShutdownCoordinator,
+  type ShutdownCoordinatorOptions,
+  type ShutdownHook,
+  type ShutdownPhase,
+  type ShutdownResult,
+} from './shutdown.ts';
+export { type SystemServer, type SystemServerOptions, startSystemServer } from './system-server.ts';
