@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@dynotel/core';
 import type { HealthState } from './health-state.ts';
-import { healthScrapeRejectedTotal } from './self-metrics.ts';
+import { scrapesRejectedTotal } from './self-metrics.ts';
 import { invalidOption, pathOption } from './validate.ts';
 
 /** What `level.scrape(accept)` of @dynotel/metrics returns; injected so health never imports metrics. */
@@ -17,8 +17,11 @@ export interface HealthHandlersOptions {
   livePath?: string;
   /** Default `/metrics`. */
   metricsPath?: string;
-  /** Scrapes (and health evaluations) served at once; more answer 503. Default 8. */
-  maxConcurrentRequests?: number;
+  /**
+   * Metrics scrapes served at once; more answer 503 (Prometheus advises a bound). Health probes are not
+   * bounded: they are cheap and their checks are single-flight. Default 4.
+   */
+  maxConcurrentScrapes?: number;
 }
 
 /** A framework-neutral handler in node:http's shape; Express and Fastify's raw req/res fit it. */
@@ -53,16 +56,16 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
     live: pathOption('livePath', options.livePath, '/live'),
     metrics: pathOption('metricsPath', options.metricsPath, '/metrics'),
   };
-  const limit = options.maxConcurrentRequests ?? 8;
+  const limit = options.maxConcurrentScrapes ?? 4;
   if (!Number.isInteger(limit) || limit < 1)
-    throw invalidOption('maxConcurrentRequests', limit, 'an integer >= 1');
+    throw invalidOption('maxConcurrentScrapes', limit, 'an integer >= 1');
   let inFlight = 0;
 
   /** Bounds concurrent async work; returns false (after answering 503) when over the limit. */
-  function acquire(route: string, res: ServerResponse, head: boolean): boolean {
+  function acquire(res: ServerResponse, head: boolean): boolean {
     if (inFlight >= limit) {
-      healthScrapeRejectedTotal.inc({ route });
-      send(res, 503, TEXT_TYPE, 'Too many concurrent requests', head, { 'retry-after': '1' });
+      scrapesRejectedTotal.inc();
+      send(res, 503, TEXT_TYPE, 'Too many concurrent scrapes', head, { 'retry-after': '1' });
       return false;
     }
     inFlight++;
@@ -72,14 +75,11 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
   const healthHandler: NodeHandler = (req, res) => {
     const head = methodGuard(req, res);
     if (head === undefined) return;
-    if (!acquire('health', res, head)) return;
     health.readiness().then(
       (report) => {
-        inFlight--;
         send(res, report.ready ? 200 : 503, JSON_TYPE, JSON.stringify(report.body), head);
       },
       (error: unknown) => {
-        inFlight--;
         diag.warn('dynotel.health', 'readiness evaluation failed', { error: String(error) });
         send(res, 503, JSON_TYPE, '{"status":"notready"}', head);
       },
@@ -100,7 +100,7 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
       send(res, 200, EMPTY_EXPOSITION_TYPE, '', head);
       return;
     }
-    if (!acquire('metrics', res, head)) return;
+    if (!acquire(res, head)) return;
     let scrape: Promise<{ contentType: string; body: string }>;
     try {
       scrape = metrics(req.headers.accept);

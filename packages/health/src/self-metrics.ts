@@ -17,7 +17,7 @@ export const readinessCheckTotal = selfMetrics.counter(
   'Readiness check executions, by check and outcome (pass, fail, error, timeout, still_running).',
 );
 
-export const healthScrapeRejectedTotal = selfMetrics.counter(
-  'dynotel_status_requests_rejected_total',
-  'Requests to /metrics or /health answered 503 because too many were already in flight.',
+export const scrapesRejectedTotal = selfMetrics.counter(
+  'dynotel_scrapes_rejected_total',
+  'Metrics scrapes answered 503 because maxConcurrentScrapes were already in flight.',
 );
