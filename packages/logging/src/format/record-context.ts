@@ -1,0 +1,20 @@
+import type { OtlpBridge } from '../otlp/bridge.ts';
+import type { BoundField } from './fields.ts';
+import type { TimestampFormatter } from './timestamp.ts';
+
+/** What every line of one logger tree shares, fixed when the root logger is made. */
+export interface SharedFormatState {
+  readonly format: 'jsonl' | 'readable';
+  readonly timestamp: TimestampFormatter;
+  readonly maxFieldLength: number;
+  readonly fileAndLine: boolean;
+  readonly ansi: boolean;
+  readonly otlp: OtlpBridge | undefined;
+}
+
+/** What one (child) logger adds: its target and bindings, serialised once when it is made. */
+export interface LoggerFormatState {
+  readonly target: string;
+  readonly targetJson: string;
+  readonly bindings: readonly BoundField[];
+}

@@ -1,0 +1,47 @@
+/**
+ * Dynamo's timer (reference §4.2): `2025-09-02T15:53:31.943377Z`, or with a local offset
+ * `2025-09-02T08:53:31.943377-07:00`. Microseconds come from the monotonic clock, re-anchored to the wall
+ * clock every second so clock adjustments are followed; the date part is formatted once per second.
+ */
+export type TimestampFormatter = () => string;
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function localOffset(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+function secondPrefix(epochSeconds: number, local: boolean): string {
+  const date = new Date(epochSeconds * 1000);
+  if (!local) return date.toISOString().slice(0, 19);
+  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}T${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+}
+
+export function createTimestampFormatter(localTimezone: boolean): TimestampFormatter {
+  let anchor = Date.now() - performance.now();
+  let reanchorAt = performance.now() + 1000;
+  let cachedSecond = -1;
+  let cachedPrefix = '';
+  let cachedSuffix = 'Z';
+  return () => {
+    const now = performance.now();
+    if (now >= reanchorAt) {
+      anchor = Date.now() - now;
+      reanchorAt = now + 1000;
+    }
+    const micros = Math.floor((anchor + now) * 1000);
+    const second = Math.floor(micros / 1_000_000);
+    if (second !== cachedSecond) {
+      cachedSecond = second;
+      cachedPrefix = secondPrefix(second, localTimezone);
+      cachedSuffix = localTimezone ? localOffset(new Date(second * 1000)) : 'Z';
+    }
+    const fraction = micros - second * 1_000_000;
+    return `${cachedPrefix}.${String(1_000_000 + fraction).slice(1)}${cachedSuffix}`;
+  };
+}

@@ -1,0 +1,19 @@
+// @dynotel/logging public API. Everything exported here is listed by name.
+export { routeDiagnosticsToLogger } from './diag-sink.ts';
+export { type LoggingErrorCode, loggingErrors } from './errors.ts';
+export type { FilterLevel } from './filter/levels.ts';
+export {
+  type LogFilter,
+  levelForTarget,
+  parseLogFilter,
+  type TargetDirective,
+} from './filter/parse-filter.ts';
+export {
+  closeLogger,
+  createLogger,
+  type DynotelLogger,
+  flushLogger,
+  type LoggerOptions,
+  levelForLoggerTarget,
+} from './logger.ts';
+export { createOtlpLoggerProvider, type OtlpLoggerProviderOptions } from './otlp/provider.ts';

@@ -1,0 +1,275 @@
+import type { Writable } from 'node:stream';
+import { DynotelError, diag } from '@dynotel/core';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
+import pino, { type Logger } from 'pino';
+import { type Correlation, readCorrelation } from './correlation.ts';
+import { createDestination, type LogDestination } from './destination/destination.ts';
+import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts';
+import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
+import { captureCallSite } from './format/caller.ts';
+import { bindFields, rawFields } from './format/fields.ts';
+import { messageText, quote } from './format/json-text.ts';
+import { jsonlLine } from './format/jsonl.ts';
+import { readableLine } from './format/readable.ts';
+import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
+import { createTimestampFormatter } from './format/timestamp.ts';
+import { createOtlpBridge } from './otlp/bridge.ts';
+
+export interface LoggerOptions {
+  /** `jsonl` (DYN_LOGGING_JSONL) or `readable` (Dynamo's default). Default `readable`. */
+  readonly format?: 'jsonl' | 'readable';
+  /** DYN_LOG directives, e.g. `info,my_service::http=debug`. Default: `level`. */
+  readonly filter?: string;
+  /** The level used when `filter` sets no bare level. Default `info`. */
+  readonly level?: FilterLevel;
+  /** Target of the root logger; children set their own with `logger.child({ target })`. Default `main`. */
+  readonly target?: string;
+  /** DYN_LOG_USE_LOCAL_TZ: local time with offset instead of UTC `Z`. Default false. */
+  readonly localTimezone?: boolean;
+  /** Colours in readable mode (false = DYN_SDK_DISABLE_ANSI_LOGGING). Never used when the output is not a terminal. Default true. */
+  readonly ansi?: boolean;
+  /** Adds `file` and `line` of the caller. Costs a stack capture per line. Default false. */
+  readonly fileAndLine?: boolean;
+  /** A file descriptor or a writable stream. Default 1 (stdout). */
+  readonly destination?: number | Writable;
+  /** Fields on every line, e.g. `{ namespace, component }`. */
+  readonly base?: Readonly<Record<string, unknown>>;
+  /** Longest string (and serialised object) per field before it is cut. Default 32 768 characters. */
+  readonly maxFieldLength?: number;
+  /** Bound of the buffer in front of a stalled destination; more is dropped and counted. Default 16 MiB. */
+  readonly maxBufferBytes?: number;
+  /** How long the synchronous flush at exit retries a destination that says EAGAIN. Default 2000 ms. */
+  readonly exitFlushTimeoutMs?: number;
+  /** Writes a fatal line for uncaught exceptions and unhandled rejections (without changing how the process reacts). Default true. */
+  readonly logUncaughtExceptions?: boolean;
+  /** Also export every written record through this OpenTelemetry LoggerProvider (OTEL_EXPORT_ENABLED). */
+  readonly otlp?: { readonly loggerProvider: LoggerProvider };
+}
+
+/** A pino logger whose lines follow Dynamo's layout. `child({ target })` makes a per-target logger. */
+export type DynotelLogger = Logger<never, boolean>;
+
+const { asJsonSym } = pino.symbols;
+const sharedSym = Symbol('dynotel.logging.shared');
+const stateSym = Symbol('dynotel.logging.state');
+const controlSym = Symbol('dynotel.logging.control');
+
+interface Control {
+  readonly destination: LogDestination;
+  readonly filter: LogFilter;
+  readonly shared: SharedFormatState;
+  uncaughtMonitor: ((error: unknown, origin: string) => void) | undefined;
+}
+
+interface Internal {
+  [sharedSym]: SharedFormatState;
+  [stateSym]: LoggerFormatState;
+  [controlSym]: Control;
+}
+
+function invalid(argument: string, value: unknown, accepted: string): DynotelError {
+  return new DynotelError(
+    'ERR_DYNOTEL_LOGGING_INVALID_OPTION',
+    `createLogger(): ${argument} must be ${accepted}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    { details: { argument, value: String(value), accepted } },
+  );
+}
+
+function positiveInteger(argument: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw invalid(argument, value, 'a positive integer');
+  return value;
+}
+
+function formatState(
+  target: string,
+  bindings: LoggerFormatState['bindings'],
+  max: number,
+): LoggerFormatState {
+  return { target, targetJson: quote(target, max), bindings };
+}
+
+// Reused by every line: the formatting below is synchronous, so one scratch object is enough.
+const correlation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
+
+/** Replaces pino's line assembly: Dynamo's key order, correlation keys, safe escaping. */
+function dynamoAsJson(
+  this: Internal,
+  obj: Record<string, unknown> | undefined,
+  msg: unknown,
+  levelNumber: number,
+): string {
+  const shared = this[sharedSym];
+  const state = this[stateSym];
+  const time = shared.timestamp();
+  let message = '';
+  try {
+    const callSite = shared.fileAndLine ? captureCallSite() : undefined;
+    message = messageText(msg !== undefined ? msg : obj?.message);
+    readCorrelation(correlation);
+    const line =
+      shared.format === 'jsonl'
+        ? jsonlLine(shared, state, time, levelNumber, callSite, message, obj, correlation)
+        : readableLine(shared, state, time, levelNumber, callSite, message, obj, correlation);
+    if (shared.otlp !== undefined) {
+      shared.otlp.emit(
+        levelNumber,
+        state.target,
+        message,
+        rawFields(state.bindings, obj, correlation),
+        callSite?.file,
+        callSite?.line,
+      );
+    }
+    return line;
+  } catch (error) {
+    // A field that throws while being read (a getter, a Proxy) must not cost the whole line.
+    const reason = error instanceof Error ? error.message : String(error);
+    const max = shared.maxFieldLength;
+    return `{"time":"${time}","level":"ERROR","target":${state.targetJson},"message":${quote(message, max)},"log_error":${quote(`fields could not be serialised: ${reason}`, max)}}\n`;
+  }
+}
+
+export function createLogger(options: LoggerOptions = {}): DynotelLogger {
+  const format = options.format ?? 'readable';
+  if (format !== 'jsonl' && format !== 'readable') throw invalid('format', format, "'jsonl' or 'readable'");
+  const fallbackLevel = options.level ?? 'info';
+  if (!isFilterLevel(fallbackLevel))
+    throw invalid('level', fallbackLevel, 'one of trace, debug, info, warn, error, off');
+  if (options.filter !== undefined && typeof options.filter !== 'string')
+    throw invalid('filter', options.filter, 'a DYN_LOG string');
+  const target = options.target ?? 'main';
+  if (typeof target !== 'string' || target === '') throw invalid('target', target, 'a non-empty string');
+  const maxFieldLength = positiveInteger('maxFieldLength', options.maxFieldLength, 32_768);
+  const maxBufferBytes = positiveInteger('maxBufferBytes', options.maxBufferBytes, 16 * 1024 * 1024);
+  const exitFlushTimeoutMs = positiveInteger('exitFlushTimeoutMs', options.exitFlushTimeoutMs, 2000);
+  const rawDestination = options.destination ?? 1;
+  if (
+    !(typeof rawDestination === 'number' && Number.isInteger(rawDestination) && rawDestination >= 0) &&
+    !(
+      typeof rawDestination === 'object' &&
+      rawDestination !== null &&
+      typeof rawDestination.write === 'function'
+    )
+  ) {
+    throw new DynotelError(
+      'ERR_DYNOTEL_LOGGING_INVALID_DESTINATION',
+      `createLogger(): destination must be a file descriptor number or a writable stream, got ${String(rawDestination)}`,
+      { details: { argument: 'destination', value: String(rawDestination) } },
+    );
+  }
+
+  const filter = parseLogFilter(options.filter, fallbackLevel);
+  if (filter.invalid.length > 0) {
+    diag.warn('dynotel.logging', 'DYN_LOG directives were skipped because they are not valid', {
+      skipped: filter.invalid.join(','),
+      accepted:
+        'level | target=level | target:level | target, with levels trace, debug, info, warn, error, off',
+    });
+  }
+
+  const destination = createDestination({ destination: rawDestination, maxBufferBytes, exitFlushTimeoutMs });
+  const shared: SharedFormatState = {
+    format,
+    timestamp: createTimestampFormatter(options.localTimezone === true),
+    maxFieldLength,
+    fileAndLine: options.fileAndLine === true,
+    ansi: options.ansi !== false && destination.isTTY,
+    otlp: options.otlp === undefined ? undefined : createOtlpBridge(options.otlp.loggerProvider),
+  };
+  const control: Control = { destination, filter, shared, uncaughtMonitor: undefined };
+
+  const pinoStream = {
+    write: (line: string) => destination.write(line),
+    flushSync: () => destination.flushSync(),
+    flush: (callback?: (error?: Error) => void) => {
+      void destination.flush().then(() => callback?.());
+    },
+  };
+  const logger = pino(
+    {
+      level: PINO_LEVEL[levelForTarget(filter, target)],
+      messageKey: 'message',
+      base: null,
+      timestamp: false,
+    },
+    pinoStream,
+  ) as unknown as DynotelLogger & Internal;
+  logger[asJsonSym as unknown as typeof sharedSym] = dynamoAsJson as never;
+  logger[sharedSym] = shared;
+  logger[stateSym] = formatState(target, bindFields(options.base ?? {}, maxFieldLength), maxFieldLength);
+  logger[controlSym] = control;
+
+  // Every child (children of children too: pino builds them with Object.create) goes through this, so
+  // its target and bindings are resolved once here and never per line.
+  type ChildFn = (this: unknown, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => unknown;
+  const pinoChild = logger.child as unknown as ChildFn;
+  const dynotelChild = function (
+    this: DynotelLogger & Internal,
+    bindings: pino.Bindings,
+    childOptions?: pino.ChildLoggerOptions,
+  ) {
+    const child = pinoChild.call(this, bindings, childOptions) as DynotelLogger & Internal;
+    const parentState = this[stateSym];
+    const childTarget =
+      typeof bindings.target === 'string' && bindings.target !== '' ? bindings.target : parentState.target;
+    const own = bindFields(bindings, maxFieldLength);
+    const merged = new Map(parentState.bindings.map((field) => [field.key, field]));
+    for (const field of own) merged.set(field.key, field);
+    child[stateSym] = formatState(
+      childTarget,
+      [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+      maxFieldLength,
+    );
+    if (childTarget !== parentState.target && childOptions?.level === undefined) {
+      child.level = PINO_LEVEL[levelForTarget(filter, childTarget)];
+    }
+    return child;
+  };
+  (logger as unknown as { child: ChildFn }).child = dynotelChild as ChildFn;
+
+  if (options.logUncaughtExceptions !== false) {
+    control.uncaughtMonitor = (error, origin) => {
+      logger.fatal(
+        { err: error, origin },
+        origin === 'unhandledRejection' ? 'unhandled promise rejection' : 'uncaught exception',
+      );
+    };
+    process.on('uncaughtExceptionMonitor', control.uncaughtMonitor);
+  }
+  return logger;
+}
+
+function controlOf(logger: DynotelLogger): Control {
+  const control = (logger as unknown as Partial<Internal>)[controlSym];
+  if (control === undefined) {
+    throw new DynotelError(
+      'ERR_DYNOTEL_LOGGING_INVALID_OPTION',
+      'logger must be a logger made by createLogger() (or a child of one)',
+    );
+  }
+  return control;
+}
+
+/** Resolves when every line written so far has reached the destination, or after `timeoutMs` (default 5000). */
+export function flushLogger(logger: DynotelLogger, timeoutMs = 5000): Promise<void> {
+  return controlOf(logger).destination.flush(timeoutMs);
+}
+
+/**
+ * For the shutdown coordinator: flushes, stops logging uncaught exceptions, and switches to synchronous
+ * writes so lines logged after it (the last "shutdown complete") still come out. Safe to call twice.
+ */
+export async function closeLogger(logger: DynotelLogger, timeoutMs = 5000): Promise<void> {
+  const control = controlOf(logger);
+  if (control.uncaughtMonitor !== undefined) {
+    process.off('uncaughtExceptionMonitor', control.uncaughtMonitor);
+    control.uncaughtMonitor = undefined;
+  }
+  await control.destination.close(timeoutMs);
+}
+
+/** The level a target gets under the logger's filter (what `child({ target })` uses). */
+export function levelForLoggerTarget(logger: DynotelLogger, target: string): FilterLevel {
+  return levelForTarget(controlOf(logger).filter, target);
+}
