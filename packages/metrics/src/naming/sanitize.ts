@@ -1,0 +1,40 @@
+/**
+ * Dynamo's name sanitisers (`lib/runtime/src/metrics/prometheus_names.rs` L693-796), ported rule for rule,
+ * including the quirk that a leading colon is rejected for metric names. They return `undefined` where the
+ * Rust code returns an error; callers turn that into a DynotelError.
+ */
+
+const NOT_METRIC_CHAR = /[^a-zA-Z0-9_:]/g;
+const NOT_LABEL_CHAR = /[^a-zA-Z0-9_]/g;
+const METRIC_FIRST = /^[a-zA-Z_]/;
+const LABEL_FIRST = /^[a-zA-Z_]/;
+const ONLY_UNDERSCORES = /^_*$/;
+
+/** `sanitize_prometheus_name`: `test.name`→`test_name`, `123test`→`_123test`; `''` and `@#$%` fail. */
+export function sanitizeMetricName(raw: string): string | undefined {
+  if (raw.length === 0) return undefined;
+  let name = raw.replace(NOT_METRIC_CHAR, '_');
+  if (!METRIC_FIRST.test(name)) name = `_${name}`;
+  return ONLY_UNDERSCORES.test(name) ? undefined : name;
+}
+
+/** `sanitize_prometheus_label`: `test:label`→`test_label`, `__test`→`test`, `:test`→`_test`; `____` fails. */
+export function sanitizeLabelName(raw: string): string | undefined {
+  if (raw.length === 0) return undefined;
+  let name = raw.replace(NOT_LABEL_CHAR, '_');
+  if (!LABEL_FIRST.test(name)) name = `_${name}`;
+  if (name.startsWith('__')) {
+    name = name.slice(2);
+    if (name.length === 0 || !/^[a-zA-Z]/.test(name)) name = `_${name}`;
+  }
+  return ONLY_UNDERSCORES.test(name) ? undefined : name;
+}
+
+/** The prefix Dynamo puts on every metric created through the hierarchy, whatever the level. */
+export const COMPONENT_METRIC_PREFIX = 'dynamo_component';
+
+/** `build_component_metric_name`: `123metric`→`dynamo_component__123metric`. */
+export function buildComponentMetricName(raw: string): string | undefined {
+  const sanitised = sanitizeMetricName(raw);
+  return sanitised === undefined ? undefined : `${COMPONENT_METRIC_PREFIX}_${sanitised}`;
+}
