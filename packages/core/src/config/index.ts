@@ -1,25 +1,32 @@
-// Placeholder until the env table lands (being written now).
-export interface EnvVariable {
-  readonly name: string;
-}
-export interface ConfigProblem {
-  readonly variable: string;
-  readonly message: string;
-}
-export interface DynotelConfig {
-  readonly strict: boolean;
-}
-export interface ReadConfigOptions {
-  readonly strict?: boolean;
-}
-export interface ReadConfigResult {
-  readonly config: DynotelConfig;
-  readonly problems: readonly ConfigProblem[];
-}
-export const ENV_TABLE: readonly EnvVariable[] = [];
-export function readConfig(
-  _env: Record<string, string | undefined> = {},
-  options: ReadConfigOptions = {},
-): ReadConfigResult {
-  return { config: { strict: options.strict ?? false }, problems: [] };
-}
+// The configuration part of @dynotel/core: the env table, its reader and helpers around it.
+export { ENV_TABLE } from './env-table/index.ts';
+export { sanitizeMetricName } from './parsers.ts';
+export { readConfig } from './read-config.ts';
+export { renderConfigurationDoc } from './render-doc.ts';
+export { redactedConfigSummary, reportConfigProblems } from './summary.ts';
+export type {
+  BatchProcessorConfig,
+  ConfigGroup,
+  ConfigProblem,
+  DeepPartial,
+  DynotelConfig,
+  EnvSource,
+  EnvType,
+  EnvVariable,
+  HealthConfig,
+  HealthStatus,
+  HistogramBucketsConfig,
+  HttpServerConfig,
+  IdentityConfig,
+  LoggingConfig,
+  MetricsConfig,
+  OtlpCompression,
+  OtlpExporterConfig,
+  OtlpProtocol,
+  ReadConfigOptions,
+  ReadConfigResult,
+  ShutdownConfig,
+  SystemServerConfig,
+  TraceSampler,
+  TracingConfig,
+} from './types.ts';

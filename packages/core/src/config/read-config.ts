@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { DynotelError } from '../errors/dynotel-error.ts';
+import { assembleConfig } from './assemble.ts';
+import { type Env, EnvReader } from './env-reader.ts';
+import { ENV, ENV_TABLE } from './env-table/index.ts';
+import { applyOverrides } from './overrides.ts';
+import type {
+  ConfigProblem,
+  DynotelConfig,
+  ParseContext,
+  ReadConfigOptions,
+  ReadConfigResult,
+} from './types.ts';
+
+function readUtf8File(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The one error strict mode throws: every invalid value, one per line. */
+export function configInvalidError(
+  problems: readonly ConfigProblem[],
+): DynotelError<'ERR_DYNOTEL_CONFIG_INVALID'> {
+  const lines = problems.map((problem) => `  - ${problem.message}`).join('\n');
+  return new DynotelError(
+    'ERR_DYNOTEL_CONFIG_INVALID',
+    `Invalid dynotel configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines}`,
+    { details: { problems } },
+  );
+}
+
+/**
+ * Reads the configuration from an environment snapshot. Pure apart from reading the files the
+ * variables name (through `options.readFile`): it never touches `process.env` beyond the default
+ * argument. Every invalid value falls back alone and is returned as a problem; in strict mode
+ * (option, overrides.strict or DYN_CONFIG_STRICT) one DynotelError lists them all instead.
+ */
+export function readConfig(env: Env = process.env, options: ReadConfigOptions = {}): ReadConfigResult {
+  const context: ParseContext = { readFile: options.readFile ?? readUtf8File };
+  const reader = new EnvReader(env, context);
+  const strictFromEnv = reader.get(ENV.DYN_CONFIG_STRICT);
+  const strict = options.strict ?? options.overrides?.strict ?? strictFromEnv;
+  const config = assembleConfig(reader, strict) as unknown as Record<string, unknown>;
+  const problems = reader.problems;
+  if (options.overrides !== undefined)
+    applyOverrides(config, options.overrides, ENV_TABLE, context, problems);
+  config.strict = strict;
+
+  const invalid = problems.filter((problem) => problem.kind === 'invalid');
+  if (strict && invalid.length > 0) throw configInvalidError(invalid);
+  return deepFreeze({ config: config as unknown as DynotelConfig, problems: [...problems] });
+}
+
+/** The variables `readConfig` consults (for the test that proves it covers the whole table). */
+export function consultedVariables(env: Env = {}): ReadonlySet<string> {
+  const reader = new EnvReader(env, { readFile: readUtf8File });
+  reader.get(ENV.DYN_CONFIG_STRICT);
+  assembleConfig(reader, false);
+  return reader.consulted;
+}

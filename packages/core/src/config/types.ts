@@ -1,0 +1,242 @@
+/**
+ * The typed configuration dynotel reads from `DYN_*` and `OTEL_*` variables. Every leaf key is always
+ * present (possibly `undefined`), so the shape is fixed and `overrides` can be checked against it.
+ * Durations are stored in milliseconds whatever unit the variable uses (the key names say `Ms`).
+ */
+
+export type HealthStatus = 'ready' | 'notready';
+export type OtlpProtocol = 'grpc' | 'http/protobuf';
+export type OtlpCompression = 'gzip' | 'none';
+export type TraceSampler =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface IdentityConfig {
+  /** `service.name` (OTEL_SERVICE_NAME); wins over a `service.name` in the resource attributes. */
+  readonly serviceName: string;
+  readonly namespace: string | undefined;
+  readonly component: string | undefined;
+  readonly endpoint: string | undefined;
+  /** The instance (worker) id in lowercase hexadecimal without `0x`, as Dynamo's `worker_id` label prints it. */
+  readonly instanceId: string | undefined;
+  /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+}
+
+export interface SystemServerConfig {
+  /** -1 = the system server is off, 0 = a random free port, otherwise that port. */
+  readonly port: number;
+  readonly host: string;
+  readonly healthPath: string;
+  readonly livePath: string;
+}
+
+export interface HttpServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly metricsPath: string;
+  readonly healthPath: string;
+  readonly livePath: string;
+}
+
+export interface HealthConfig {
+  readonly startingStatus: HealthStatus;
+  /** Endpoint names that must all be ready for the process to be healthy. */
+  readonly endpointHealthStatus: readonly string[];
+  readonly canaryEnabled: boolean;
+  readonly canaryWaitMs: number;
+  readonly canaryTimeoutMs: number;
+  /** A replacement canary payload; `undefined` = the endpoint's own default. */
+  readonly canaryPayload: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** One histogram's bucket layout; `undefined` fields are left to @dynotel/metrics' defaults. */
+export interface HistogramBucketsConfig {
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  readonly count: number | undefined;
+}
+
+export interface MetricsConfig {
+  readonly prefix: string;
+  /** Maximum series per metric family; 0 = no limit. */
+  readonly seriesLimit: number;
+  readonly labelValueMaxLength: number;
+  readonly histograms: {
+    readonly requestDuration: HistogramBucketsConfig;
+    readonly inputSequence: HistogramBucketsConfig;
+    readonly outputSequence: HistogramBucketsConfig;
+    readonly ttft: HistogramBucketsConfig;
+    readonly itl: HistogramBucketsConfig;
+  };
+}
+
+export interface LoggingConfig {
+  /** The DYN_LOG directives; falls back to the file's `log_level`, then `info`. */
+  readonly filter: string;
+  /** `[log_filters]` of DYN_LOGGING_CONFIG_PATH (target → level). DYN_LOG wins for the same target. */
+  readonly targetFilters: Readonly<Record<string, string>>;
+  readonly configPath: string | undefined;
+  readonly jsonl: boolean;
+  readonly localTimezone: boolean;
+  readonly spanEvents: boolean;
+  readonly disableAnsi: boolean;
+}
+
+export interface OtlpExporterConfig {
+  /** Full URL the exporter sends to (for http/protobuf it includes `/v1/traces` or `/v1/logs`). */
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
+  /** Secret: never log the values. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly compression: OtlpCompression;
+}
+
+export interface BatchProcessorConfig {
+  readonly scheduleDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+}
+
+export interface TracingConfig {
+  readonly sdkDisabled: boolean;
+  /** OTEL_EXPORT_ENABLED: export traces and logs over OTLP (independent of DYN_LOGGING_JSONL). */
+  readonly exportEnabled: boolean;
+  readonly sampler: TraceSampler;
+  /** Ratio for the `*traceidratio` samplers, 0..1. */
+  readonly samplerRatio: number;
+  readonly batch: BatchProcessorConfig;
+  readonly traces: OtlpExporterConfig;
+  readonly logs: OtlpExporterConfig;
+}
+
+export interface ShutdownConfig {
+  readonly drainDelayMs: number;
+  readonly timeoutMs: number;
+  readonly gracePeriodMs: number;
+}
+
+export interface DynotelConfig {
+  readonly strict: boolean;
+  readonly identity: IdentityConfig;
+  readonly system: SystemServerConfig;
+  readonly http: HttpServerConfig;
+  readonly health: HealthConfig;
+  readonly metrics: MetricsConfig;
+  readonly logging: LoggingConfig;
+  readonly tracing: TracingConfig;
+  readonly shutdown: ShutdownConfig;
+}
+
+/** Where a variable comes from: Dynamo defines it, the OpenTelemetry spec does, or dynotel adds it. */
+export type EnvSource = 'dynamo' | 'otel' | 'dynotel';
+
+export type ConfigGroup =
+  | 'general'
+  | 'identity'
+  | 'system'
+  | 'http'
+  | 'health'
+  | 'metrics'
+  | 'logging'
+  | 'tracing'
+  | 'shutdown';
+
+export type EnvType =
+  | 'bool-truthy'
+  | 'bool-otel'
+  | 'int'
+  | 'port'
+  | 'float'
+  | 'duration-seconds'
+  | 'duration-ms'
+  | 'string'
+  | 'host'
+  | 'enum'
+  | 'url'
+  | 'url-path'
+  | 'file-path'
+  | 'json-array'
+  | 'json-object-or-file'
+  | 'key-value-list'
+  | 'metric-prefix'
+  | 'instance-id'
+  | 'log-filter'
+  | 'toml-file';
+
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason?: string };
+
+export interface ParseContext {
+  /** Reads a UTF-8 file (for `@file` payloads and the logging TOML); throws when it cannot. */
+  readonly readFile: (path: string) => string;
+}
+
+export type Parser<T> = (raw: string, context: ParseContext) => ParseResult<T>;
+
+/** One row of the environment table. `docs/configuration.md` is generated from these rows. */
+export interface EnvVariable<T = unknown> {
+  readonly name: string;
+  readonly group: ConfigGroup;
+  readonly type: EnvType;
+  /** The default as documented (in the variable's own unit). */
+  readonly default: string;
+  /** What values are accepted, in words; quoted in warnings. */
+  readonly accepted: string;
+  readonly description: string;
+  readonly source: EnvSource;
+  /** The config keys (dotted paths) this variable sets. */
+  readonly keys: readonly string[];
+  /** The value must never be logged (headers carry tokens). */
+  readonly secret: boolean;
+  /** Read only to warn that it is ignored or replaced. */
+  readonly deprecated: boolean;
+  /** Parses a trimmed, non-blank value. */
+  readonly parse: Parser<T>;
+  /** The typed value used when the variable is unset or invalid. */
+  readonly fallback: T;
+}
+
+export interface ConfigProblem {
+  /** The variable name, or `overrides.<key>` for a bad value passed in code. */
+  readonly variable: string;
+  /** The value as given (`<redacted>` for secret variables). */
+  readonly value: string;
+  /** One sentence naming the variable, the value, the accepted form and the default used. */
+  readonly message: string;
+  readonly accepted: string;
+  readonly defaultUsed: string;
+  /** `invalid` values fail strict mode; `deprecated` variables only warn. */
+  readonly kind: 'invalid' | 'deprecated';
+}
+
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends Readonly<Record<string, string>>
+      ? T[K]
+      : T[K] extends object | undefined
+        ? DeepPartial<NonNullable<T[K]>> | Extract<T[K], undefined>
+        : T[K];
+};
+
+export interface ReadConfigOptions {
+  /** Throw one error listing every problem instead of falling back (also DYN_CONFIG_STRICT). */
+  readonly strict?: boolean;
+  /** Values set in code; they win over the environment. Unknown keys throw ERR_DYNOTEL_CONFIG_UNKNOWN_OPTION. */
+  readonly overrides?: DeepPartial<DynotelConfig>;
+  /** Reads `@file` payloads and the logging TOML; defaults to `fs.readFileSync(path, 'utf8')`. */
+  readonly readFile?: (path: string) => string;
+}
+
+export interface ReadConfigResult {
+  readonly config: DynotelConfig;
+  readonly problems: readonly ConfigProblem[];
+}
