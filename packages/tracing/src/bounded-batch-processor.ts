@@ -1,0 +1,207 @@
+import { type Context, TraceFlags } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { SpanExportError } from './export/otlp-span-exporter.ts';
+import { RateLimitedReporter } from './rate-limited-reporter.ts';
+import { type DropReason, spansDropped } from './self-metrics.ts';
+
+export interface BoundedBatchProcessorOptions {
+  readonly scheduleDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+  readonly errorLogIntervalMs: number;
+}
+
+/**
+ * A batch span processor with the BatchSpanProcessor semantics of the OTel spec (bounded queue, one
+ * export at a time, scheduled and size-triggered exports), written here rather than wrapped so that
+ * every span it gives up on is counted in `dynotel_spans_dropped_total{reason}`: the upstream processor
+ * counts queue drops only in a private field. Memory is bounded by maxQueueSize plus one batch in flight.
+ *
+ * `forceFlush(timeoutMs)` exports what was queued before the call and resolves by its deadline either
+ * way; `shutdown(timeoutMs)` flushes, then shuts the exporter down (cancelling anything in flight) and
+ * counts whatever is left as dropped with reason `shutdown`.
+ */
+export class BoundedBatchProcessor implements SpanProcessor {
+  readonly #exporter: SpanExporter;
+  readonly #options: BoundedBatchProcessorOptions;
+  readonly #reporter: RateLimitedReporter;
+  #queue: ReadableSpan[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  /** Spans that must be exported now regardless of batch size (flush requested, timer fired). */
+  #drainTarget = 0;
+  #isShutdown = false;
+  #shutdownPromise: Promise<void> | undefined;
+
+  constructor(exporter: SpanExporter, options: BoundedBatchProcessorOptions) {
+    this.#exporter = exporter;
+    this.#options = options;
+    this.#reporter = new RateLimitedReporter('dynotel.tracing', options.errorLogIntervalMs);
+  }
+
+  /** Spans waiting for export (tests, diagnostics). */
+  get queueSize(): number {
+    return this.#queue.length;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.#isShutdown) {
+      spansDropped.inc({ reason: 'shutdown' });
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueueSize) {
+      spansDropped.inc({ reason: 'queue_full' });
+      this.#reporter.warn('span queue is full; dropping spans until the exporter catches up', {
+        maxQueueSize: this.#options.maxQueueSize,
+      });
+      return;
+    }
+    this.#queue.push(span);
+    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#kick();
+    else this.#schedule();
+  }
+
+  async forceFlush(timeoutMs = this.#options.exportTimeoutMs): Promise<void> {
+    await this.#flush(timeoutMs);
+  }
+
+  shutdown(timeoutMs = this.#options.exportTimeoutMs): Promise<void> {
+    this.#shutdownPromise ??= this.#doShutdown(timeoutMs);
+    return this.#shutdownPromise;
+  }
+
+  async #doShutdown(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // Keep a little of the budget for cancelling an export in flight and counting what it held.
+    await this.#flush(Math.max(0, timeoutMs - Math.min(250, timeoutMs / 5)));
+    this.#isShutdown = true;
+    this.#clearTimer();
+    // Cancels an export still in flight (its batch is counted by #exportBatch as `shutdown`).
+    try {
+      await withTimeout(this.#exporter.shutdown(), Math.max(0, deadline - Date.now()));
+    } catch {}
+    if (this.#running !== undefined) await withTimeout(this.#running, Math.max(0, deadline - Date.now()));
+    if (this.#queue.length > 0) {
+      spansDropped.inc({ reason: 'shutdown' }, this.#queue.length);
+      this.#reporter.warn('shutdown finished with spans still queued; they were not delivered', {
+        spans: this.#queue.length,
+      });
+      this.#queue = [];
+    }
+  }
+
+  /** Resolves true once everything queued now has been handed to the exporter and answered. */
+  async #flush(timeoutMs: number): Promise<boolean> {
+    if (this.#isShutdown) return true;
+    this.#drainTarget = Math.max(this.#drainTarget, this.#queue.length);
+    const done = (async () => {
+      // Each pass exports until the target is drained; a run started before the flush may end early.
+      while (this.#queue.length > 0 || this.#running !== undefined) {
+        if (this.#running === undefined) this.#kick();
+        await this.#running;
+        if (this.#drainTarget === 0) break;
+      }
+    })();
+    const finished = await withTimeout(done, timeoutMs);
+    if (!finished) this.#reporter.warn('span flush did not finish within its timeout', { timeoutMs });
+    return finished;
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#running !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#drainTarget = Math.max(this.#drainTarget, this.#queue.length);
+      this.#kick();
+    }, this.#options.scheduleDelayMs);
+    // A pending export timer must not keep the process alive (shutdown/forceFlush deliver the rest).
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #kick(): void {
+    if (this.#running !== undefined) return;
+    this.#clearTimer();
+    this.#running = this.#run().finally(() => {
+      this.#running = undefined;
+      if (this.#isShutdown) return;
+      if (this.#queue.length >= this.#options.maxExportBatchSize) this.#kick();
+      else if (this.#queue.length > 0) this.#schedule();
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (
+      this.#queue.length > 0 &&
+      (this.#drainTarget > 0 || this.#queue.length >= this.#options.maxExportBatchSize)
+    ) {
+      const batch = this.#queue.splice(0, this.#options.maxExportBatchSize);
+      this.#drainTarget = Math.max(0, this.#drainTarget - batch.length);
+      await this.#exportBatch(batch);
+    }
+    if (this.#queue.length === 0) this.#drainTarget = 0;
+  }
+
+  async #exportBatch(batch: ReadableSpan[]): Promise<void> {
+    const result = await new Promise<ExportResult | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), this.#options.exportTimeoutMs);
+      try {
+        this.#exporter.export(batch, (exportResult) => {
+          clearTimeout(timer);
+          resolve(exportResult);
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        resolve({
+          code: ExportResultCode.FAILED,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+      }
+    });
+    if (result === undefined) {
+      spansDropped.inc({ reason: 'export_timeout' }, batch.length);
+      this.#reporter.warn('span exporter did not answer within the export timeout; batch dropped', {
+        spans: batch.length,
+        exportTimeoutMs: this.#options.exportTimeoutMs,
+      });
+      return;
+    }
+    if (result.code === ExportResultCode.SUCCESS) return;
+    const reason: DropReason =
+      result.error instanceof SpanExportError ? result.error.dropReason : 'export_failed';
+    spansDropped.inc({ reason }, batch.length);
+    if (!(result.error instanceof SpanExportError))
+      this.#reporter.warn('span export failed; batch dropped', {
+        spans: batch.length,
+        error: String(result.error),
+      });
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (it never rejects). */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

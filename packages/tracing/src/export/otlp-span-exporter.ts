@@ -1,0 +1,178 @@
+import { context } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { OtlpProtocol } from '../options.ts';
+import { RateLimitedReporter } from '../rate-limited-reporter.ts';
+import { type DropReason, spanExportFailures, spansDropped, spansExported } from '../self-metrics.ts';
+import { GrpcTransport } from './grpc-transport.ts';
+import { HttpTransport } from './http-transport.ts';
+import { type BackoffSettings, backoffDelayMs } from './retry-policy.ts';
+import type { AttemptResult, OtlpTransport } from './transport.ts';
+
+const TARGET = 'dynotel.tracing';
+const USER_AGENT = 'dynotel-otlp-exporter';
+
+export interface OtlpSpanExporterOptions {
+  readonly protocol: OtlpProtocol;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'gzip' | 'none';
+  /** Budget of one export call, retries included. */
+  readonly timeoutMs: number;
+  readonly retry: BackoffSettings & { readonly maxAttempts: number };
+  readonly errorLogIntervalMs: number;
+}
+
+/**
+ * The error an export fails with; `dropReason` tells the batch processor which `reason` label to
+ * count the batch under, so each dropped span is counted exactly once, by the processor.
+ */
+export class SpanExportError extends Error {
+  readonly dropReason: DropReason;
+  /** Spans of the batch that were not delivered (less than the batch size on partial success). */
+  readonly droppedSpans: number;
+
+  constructor(message: string, dropReason: DropReason, droppedSpans: number) {
+    super(message);
+    this.name = 'SpanExportError';
+    this.dropReason = dropReason;
+    this.droppedSpans = droppedSpans;
+  }
+}
+
+/**
+ * OTLP span exporter (gRPC or HTTP/protobuf) that follows the OTLP spec's failure rules: retryable
+ * codes are retried with jittered exponential backoff (or after the server's RetryInfo / Retry-After)
+ * while the export budget lasts, non-retryable ones drop the batch at once, partial success is never
+ * retried. Each failed attempt is counted in `dynotel_span_export_failures_total{protocol,code}` and
+ * logged at a bounded rate. `shutdown()` cancels what is in flight, so it never waits on a dead collector.
+ */
+export class OtlpSpanExporter implements SpanExporter {
+  readonly #options: OtlpSpanExporterOptions;
+  readonly #transport: OtlpTransport;
+  readonly #reporter: RateLimitedReporter;
+  readonly #sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  #shutdown = false;
+
+  constructor(options: OtlpSpanExporterOptions) {
+    this.#options = options;
+    const transportOptions = {
+      url: options.url,
+      headers: options.headers,
+      compression: options.compression,
+      userAgent: USER_AGENT,
+      reconnectBackoff: { initialMs: options.retry.initialBackoffMs, maxMs: options.retry.maxBackoffMs },
+    };
+    this.#transport =
+      options.protocol === 'grpc' ? new GrpcTransport(transportOptions) : new HttpTransport(transportOptions);
+    this.#reporter = new RateLimitedReporter(TARGET, options.errorLogIntervalMs);
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    // Our own network calls must never be traced (an instrumented http module would loop forever).
+    context.with(suppressTracing(context.active()), () => {
+      this.#exportWithRetries(spans).then(resultCallback, (error: unknown) =>
+        resultCallback({
+          code: ExportResultCode.FAILED,
+          error: new SpanExportError(String(error), 'non_retryable', spans.length),
+        }),
+      );
+    });
+  }
+
+  async #exportWithRetries(spans: ReadableSpan[]): Promise<ExportResult> {
+    if (this.#shutdown) return failed('exporter is shut down', 'shutdown', spans.length);
+    const body = ProtobufTraceSerializer.serializeRequest(spans);
+    if (body === undefined) return failed('spans could not be serialized', 'non_retryable', spans.length);
+    const deadline = Date.now() + this.#options.timeoutMs;
+    const protocol = this.#options.protocol;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#transport.send(body, deadline);
+      if (result.kind === 'success') return this.#handleSuccess(result.response, spans.length);
+      spanExportFailures.inc({ protocol, code: result.code });
+      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', spans.length);
+      if (!result.retryable) {
+        this.#report(
+          'collector refused spans with a non-retryable status; dropping the batch',
+          result,
+          spans.length,
+          attempt,
+        );
+        return failed(`${result.code}: ${result.message}`, 'non_retryable', spans.length);
+      }
+      const delay = result.retryAfterMs ?? backoffDelayMs(attempt, this.#options.retry);
+      if (attempt >= this.#options.retry.maxAttempts || Date.now() + delay >= deadline) {
+        this.#report(
+          'span export kept failing until its timeout; dropping the batch',
+          result,
+          spans.length,
+          attempt,
+        );
+        return failed(`${result.code}: ${result.message}`, 'retries_exhausted', spans.length);
+      }
+      await this.#sleep(delay);
+      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', spans.length);
+    }
+  }
+
+  #handleSuccess(response: Uint8Array, batchSize: number): ExportResult {
+    let rejected = 0;
+    let message = '';
+    try {
+      const decoded = ProtobufTraceSerializer.deserializeResponse(response);
+      rejected = Number(decoded.partialSuccess?.rejectedSpans ?? 0);
+      message = decoded.partialSuccess?.errorMessage ?? '';
+    } catch {
+      // An unreadable response body still means the request was accepted.
+    }
+    if (rejected > 0) {
+      // Partial success: the rest was accepted and the spec forbids retrying; count what was rejected.
+      spansDropped.inc({ reason: 'rejected' }, rejected);
+      this.#reporter.warn('collector rejected some spans (partial success)', { rejected, message });
+    }
+    spansExported.inc(undefined, Math.max(0, batchSize - rejected));
+    return { code: ExportResultCode.SUCCESS };
+  }
+
+  #report(message: string, result: AttemptResult, spans: number, attempts: number): void {
+    if (result.kind !== 'failure') return;
+    this.#reporter.warn(message, {
+      protocol: this.#options.protocol,
+      endpoint: this.#options.url.href,
+      code: result.code,
+      error: result.message,
+      spans,
+      attempts,
+    });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#sleeps.delete(entry);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      this.#sleeps.add(entry);
+    });
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  async shutdown(): Promise<void> {
+    this.#shutdown = true;
+    for (const sleep of this.#sleeps) {
+      clearTimeout(sleep.timer);
+      sleep.wake();
+    }
+    this.#sleeps.clear();
+    this.#transport.shutdown();
+  }
+}
+
+function failed(message: string, reason: DropReason, spans: number): ExportResult {
+  return { code: ExportResultCode.FAILED, error: new SpanExportError(message, reason, spans) };
+}

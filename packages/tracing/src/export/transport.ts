@@ -1,0 +1,22 @@
+import type { OtlpProtocol } from '../options.ts';
+
+/** The outcome of one export attempt. */
+export type AttemptResult =
+  | { readonly kind: 'success'; readonly response: Uint8Array }
+  | {
+      readonly kind: 'failure';
+      readonly retryable: boolean;
+      /** gRPC status name, `HTTP_<status>` or `NETWORK`: the `code` label of the failure counter. */
+      readonly code: string;
+      readonly message: string;
+      /** What the server asked for (RetryInfo or Retry-After), in ms. */
+      readonly retryAfterMs?: number | undefined;
+    };
+
+/** Sends one serialized ExportTraceServiceRequest. Never throws and never outlives `deadline`. */
+export interface OtlpTransport {
+  readonly protocol: OtlpProtocol;
+  send(body: Uint8Array, deadline: number): Promise<AttemptResult>;
+  /** Cancels requests in flight (they resolve as failures) and releases connections. */
+  shutdown(): void;
+}

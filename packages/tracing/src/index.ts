@@ -1,0 +1,36 @@
+// @dynotel/tracing public API. Everything exported here is listed by name.
+// Test utilities live in the `@dynotel/tracing/testing` entry point.
+export { type TracingErrorCode, tracingErrors } from './errors.ts';
+export type {
+  BatchOptions,
+  OtlpProtocol,
+  ResolvedTracingOptions,
+  RetryOptions,
+  TracesSamplerName,
+  TracingOptions,
+} from './options.ts';
+export {
+  extractTraceContext,
+  type HeaderCarrier,
+  type HeaderRecord,
+  type HeadersLike,
+  type InjectOptions,
+  injectTraceHeaders,
+} from './propagation/headers.ts';
+export { formatTraceparent, parseTraceparent } from './propagation/traceparent.ts';
+export {
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+  W3CTraceContextStrictPropagator,
+} from './propagation/w3c-propagator.ts';
+export { RESOURCE_DYNAMO_COMPONENT, RESOURCE_DYNAMO_NAMESPACE } from './resource.ts';
+export {
+  ATTR_REQUEST_ID,
+  ATTR_X_REQUEST_ID,
+  currentTraceIds,
+  type RequestIds,
+  setRequestIdAttributes,
+  type WithSpanOptions,
+  withSpan,
+} from './span-helpers.ts';
+export { createTracing, DEFAULT_FLUSH_TIMEOUT_MS, type Tracing } from './tracing.ts';

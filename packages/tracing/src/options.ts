@@ -1,0 +1,215 @@
+import { DynotelError } from '@dynotel/core';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { TracingErrorCode } from './errors.ts';
+
+/** OTEL_EXPORTER_OTLP_PROTOCOL values we support. `grpc` is the default (as Dynamo). */
+export type OtlpProtocol = 'grpc' | 'http/protobuf';
+
+/** OTEL_TRACES_SAMPLER values we support. */
+export type TracesSamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** OTEL_BSP_* settings. */
+export interface BatchOptions {
+  /** OTEL_BSP_SCHEDULE_DELAY: ms between scheduled exports. Default 5000. */
+  readonly scheduleDelayMs?: number | undefined;
+  /** OTEL_BSP_EXPORT_TIMEOUT: longest wait for one batch export. Default 30000. */
+  readonly exportTimeoutMs?: number | undefined;
+  /** OTEL_BSP_MAX_QUEUE_SIZE: spans held while waiting for export; more are dropped. Default 2048. */
+  readonly maxQueueSize?: number | undefined;
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE: spans per export call, clamped to maxQueueSize. Default 512. */
+  readonly maxExportBatchSize?: number | undefined;
+}
+
+/** Backoff between retries of one export (all within `timeoutMs`). Defaults follow opentelemetry-js HTTP. */
+export interface RetryOptions {
+  /** First backoff. Default 1000 ms. */
+  readonly initialBackoffMs?: number | undefined;
+  /** Longest backoff. Default 5000 ms. */
+  readonly maxBackoffMs?: number | undefined;
+  /** Growth per attempt. Default 1.5. */
+  readonly backoffMultiplier?: number | undefined;
+  /** Attempts per export, the first included. Default 6 (5 retries). */
+  readonly maxAttempts?: number | undefined;
+}
+
+/**
+ * Options of `createTracing()`. Names follow the OTEL_* variables they come from (the umbrella
+ * package maps the environment onto them); nothing here reads `process.env`.
+ */
+export interface TracingOptions {
+  /** OTEL_EXPORT_ENABLED: export spans over OTLP. Default false (spans still get ids, for logs). */
+  readonly exportEnabled?: boolean | undefined;
+  /** OTEL_SDK_DISABLED: a no-op tracer (no ids, no export). Default false. */
+  readonly sdkDisabled?: boolean | undefined;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is (for http/protobuf the full URL, path included).
+   * Wins over `endpoint`.
+   */
+  readonly tracesEndpoint?: string | undefined;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT: the base URL; http/protobuf appends `/v1/traces`.
+   * Default `http://localhost:4317` (grpc) or `http://localhost:4318` (http/protobuf).
+   */
+  readonly endpoint?: string | undefined;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL. Default `grpc`. */
+  readonly protocol?: OtlpProtocol | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)HEADERS, already parsed: sent as gRPC metadata or HTTP headers. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT: budget of one export including its retries. Default 10000 ms. */
+  readonly timeoutMs?: number | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION. Default `none`. */
+  readonly compression?: 'gzip' | 'none' | undefined;
+  /** OTEL_SERVICE_NAME: `service.name`. Default: `service.name` of `resourceAttributes`, else `dynamo`. */
+  readonly serviceName?: string | undefined;
+  /** OTEL_RESOURCE_ATTRIBUTES, already parsed. */
+  readonly resourceAttributes?: Readonly<Record<string, string>> | undefined;
+  /** OTEL_TRACES_SAMPLER. Default `parentbased_always_on`. */
+  readonly sampler?: TracesSamplerName | undefined;
+  /** OTEL_TRACES_SAMPLER_ARG: the ratio for the `*traceidratio` samplers, 0..1. Default 1. */
+  readonly samplerArg?: number | undefined;
+  /** OTEL_BSP_*. */
+  readonly batch?: BatchOptions | undefined;
+  readonly retry?: RetryOptions | undefined;
+  /** Dynamo namespace, component and instance: resource attributes `dynamo.namespace`, `dynamo.component`, `service.instance.id`. */
+  readonly namespace?: string | undefined;
+  readonly component?: string | undefined;
+  readonly instance?: string | undefined;
+  /** Export to this exporter instead of OTLP (tests, custom backends). Implies export. */
+  readonly exporter?: SpanExporter | undefined;
+  /** Extra processors that see every span (e.g. the span collector of `@dynotel/tracing/testing`). */
+  readonly spanProcessors?: readonly SpanProcessor[] | undefined;
+  /** Register as the global tracer provider, context manager and propagator. Default true. */
+  readonly registerGlobal?: boolean | undefined;
+  /** Shortest interval between two export-error log lines. Default 30000 ms. */
+  readonly errorLogIntervalMs?: number | undefined;
+}
+
+/** Options with defaults applied and values checked. */
+export interface ResolvedTracingOptions {
+  readonly exportEnabled: boolean;
+  readonly sdkDisabled: boolean;
+  readonly url: URL;
+  readonly protocol: OtlpProtocol;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly compression: 'gzip' | 'none';
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly sampler: TracesSamplerName;
+  readonly samplerArg: number;
+  readonly batch: Required<{ [K in keyof BatchOptions]: number }>;
+  readonly retry: Required<{ [K in keyof RetryOptions]: number }>;
+  readonly namespace: string | undefined;
+  readonly component: string | undefined;
+  readonly instance: string | undefined;
+  readonly registerGlobal: boolean;
+  readonly errorLogIntervalMs: number;
+}
+
+const PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf'];
+const SAMPLERS: readonly TracesSamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+
+function invalid(option: string, value: unknown, accepted: string): DynotelError<TracingErrorCode> {
+  return new DynotelError(
+    'ERR_DYNOTEL_TRACING_INVALID_OPTION',
+    `createTracing(): option '${option}' is ${JSON.stringify(value)}; accepted: ${accepted}`,
+    { details: { option, value, accepted } },
+  );
+}
+
+function integer(option: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) throw invalid(option, value, `an integer >= ${min}`);
+  return value;
+}
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw invalid(option, value, 'a finite number > 0');
+  return value;
+}
+
+function resolveUrl(options: TracingOptions, protocol: OtlpProtocol): URL {
+  const raw =
+    options.tracesEndpoint ??
+    (options.endpoint === undefined
+      ? undefined
+      : protocol === 'http/protobuf'
+        ? `${options.endpoint.replace(/\/+$/, '')}/v1/traces`
+        : options.endpoint) ??
+    (protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/traces');
+  const option = options.tracesEndpoint !== undefined ? 'tracesEndpoint' : 'endpoint';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(option, raw, 'an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid(option, raw, 'an absolute http:// or https:// URL');
+  return url;
+}
+
+export function resolveTracingOptions(options: TracingOptions): ResolvedTracingOptions {
+  const protocol = options.protocol ?? 'grpc';
+  if (!PROTOCOLS.includes(protocol)) throw invalid('protocol', protocol, PROTOCOLS.join(', '));
+  const sampler = options.sampler ?? 'parentbased_always_on';
+  if (!SAMPLERS.includes(sampler)) throw invalid('sampler', sampler, SAMPLERS.join(', '));
+  const samplerArg = options.samplerArg ?? 1;
+  if (!Number.isFinite(samplerArg) || samplerArg < 0 || samplerArg > 1)
+    throw invalid('samplerArg', samplerArg, 'a number from 0 to 1');
+  const compression = options.compression ?? 'none';
+  if (compression !== 'gzip' && compression !== 'none')
+    throw invalid('compression', compression, 'gzip, none');
+
+  const maxQueueSize = integer('batch.maxQueueSize', options.batch?.maxQueueSize, 2048, 1);
+  // The spec requires batch <= queue; like opentelemetry-js we clamp rather than fail.
+  const maxExportBatchSize = Math.min(
+    integer('batch.maxExportBatchSize', options.batch?.maxExportBatchSize, 512, 1),
+    maxQueueSize,
+  );
+  const resourceAttributes = options.resourceAttributes ?? {};
+  return {
+    exportEnabled: options.exportEnabled === true || options.exporter !== undefined,
+    sdkDisabled: options.sdkDisabled === true,
+    url: resolveUrl(options, protocol),
+    protocol,
+    headers: options.headers ?? {},
+    timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000),
+    compression,
+    serviceName: options.serviceName ?? resourceAttributes['service.name'] ?? 'dynamo',
+    resourceAttributes,
+    sampler,
+    samplerArg,
+    batch: {
+      scheduleDelayMs: integer('batch.scheduleDelayMs', options.batch?.scheduleDelayMs, 5000, 0),
+      exportTimeoutMs: positive('batch.exportTimeoutMs', options.batch?.exportTimeoutMs, 30_000),
+      maxQueueSize,
+      maxExportBatchSize,
+    },
+    retry: {
+      initialBackoffMs: positive('retry.initialBackoffMs', options.retry?.initialBackoffMs, 1000),
+      maxBackoffMs: positive('retry.maxBackoffMs', options.retry?.maxBackoffMs, 5000),
+      backoffMultiplier: positive('retry.backoffMultiplier', options.retry?.backoffMultiplier, 1.5),
+      maxAttempts: integer('retry.maxAttempts', options.retry?.maxAttempts, 6, 1),
+    },
+    namespace: options.namespace,
+    component: options.component,
+    instance: options.instance,
+    registerGlobal: options.registerGlobal !== false,
+    errorLogIntervalMs: integer('errorLogIntervalMs', options.errorLogIntervalMs, 30_000, 0),
+  };
+}

@@ -1,0 +1,22 @@
+import { SDK_INFO } from '@opentelemetry/core';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { ResolvedTracingOptions } from './options.ts';
+
+/** Resource attribute keys for Dynamo's hierarchy (Dynamo itself exports only `service.name`). */
+export const RESOURCE_DYNAMO_NAMESPACE = 'dynamo.namespace';
+export const RESOURCE_DYNAMO_COMPONENT = 'dynamo.component';
+
+/**
+ * The resource of every exported span: OTEL_RESOURCE_ATTRIBUTES, then the SDK attributes, the Dynamo
+ * namespace/component/instance and `service.name` (OTEL_SERVICE_NAME wins over the attribute list, as the
+ * OTel spec says). No detectors run: nothing is read from the environment or the host implicitly.
+ */
+export function createResource(options: ResolvedTracingOptions): Resource {
+  const attributes: Record<string, string> = { ...options.resourceAttributes };
+  for (const [key, value] of Object.entries(SDK_INFO)) attributes[key] = String(value);
+  if (options.namespace !== undefined) attributes[RESOURCE_DYNAMO_NAMESPACE] = options.namespace;
+  if (options.component !== undefined) attributes[RESOURCE_DYNAMO_COMPONENT] = options.component;
+  if (options.instance !== undefined) attributes['service.instance.id'] = options.instance;
+  attributes['service.name'] = options.serviceName;
+  return resourceFromAttributes(attributes);
+}
