@@ -1,7 +1,9 @@
 /** The parsed form of a Prometheus text 0.0.4 or OpenMetrics 1.0 exposition. */
 
-/** `prometheus` = text format 0.0.4; `openmetrics` = OpenMetrics 1.0 text. */
-export type ExpositionFormat = 'prometheus' | 'openmetrics';
+/** `text` = Prometheus text format 0.0.4; `openmetrics` = OpenMetrics 1.0 text (shared with the encoder). */
+import type { ExpositionFormat } from '../format/content-type.ts';
+
+export type { ExpositionFormat };
 
 /** 0.0.4 has counter, gauge, histogram, summary, untyped; OpenMetrics adds the rest and says `unknown`. */
 export type MetricFamilyType =

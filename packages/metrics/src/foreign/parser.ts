@@ -47,7 +47,7 @@ export function looksLikeOpenMetrics(text: string): boolean {
 export function parseExposition(text: string, options: ParseExpositionOptions = {}): ExpositionParseResult {
   const requested = options.format ?? 'auto';
   const format: ExpositionFormat =
-    requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'prometheus') : requested;
+    requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'text') : requested;
   const parser = new ExpositionParser(format);
   try {
     return { ok: true, exposition: { format, families: parser.parse(text) } };

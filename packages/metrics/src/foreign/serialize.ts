@@ -1,3 +1,5 @@
+import { escapeHelp, escapeLabelValue } from '../format/escape.ts';
+import { formatValue } from '../format/number.ts';
 import type {
   ExpositionFamily,
   ExpositionLabel,
@@ -5,7 +7,6 @@ import type {
   MetricFamilyType,
   ParsedExposition,
 } from './model.ts';
-import { escapeHelp, escapeLabelValue, formatFloat } from './syntax.ts';
 
 /**
  * Writes families as Prometheus text 0.0.4, escaping every label value and HELP text with our own escaper:
@@ -15,7 +16,7 @@ import { escapeHelp, escapeLabelValue, formatFloat } from './syntax.ts';
 export function serializePrometheusText(families: readonly ExpositionFamily[]): string {
   let out = '';
   for (const family of families) {
-    if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help, 'prometheus')}\n`;
+    if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help, false)}\n`;
     if (family.typeDeclared)
       out += `# TYPE ${family.name} ${family.type === 'unknown' ? 'untyped' : family.type}\n`;
     for (const sample of family.samples) out += sampleLine(sample);
@@ -26,7 +27,7 @@ export function serializePrometheusText(families: readonly ExpositionFamily[]): 
 function sampleLine(sample: ExpositionSample): string {
   let line = sample.name;
   if (sample.labels.length > 0) line += formatLabels(sample.labels);
-  line += ` ${formatFloat(sample.value)}`;
+  line += ` ${formatValue(sample.value)}`;
   if (sample.timestampMs !== undefined) {
     const ms = Math.round(sample.timestampMs);
     if (Number.isSafeInteger(ms)) line += ` ${ms}`;
@@ -52,7 +53,7 @@ export function formatLabels(labels: readonly ExpositionLabel[]): string {
  * Units and exemplars have no 0.0.4 form and are dropped.
  */
 export function toPrometheusFamilies(exposition: ParsedExposition): ExpositionFamily[] {
-  if (exposition.format === 'prometheus') return [...exposition.families];
+  if (exposition.format === 'text') return [...exposition.families];
   const out: ExpositionFamily[] = [];
   for (const family of exposition.families) {
     const split = (suffixes: readonly string[], type: MetricFamilyType) => {
@@ -111,7 +112,7 @@ function convertedFamily(
   name: string,
   type: MetricFamilyType,
   typeDeclared: boolean,
-  samples: ExpositionSample[],
+  samples: readonly ExpositionSample[],
 ): ExpositionFamily {
   return { name, type, typeDeclared, help: source.help, unit: undefined, samples };
 }

@@ -37,23 +37,3 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 export function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
-
-/** Label values escape exactly `\`, `"` and LF (both formats). */
-export function escapeLabelValue(value: string): string {
-  if (!/[\\"\n]/.test(value)) return value;
-  return value.replace(/[\\"\n]/g, (ch) => (ch === '\n' ? '\\n' : `\\${ch}`));
-}
-
-/** 0.0.4 HELP escapes `\` and LF only; OpenMetrics also escapes `"`. */
-export function escapeHelp(help: string, format: 'prometheus' | 'openmetrics'): string {
-  const pattern = format === 'openmetrics' ? /[\\"\n]/g : /[\\\n]/g;
-  return help.replace(pattern, (ch) => (ch === '\n' ? '\\n' : `\\${ch}`));
-}
-
-/** `NaN`, `+Inf`, `-Inf`, otherwise the shortest decimal that reads back as the same double. */
-export function formatFloat(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
-}
