@@ -1,0 +1,240 @@
+import { Agent, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type DiagnosticRecord, diag } from '@dynotel/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHealthState, createShutdownCoordinator } from '../src/index.ts';
+import { httpRequest } from './http-client.ts';
+import { serve } from './probe.ts';
+import { isDynotelErrorCode, sleep, waitFor } from './support.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  diag.reset();
+});
+
+/** An application server whose /slow route answers after `ms` milliseconds (query ms=). */
+async function appServer(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? '0');
+    if (ms < 0) return; // never answers
+    setTimeout(() => res.end('done'), ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve(undefined)));
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('shutdown coordinator', () => {
+  it('flips readiness synchronously, keeps liveness through the drain, then turns liveness 503', async () => {
+    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const probe = await serve(health);
+    const coordinator = createShutdownCoordinator({
+      health,
+      drainDelayMs: 300,
+      hookTimeoutMs: 100,
+      inFlightTimeoutMs: 100,
+    });
+    expect(coordinator.phase).toBe('running');
+    const done = coordinator.shutdown('test');
+    // No await in between: the flip happened inside shutdown().
+    expect(coordinator.phase).toBe('draining');
+    expect(health.phase).toBe('draining');
+    expect((await probe.health()).status).toBe(503);
+    expect((await httpRequest(`${probe.url}/live`)).status).toBe(200);
+    await waitFor(() => coordinator.phase !== 'draining', 3_000, 'end of drain');
+    expect((await httpRequest(`${probe.url}/live`)).status).toBe(503);
+    const result = await done;
+    expect(result).toMatchObject({ reason: 'test', exitCode: 0, abandonedRequests: 0, hooks: [] });
+    expect(coordinator.phase).toBe('stopped');
+  });
+
+  it('serves new requests during the drain with Connection: close, completes in-flight ones, closes keep-alive sockets', async () => {
+    const { server, url } = await appServer();
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 200,
+      inFlightTimeoutMs: 3_000,
+      hookTimeoutMs: 100,
+    });
+    coordinator.trackServer(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 10 });
+    // A separate agent holds one idle keep-alive socket, opened before the shutdown and never reused.
+    const idleAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(
+      () => agent.destroy(),
+      () => idleAgent.destroy(),
+    );
+    const warm = await httpRequest(`${url}/?ms=0`, { agent: idleAgent });
+    expect(warm.headers.connection).toBe('keep-alive');
+    const idleSocketClosed = new Promise<void>((resolve) => {
+      const free = Object.values(idleAgent.freeSockets).flat();
+      expect(free.length).toBe(1);
+      free[0]!.once('close', () => resolve());
+    });
+    const inFlight = [httpRequest(`${url}/?ms=400`, { agent }), httpRequest(`${url}/?ms=400`, { agent })];
+    await waitFor(() => coordinator.inFlight === 2, 3_000, 'two in flight');
+    const done = coordinator.shutdown();
+    const during = await httpRequest(`${url}/?ms=0`);
+    expect(during.status).toBe(200);
+    expect(during.headers.connection).toBe('close');
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => a.body)).toEqual(['done', 'done']);
+    // Their responses had not started when the shutdown began: they were told to close too.
+    expect(answers.map((a) => a.headers.connection)).toEqual(['close', 'close']);
+    await idleSocketClosed;
+    const result = await done;
+    expect(result).toMatchObject({ exitCode: 0, abandonedRequests: 0 });
+    expect(server.listening).toBe(false);
+    await expect(httpRequest(`${url}/?ms=0`)).rejects.toThrow();
+  });
+
+  it('runs hooks in order, each bounded: a throwing and a hanging hook do not stop the others', async () => {
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 0, hookTimeoutMs: 100 });
+    const ran: string[] = [];
+    coordinator.addHook('flush spans', async () => {
+      await sleep(10);
+      ran.push('spans');
+    });
+    coordinator.addHook('throws', () => {
+      throw new Error('boom');
+    });
+    coordinator.addHook('hangs', () => new Promise(() => {}));
+    coordinator.addHook('rejects', () => Promise.reject(new Error('nope')));
+    coordinator.addHook('flush logs', () => {
+      ran.push('logs');
+    });
+    coordinator.addHook('close servers', () => {
+      ran.push('servers');
+    });
+    const result = await coordinator.shutdown('hooks');
+    expect(ran).toEqual(['spans', 'logs', 'servers']);
+    expect(result.hooks.map((h) => [h.name, h.outcome])).toEqual([
+      ['flush spans', 'ok'],
+      ['throws', 'error'],
+      ['hangs', 'timeout'],
+      ['rejects', 'error'],
+      ['flush logs', 'ok'],
+      ['close servers', 'ok'],
+    ]);
+    expect(result.hooks[2]!.durationMs).toBeGreaterThanOrEqual(95);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('runs the sequence once: a second call returns the same result', async () => {
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 50, hookTimeoutMs: 100 });
+    let runs = 0;
+    coordinator.addHook('count', () => {
+      runs++;
+    });
+    const first = coordinator.shutdown('first');
+    const second = coordinator.shutdown('second');
+    expect(second).toBe(first);
+    expect((await second).reason).toBe('first');
+    expect(runs).toBe(1);
+  });
+
+  it('cuts requests that outlive inFlightTimeoutMs and reports them (exit code 1)', async () => {
+    const { server, url } = await appServer();
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 0,
+      inFlightTimeoutMs: 150,
+      hookTimeoutMs: 100,
+    });
+    coordinator.trackServer(server);
+    const stuck = httpRequest(`${url}/?ms=-1`).catch((error: Error) => error);
+    await waitFor(() => coordinator.inFlight === 1, 3_000, 'stuck request');
+    const result = await coordinator.shutdown();
+    expect(result).toMatchObject({ exitCode: 1, abandonedRequests: 1 });
+    expect(await stuck).toBeInstanceOf(Error);
+  });
+
+  it('on a signal: runs once, ignores the second signal, sets process.exitCode and does not exit', async () => {
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 50,
+      hookTimeoutMs: 100,
+      signals: ['SIGUSR2'],
+    });
+    let runs = 0;
+    coordinator.addHook('count', () => {
+      runs++;
+    });
+    const uninstall = coordinator.install();
+    const savedExitCode = process.exitCode;
+    cleanups.push(() => {
+      uninstall();
+      process.exitCode = savedExitCode;
+    });
+    process.kill(process.pid, 'SIGUSR2');
+    await waitFor(() => coordinator.phase !== 'running', 3_000, 'signal');
+    process.kill(process.pid, 'SIGUSR2');
+    await waitFor(() => coordinator.phase === 'stopped', 3_000, 'stopped');
+    await sleep(20);
+    expect(runs).toBe(1);
+    expect(process.exitCode).toBe(0);
+  });
+
+  it('warns at start-up when the worst case exceeds the grace period', () => {
+    const records: DiagnosticRecord[] = [];
+    diag.setSink((record) => records.push(record));
+    createShutdownCoordinator({
+      drainDelayMs: 5_000,
+      inFlightTimeoutMs: 10_000,
+      hookTimeoutMs: 5_000,
+      gracePeriodMs: 30_000,
+    });
+    expect(records.filter((r) => r.level === 'warn')).toEqual([]);
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 20_000,
+      inFlightTimeoutMs: 10_000,
+      hookTimeoutMs: 5_000,
+    });
+    const warning = records.find((r) => r.message.includes('grace period'));
+    expect(warning?.level).toBe('warn');
+    expect(warning?.fields).toMatchObject({ worstCaseMs: 35_000, gracePeriodMs: 30_000 });
+    // Adding hooks grows the worst case and warns again for the new size.
+    const ok = createShutdownCoordinator({
+      drainDelayMs: 1_000,
+      inFlightTimeoutMs: 1_000,
+      hookTimeoutMs: 10_000,
+      gracePeriodMs: 25_000,
+    });
+    const before = records.length;
+    ok.addHook('a', () => {});
+    ok.addHook('b', () => {});
+    expect(records.length).toBe(before);
+    ok.addHook('c', () => {});
+    expect(records.length).toBe(before + 1);
+    expect(records.at(-1)?.fields).toMatchObject({ hooks: 3, worstCaseMs: 32_000 });
+    expect(coordinator.isShuttingDown).toBe(false);
+  });
+
+  it('rejects bad options and arguments with coded errors', () => {
+    const expectCode = (fn: () => unknown, code: string, mention: string) => {
+      let thrown: unknown;
+      try {
+        fn();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isDynotelErrorCode(thrown, code, mention), String(thrown)).toBe(true);
+    };
+    expectCode(
+      () => createShutdownCoordinator({ drainDelayMs: -1 }),
+      'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
+      'drainDelayMs',
+    );
+    expectCode(
+      () => createShutdownCoordinator({ signals: ['TERM' as never] }),
+      'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
+      'signals',
+    );
+    const coordinator = createShutdownCoordinator();
+    expectCode(() => coordinator.addHook('x', 42 as never), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'hook'");
+    coordinator.addHook('x', () => {});
+    expectCode(() => coordinator.addHook('x', () => {}), 'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME', "'x'");
+    expectCode(() => coordinator.trackServer({} as never), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'server'");
+  });
+});
