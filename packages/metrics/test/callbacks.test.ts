@@ -1,0 +1,106 @@
+import { type DiagnosticRecord, diag, selfMetrics } from '@dynotel/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMetricsRoot } from '../src/index.ts';
+import { expectLine, parseBody, selfValue } from './support.ts';
+
+let records: DiagnosticRecord[] = [];
+beforeEach(() => {
+  selfMetrics.reset();
+  records = [];
+  diag.setSink((record) => records.push(record));
+});
+afterEach(() => diag.reset());
+
+describe('scrape callbacks', () => {
+  it('runs every update callback of the subtree before gathering, in pre-order', async () => {
+    const root = createMetricsRoot();
+    const order: string[] = [];
+    const ns = root.namespace('ns');
+    const ep = ns.component('c').endpoint('e');
+    const gauge = ep.gauge({ name: 'uptime_seconds', help: 'h' });
+    root.onScrape(() => {
+      order.push('root');
+    });
+    ep.onScrape(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      gauge.set(42);
+      order.push('endpoint');
+    });
+    ns.onScrape(() => {
+      order.push('namespace');
+    });
+    const { body } = await root.scrape();
+    expect(order).toEqual(['root', 'namespace', 'endpoint']);
+    expect(body).toContain(
+      'dynamo_component_uptime_seconds{dynamo_component="c",dynamo_endpoint="e",dynamo_namespace="ns"} 42',
+    );
+    // Scraping a level runs only its subtree's callbacks.
+    order.length = 0;
+    await ep.scrape();
+    expect(order).toEqual(['endpoint']);
+  });
+
+  it('logs and counts a throwing or rejecting callback without failing the scrape', async () => {
+    const root = createMetricsRoot();
+    root.gauge({ name: 'ok', help: 'h' }).set(1);
+    root.onScrape(() => {
+      throw new Error('boom');
+    });
+    root.onScrape(() => Promise.reject(new Error('async boom')));
+    root.addExpositionCallback(() => {
+      throw new Error('text boom');
+    });
+    const { body } = await root.scrape();
+    expectLine(body, 'dynamo_component_ok 1');
+    expect(selfValue('dynotel_metrics_callback_failures_total', { kind: 'update' })).toBe(2);
+    expect(selfValue('dynotel_metrics_callback_failures_total', { kind: 'exposition' })).toBe(1);
+    expectLine(body, 'dynotel_metrics_callback_failures_total{kind="update"} 2');
+    expect(records.map((r) => r.message)).toEqual(
+      expect.arrayContaining([
+        'Error executing metrics callback',
+        'Error executing exposition text callback',
+      ]),
+    );
+    expect(records.find((r) => r.fields?.error === 'async boom')).toBeDefined();
+  });
+
+  it('gives up on a callback that never settles after the timeout', async () => {
+    const root = createMetricsRoot({ callbackTimeoutMs: 50 });
+    root.onScrape(() => new Promise<void>(() => {}));
+    root.gauge({ name: 'ok', help: 'h' }).set(1);
+    const { body } = await root.scrape();
+    expectLine(body, 'dynamo_component_ok 1');
+    expect(selfValue('dynotel_metrics_callback_failures_total', { kind: 'update' })).toBe(1);
+  });
+
+  it('appends validated exposition text after the families, in traversal order', async () => {
+    const root = createMetricsRoot();
+    root.gauge({ name: 'own', help: 'h' }).set(1);
+    const ep = root.namespace('n').component('c').endpoint('e');
+    root.addExpositionCallback(
+      () => '# HELP engine_a_total A\n# TYPE engine_a_total counter\nengine_a_total 1',
+    );
+    ep.addExpositionCallback(async () => '# TYPE engine_b gauge\nengine_b{model="m"} 2\n');
+    const { body } = await root.scrape();
+    const a = body.indexOf('engine_a_total 1\n');
+    const b = body.indexOf('engine_b{model="m"} 2\n');
+    expect(a).toBeGreaterThan(body.indexOf('dynamo_component_own 1'));
+    expect(b).toBeGreaterThan(a);
+    parseBody(body);
+  });
+
+  it('drops invalid exposition text whole, logs the reason and counts it', async () => {
+    const root = createMetricsRoot();
+    root.addExpositionCallback(() => 'broken{ 1\n');
+    root.addExpositionCallback(() => '# TYPE fine gauge\nfine 1\n');
+    root.addExpositionCallback(() => 42 as unknown as string);
+    const { body } = await root.scrape();
+    expect(body).not.toContain('broken');
+    expectLine(body, 'fine 1');
+    expect(selfValue('dynotel_metrics_exposition_text_dropped_total')).toBe(2);
+    expect(
+      records.some((r) => r.message.includes('failed validation') && typeof r.fields?.reason === 'string'),
+    ).toBe(true);
+    parseBody(body);
+  });
+});

@@ -1,0 +1,82 @@
+import { selfMetrics } from '@dynotel/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMetricsRoot } from '../src/index.ts';
+import { expectLine, parseBody, selfValue } from './support.ts';
+
+beforeEach(() => selfMetrics.reset());
+
+describe('scrape merge and de-duplication', () => {
+  it('keeps the first of two identical series and counts the drop (metrics.rs L1764-1813)', async () => {
+    const root = createMetricsRoot();
+    const comp = root.namespace('ns').component('c');
+    // Auto-labels off, so the two levels produce the same series identity.
+    comp.counter({ name: 'dup_total', help: 'h', autoLabels: false }).inc(50);
+    comp.endpoint('e').counter({ name: 'dup_total', help: 'h', autoLabels: false }).inc(75);
+    const { body } = await root.scrape();
+    expectLine(body, 'dynamo_component_dup_total 50');
+    expect(body).not.toContain(' 75');
+    expect(selfValue('dynotel_metrics_duplicate_series_dropped_total')).toBe(1);
+    expectLine(body, 'dynotel_metrics_duplicate_series_dropped_total 1');
+    parseBody(body);
+  });
+
+  it('merges a family across levels into one group of distinct series', async () => {
+    const root = createMetricsRoot();
+    const comp = root.namespace('ns').component('c');
+    comp.endpoint('a').counter({ name: 'req_total', help: 'h' }).inc(1);
+    comp.endpoint('b').counter({ name: 'req_total', help: 'h' }).inc(2);
+    const { body } = await root.scrape();
+    expect(body.match(/^# TYPE dynamo_component_req_total counter$/gm)).toHaveLength(1);
+    expectLine(
+      body,
+      'dynamo_component_req_total{dynamo_component="c",dynamo_endpoint="a",dynamo_namespace="ns"} 1',
+    );
+    expectLine(
+      body,
+      'dynamo_component_req_total{dynamo_component="c",dynamo_endpoint="b",dynamo_namespace="ns"} 2',
+    );
+    expect(selfValue('dynotel_metrics_duplicate_series_dropped_total')).toBe(0);
+  });
+
+  it('drops only the later family on a HELP or TYPE conflict, and counts it', async () => {
+    const root = createMetricsRoot();
+    const ns = root.namespace('ns');
+    ns.counter({ name: 'x_total', help: 'first' }).inc(1);
+    ns.component('c').counter({ name: 'x_total', help: 'second' }).inc(2);
+    ns.component('d').gauge({ name: 'x_total', help: 'first' }).set(3);
+    ns.gauge({ name: 'other', help: 'h' }).set(9);
+    const { body } = await root.scrape();
+    expectLine(body, '# HELP dynamo_component_x_total first');
+    expectLine(body, 'dynamo_component_x_total{dynamo_namespace="ns"} 1');
+    expect(body).not.toContain('second');
+    expect(body).not.toContain('dynamo_component_x_total{dynamo_component');
+    expectLine(body, 'dynamo_component_other{dynamo_namespace="ns"} 9');
+    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    parseBody(body);
+  });
+
+  it('sorts families by name and labels by name', async () => {
+    const root = createMetricsRoot();
+    const ns = root.namespace('n');
+    ns.gauge({ name: 'zeta', help: 'h' }).set(1);
+    ns.gauge({ name: 'alpha', help: 'h', labelNames: ['b', 'a'], constLabels: { c: 'z' } })
+      .labels('1', '2')
+      .set(1);
+    ns.gauge({ name: 'mid', help: 'h' }).set(1);
+    const { body } = await root.scrape();
+    const names = [...body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    expect(names).toEqual([...names].sort());
+    expectLine(body, 'dynamo_component_alpha{a="2",b="1",c="z",dynamo_namespace="n"} 1');
+  });
+
+  it('renders the process self-metrics as dynotel_* families on a root scrape only', async () => {
+    const probe = selfMetrics.counter('dynotel_test_probe_total', 'A probe "with" a \\ backslash');
+    probe.inc({ reason: 'a"b' }, 3);
+    const root = createMetricsRoot();
+    const { body } = await root.scrape();
+    expectLine(body, '# HELP dynotel_test_probe_total A probe "with" a \\\\ backslash');
+    expectLine(body, 'dynotel_test_probe_total{reason="a\\"b"} 3');
+    expect((await root.namespace('n').scrape()).body).not.toContain('dynotel_test_probe_total');
+    parseBody(body);
+  });
+});
