@@ -185,6 +185,11 @@ interface Messages {
   logsResponse: protobuf.Type;
   status: protobuf.Type;
   retryInfo: protobuf.Type;
+  /**
+   * protobufjs replaces google/protobuf/any.proto with its built-in definition, whose field names stay
+   * snake_case (`type_url`) whatever `keepCase` says; look the name up instead of guessing.
+   */
+  anyTypeUrlField: string;
 }
 
 let messages: Messages | undefined;
@@ -213,6 +218,8 @@ function loadMessages(): Messages {
     logsResponse: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
     status: root.lookupType('google.rpc.Status'),
     retryInfo: root.lookupType('google.rpc.RetryInfo'),
+    anyTypeUrlField:
+      root.lookupType('google.protobuf.Any').fieldsArray.find((field) => field.id === 1)?.name ?? 'type_url',
   };
   return messages;
 }
@@ -241,12 +248,12 @@ function encodeResponse(signal: OtlpSignal): Buffer {
 /** google.rpc.Status with an optional RetryInfo detail, as carried in `grpc-status-details-bin`. */
 function encodeStatus(code: number, message: string, retryDelayMs: number | undefined): Buffer {
   const m = loadMessages();
-  const details: { typeUrl: string; value: Uint8Array }[] = [];
+  const details: Record<string, unknown>[] = [];
   if (retryDelayMs !== undefined) {
     const seconds = Math.floor(retryDelayMs / 1000);
     const nanos = Math.round((retryDelayMs - seconds * 1000) * 1e6);
     const retryInfo = m.retryInfo.encode(m.retryInfo.create({ retryDelay: { seconds, nanos } })).finish();
-    details.push({ typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: retryInfo });
+    details.push({ [m.anyTypeUrlField]: 'type.googleapis.com/google.rpc.RetryInfo', value: retryInfo });
   }
   return Buffer.from(m.status.encode(m.status.create({ code, message, details })).finish());
 }

@@ -65,7 +65,7 @@ export class HttpTransport implements OtlpTransport {
           request.destroy();
           settle({
             kind: 'failure',
-            retryable: false,
+            retryable: true, // like gRPC DEADLINE_EXCEEDED; the exporter sees no budget is left and gives up
             code: 'DEADLINE_EXCEEDED',
             message: 'export timeout reached',
           });
