@@ -10,8 +10,8 @@ import type { ParseResult, Parser } from './types.ts';
  *   h2 = "error"
  *
  * Comments, blank lines, bare or quoted keys and basic or literal strings are understood. Other keys
- * and tables are ignored (Dynamo's own file has none); anything else is a syntax error, and the whole
- * file is then ignored. Written by hand so that @dynotel/core keeps no runtime dependency.
+ * and tables are ignored (Dynamo's own file has none) but their values must be strings too; anything
+ * else is a syntax error, and the whole file is then ignored. Written by hand so that @dynotel/core keeps no runtime dependency.
  */
 export interface LoggingFile {
   readonly path: string;
@@ -92,9 +92,10 @@ export function parseLoggingToml(path: string, content: string): ParseResult<Log
     const assignment = splitAssignment(line);
     const key = assignment === undefined ? undefined : parseKey(assignment[0]);
     const value = assignment === undefined ? undefined : unquote(assignment[1]);
-    if (key === undefined) return { ok: false, reason: `${where}: expected key = "value"` };
+    if (key === undefined || value === undefined)
+      return { ok: false, reason: `${where}: expected key = "string"` };
     if (table === '' && key === 'log_level') {
-      if (value === undefined || !isLevel(value)) {
+      if (!isLevel(value)) {
         return { ok: false, reason: `${where}: log_level must be one of ${LOG_LEVELS.join('|')}` };
       }
       logLevel = value.toLowerCase();

@@ -12,6 +12,8 @@ import type {
   ReadConfigResult,
 } from './types.ts';
 
+const TABLE_ORDER: ReadonlyMap<string, number> = new Map(ENV_TABLE.map((row, index) => [row.name, index]));
+
 function readUtf8File(path: string): string {
   return readFileSync(path, 'utf8');
 }
@@ -50,14 +52,17 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   const strictFromEnv = reader.get(ENV.DYN_CONFIG_STRICT);
   const strict = options.strict ?? options.overrides?.strict ?? strictFromEnv;
   const config = assembleConfig(reader, strict) as unknown as Record<string, unknown>;
-  const problems = reader.problems;
+  // Problems in table order (the order of docs/configuration.md), then those of the overrides.
+  const problems = [...reader.problems].sort(
+    (a, b) => (TABLE_ORDER.get(a.variable) ?? 0) - (TABLE_ORDER.get(b.variable) ?? 0),
+  );
   if (options.overrides !== undefined)
     applyOverrides(config, options.overrides, ENV_TABLE, context, problems);
   config.strict = strict;
 
   const invalid = problems.filter((problem) => problem.kind === 'invalid');
   if (strict && invalid.length > 0) throw configInvalidError(invalid);
-  return deepFreeze({ config: config as unknown as DynotelConfig, problems: [...problems] });
+  return deepFreeze({ config: config as unknown as DynotelConfig, problems });
 }
 
 /** The variables `readConfig` consults (for the test that proves it covers the whole table). */

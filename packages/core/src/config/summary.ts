@@ -8,15 +8,7 @@ const SECRET_KEYS: ReadonlySet<string> = new Set(
 
 function redactUrl(value: string): string {
   // Credentials in a URL (https://user:token@host) are as secret as a header.
-  try {
-    const url = new URL(value);
-    if (url.username === '' && url.password === '') return value;
-    url.username = 'redacted';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return value;
-  }
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1redacted@');
 }
 
 function flatten(value: unknown, path: string, out: Record<string, unknown>): void {
