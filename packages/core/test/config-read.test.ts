@@ -197,6 +197,15 @@ describe('per-variable fallback', () => {
     expect(problems[0]).toMatchObject({ variable: 'DYN_METRICS_PREFIX', defaultUsed: 'dynamo_frontend' });
   });
 
+  it('DYN_LOG is passed through for @dynotel/logging; control characters are refused', () => {
+    expect(readConfig({ DYN_LOG: 'warn,@dynotel/tracing=debug,db:trace' }).config.logging.filter).toBe(
+      'warn,@dynotel/tracing=debug,db:trace',
+    );
+    const { config, problems } = readConfig({ DYN_LOG: 'debug\u001b[31m' });
+    expect(config.logging.filter).toBe('info');
+    expect(problems.map((p) => p.variable)).toEqual(['DYN_LOG']);
+  });
+
   it('DYN_INSTANCE_ID is normalised to lowercase hex', () => {
     expect(readConfig({ DYN_INSTANCE_ID: '255' }).config.identity.instanceId).toBe('ff');
     expect(readConfig({ DYN_INSTANCE_ID: '0x7FF' }).config.identity.instanceId).toBe('7ff');

@@ -240,6 +240,6 @@ export const instanceId: Parser<string> = (raw) => {
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'] as const;
 
-/** DYN_LOG directives: only checked for characters here; @dynotel/logging owns the syntax. */
+/** DYN_LOG directives: only control characters are refused here; @dynotel/logging owns the syntax. */
 export const logFilter: Parser<string> = (raw) =>
-  /^[\w:.,=\-\s[\]{}"*]+$/.test(raw) ? ok(raw) : fail('contains characters no directive can have');
+  CONTROL.test(raw) ? fail('contains control characters') : ok(raw);
