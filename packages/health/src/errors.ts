@@ -7,6 +7,8 @@ export const healthErrors = defineErrorCatalogue('@dynotel/health', {
     'A method received a bad argument: an empty endpoint or check name, a check or hook that is not a function, a status other than ready/notready.',
   ERR_DYNOTEL_HEALTH_DUPLICATE_NAME:
     'An endpoint, readiness check or shutdown hook was registered twice under the same name.',
+  ERR_DYNOTEL_HEALTH_LISTEN_FAILED:
+    'startSystemServer could not bind its host and port (port in use, address not available); the cause carries the system error.',
   ERR_DYNOTEL_HEALTH_CANARY_NO_HANDLER:
     'The canary is enabled and an endpoint was registered with a canary payload but without a handler to send it to (Dynamo fails start-up the same way).',
 });

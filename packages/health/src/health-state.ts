@@ -14,28 +14,28 @@ export type LifecyclePhase = 'running' | 'draining' | 'shutting_down';
 
 export interface HealthStateOptions {
   /** DYN_SYSTEM_STARTING_HEALTH_STATUS: the process-wide status before anyone sets it. Default `notready`. */
-  startingHealthStatus?: HealthStatus;
+  startingStatus?: HealthStatus | undefined;
   /** DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS: endpoints that must all be ready. Default `[]`. */
-  useEndpointHealthStatus?: readonly string[];
+  endpointHealthStatus?: readonly string[] | undefined;
   /** DYN_HEALTH_CHECK_ENABLED: turns the canary on. Default `false`. */
-  healthCheckEnabled?: boolean;
+  canaryEnabled?: boolean | undefined;
   /** DYN_CANARY_WAIT_TIME in ms: idle time before a canary, and the period while idle. Default 10 000. */
-  canaryWaitTimeMs?: number;
+  canaryWaitMs?: number | undefined;
   /** DYN_HEALTH_CHECK_REQUEST_TIMEOUT in ms: timeout of one canary. Default 3 000. */
-  healthCheckRequestTimeoutMs?: number;
+  canaryTimeoutMs?: number | undefined;
   /** DYN_HEALTH_CHECK_PAYLOAD, already parsed: replaces every endpoint's own canary payload. */
-  healthCheckPayload?: Readonly<Record<string, unknown>>;
+  canaryPayload?: Readonly<Record<string, unknown>> | undefined;
   /** Default timeout of readiness checks in ms (below the kubelet's 1 s). Default 800. */
-  readinessCheckTimeoutMs?: number;
+  readinessCheckTimeoutMs?: number | undefined;
   /** Called after every canary (feeds a duration histogram). Exceptions are caught. */
-  onCanaryResult?: (result: CanaryResult) => void;
+  onCanaryResult?: ((result: CanaryResult) => void) | undefined;
 }
 
 export interface EndpointOptions {
   /** Makes the endpoint a canary target: while it is idle, the payload is sent to the handler. */
   canary?: {
     handler: CanaryHandler;
-    /** The endpoint's default payload; `healthCheckPayload` replaces it. Default `{}`. */
+    /** The endpoint's default payload; `canaryPayload` replaces it. Default `{}`. */
     payload?: Readonly<Record<string, unknown>>;
   };
 }
@@ -70,7 +70,7 @@ export interface HealthReport {
 
 export interface ReadinessCheckOptions {
   /** Per-check timeout in ms. Default `readinessCheckTimeoutMs` (800). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface HealthState {
@@ -144,29 +144,24 @@ class State implements HealthState {
   #closed = false;
 
   constructor(options: HealthStateOptions) {
-    const starting = options.startingHealthStatus ?? 'notready';
+    const starting = options.startingStatus ?? 'notready';
     if (!STATUSES.includes(starting))
-      throw invalidOption('startingHealthStatus', starting, "'ready' or 'notready'");
-    const listed = options.useEndpointHealthStatus ?? [];
+      throw invalidOption('startingStatus', starting, "'ready' or 'notready'");
+    const listed = options.endpointHealthStatus ?? [];
     if (!Array.isArray(listed) || !listed.every((n) => typeof n === 'string' && n.length > 0)) {
-      throw invalidOption('useEndpointHealthStatus', listed, 'an array of non-empty endpoint names');
+      throw invalidOption('endpointHealthStatus', listed, 'an array of non-empty endpoint names');
     }
-    const payload = options.healthCheckPayload;
+    const payload = options.canaryPayload;
     if (
       payload !== undefined &&
       (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     ) {
-      throw invalidOption('healthCheckPayload', payload, 'a JSON object (already parsed)');
+      throw invalidOption('canaryPayload', payload, 'a JSON object (already parsed)');
     }
     this.processStatus = starting;
-    this.canaryEnabled = options.healthCheckEnabled ?? false;
-    this.#waitMs = durationOption('canaryWaitTimeMs', options.canaryWaitTimeMs, 10_000, 1);
-    this.#requestTimeoutMs = durationOption(
-      'healthCheckRequestTimeoutMs',
-      options.healthCheckRequestTimeoutMs,
-      3_000,
-      1,
-    );
+    this.canaryEnabled = options.canaryEnabled ?? false;
+    this.#waitMs = durationOption('canaryWaitMs', options.canaryWaitMs, 10_000, 1);
+    this.#requestTimeoutMs = durationOption('canaryTimeoutMs', options.canaryTimeoutMs, 3_000, 1);
     this.#checkTimeoutMs = durationOption(
       'readinessCheckTimeoutMs',
       options.readinessCheckTimeoutMs,

@@ -10,18 +10,18 @@ export type MetricsScrape = (accept: string | undefined) => Promise<{ contentTyp
 export interface HealthHandlersOptions {
   health: HealthState;
   /** Serves /metrics. Without it, /metrics answers an empty (valid) exposition. */
-  metrics?: MetricsScrape;
+  metrics?: MetricsScrape | undefined;
   /** DYN_SYSTEM_HEALTH_PATH. Default `/health`. */
-  healthPath?: string;
+  healthPath?: string | undefined;
   /** DYN_SYSTEM_LIVE_PATH. Default `/live`. */
-  livePath?: string;
+  livePath?: string | undefined;
   /** Default `/metrics`. */
-  metricsPath?: string;
+  metricsPath?: string | undefined;
   /**
    * Metrics scrapes served at once; more answer 503 (Prometheus advises a bound). Health probes are not
    * bounded: they are cheap and their checks are single-flight. Default 4.
    */
-  maxConcurrentScrapes?: number;
+  maxConcurrentScrapes?: number | undefined;
 }
 
 /** A framework-neutral handler in node:http's shape; Express and Fastify's raw req/res fit it. */

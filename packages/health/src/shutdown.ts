@@ -5,19 +5,19 @@ import { durationOption, invalidArgument, invalidOption, nameArgument } from './
 
 export interface ShutdownCoordinatorOptions {
   /** Time between the signal and closing the servers: readiness is 503, requests are still served. Default 5 000. */
-  drainDelayMs?: number;
+  drainDelayMs?: number | undefined;
   /** After the drain, how long in-flight requests may take before their sockets are cut. Default 10 000. */
-  inFlightTimeoutMs?: number;
+  inFlightTimeoutMs?: number | undefined;
   /** Timeout of each shutdown hook. Default 5 000. */
-  hookTimeoutMs?: number;
+  hookTimeoutMs?: number | undefined;
   /** The orchestrator's grace period (Kubernetes terminationGracePeriodSeconds). Default 30 000. */
-  gracePeriodMs?: number;
+  gracePeriodMs?: number | undefined;
   /** Calls process.exit(exitCode) when the sequence ends. Default false. */
-  exitOnComplete?: boolean;
+  exitOnComplete?: boolean | undefined;
   /** Signals `install()` listens to. Default SIGTERM and SIGINT. */
-  signals?: readonly NodeJS.Signals[];
+  signals?: readonly NodeJS.Signals[] | undefined;
   /** The health state to flip: readiness 503 at once, liveness 503 once the drain delay has passed. */
-  health?: HealthState;
+  health?: HealthState | undefined;
 }
 
 export type ShutdownPhase = 'running' | 'draining' | 'shutting_down' | 'stopped';

@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { diag } from '@dynotel/core';
+import { DynotelError, diag } from '@dynotel/core';
 import { createHealthHandlers, type HealthHandlersOptions, sendNotFound } from './http-handlers.ts';
 import { invalidOption } from './validate.ts';
 
 export interface SystemServerOptions extends HealthHandlersOptions {
   /** DYN_SYSTEM_HOST. Default `0.0.0.0` (Dynamo's default; bind 127.0.0.1 outside a pod). */
-  host?: string;
+  host?: string | undefined;
   /** DYN_SYSTEM_PORT: negative disables the server, 0 picks a free port. Default -1. */
-  port?: number;
+  port?: number | undefined;
 }
 
 export interface SystemServer {
@@ -46,9 +46,18 @@ export async function startSystemServer(options: SystemServerOptions): Promise<S
   );
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        new DynotelError(
+          'ERR_DYNOTEL_HEALTH_LISTEN_FAILED',
+          `the system status server could not listen on ${host}:${port}: ${error.code ?? error.message}`,
+          { cause: error, details: { host, port, code: error.code } },
+        ),
+      );
+    };
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -15,9 +15,9 @@ function canaryState(
   extra: Parameters<typeof createHealthState>[0] = {},
 ): HealthState {
   health = createHealthState({
-    healthCheckEnabled: true,
-    canaryWaitTimeMs: WAIT,
-    healthCheckRequestTimeoutMs: TIMEOUT,
+    canaryEnabled: true,
+    canaryWaitMs: WAIT,
+    canaryTimeoutMs: TIMEOUT,
     onCanaryResult: (result) => results.push(result),
     ...extra,
   });
@@ -140,7 +140,7 @@ describe('canary', () => {
 
   it('never runs concurrently with itself, even when each canary outlives the wait time', async () => {
     const results: CanaryResult[] = [];
-    const state = canaryState(results, { canaryWaitTimeMs: 10, healthCheckRequestTimeoutMs: 1_000 });
+    const state = canaryState(results, { canaryWaitMs: 10, canaryTimeoutMs: 1_000 });
     let running = 0;
     let maxRunning = 0;
     state.registerEndpoint('slow_ep', {
@@ -190,7 +190,7 @@ describe('canary', () => {
   it('a successful request resets the idle timer: busy endpoints get no canary', async () => {
     const results: CanaryResult[] = [];
     // A long wait, so a loaded machine's late timers cannot open a gap of idleness.
-    const state = canaryState(results, { canaryWaitTimeMs: 400 });
+    const state = canaryState(results, { canaryWaitMs: 400 });
     const ep = state.registerEndpoint('busy_ep', { canary: { handler: () => 'ok' } });
     const until = Date.now() + 1_500;
     while (Date.now() < until) {
@@ -203,7 +203,7 @@ describe('canary', () => {
 
   it('DYN_HEALTH_CHECK_PAYLOAD replaces the endpoint payload', async () => {
     const results: CanaryResult[] = [];
-    const state = canaryState(results, { healthCheckPayload: { token_ids: [1] } });
+    const state = canaryState(results, { canaryPayload: { token_ids: [1] } });
     const seen: unknown[] = [];
     state.registerEndpoint('payload_ep', {
       canary: { handler: (p) => seen.push(p), payload: { prompt: 'Test' } },
@@ -215,8 +215,8 @@ describe('canary', () => {
   it('a throwing onCanaryResult does not stop the canary', async () => {
     let calls = 0;
     health = createHealthState({
-      healthCheckEnabled: true,
-      canaryWaitTimeMs: WAIT,
+      canaryEnabled: true,
+      canaryWaitMs: WAIT,
       onCanaryResult: () => {
         calls++;
         throw new Error('listener bug');

@@ -28,7 +28,7 @@ describe('readiness checks', () => {
   });
 
   it('take part in readiness and appear in the body under "checks"', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const probe = await serve(health);
     let dbUp = true;
     health.addReadinessCheck('db', () => dbUp);
@@ -45,7 +45,7 @@ describe('readiness checks', () => {
   });
 
   it('a throwing or rejecting check fails readiness without leaking its error', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const probe = await serve(health);
     const remove = health.addReadinessCheck('db', () => {
       throw new Error('password=hunter2 host=db.internal');
@@ -75,7 +75,7 @@ describe('readiness checks', () => {
   });
 
   it(`a slow check runs once for ${PROBES} concurrent probes (single flight)`, async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const probe = await serve(health);
     let calls = 0;
     let running = 0;
@@ -107,7 +107,7 @@ describe('readiness checks', () => {
   });
 
   it(`a hanging check times out, fails readiness, and costs one pending call under ${PROBES} probes`, async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const probe = await serve(health);
     let calls = 0;
     let release: (() => void) | undefined;

@@ -17,7 +17,7 @@ describe('readiness rules', () => {
   });
 
   it('rule 3: DYN_SYSTEM_STARTING_HEALTH_STATUS=ready starts ready', async () => {
-    const probe = await serve(createHealthState({ startingHealthStatus: 'ready' }));
+    const probe = await serve(createHealthState({ startingStatus: 'ready' }));
     expect(await probe.health()).toMatchObject({ status: 200, body: { status: 'ready' } });
   });
 
@@ -29,7 +29,7 @@ describe('readiness rules', () => {
   });
 
   it('rule 1: listed endpoints must all be ready; they start at the starting status and become ready when serving', async () => {
-    const health = createHealthState({ useEndpointHealthStatus: ['generate', 'clear_kv_blocks'] });
+    const health = createHealthState({ endpointHealthStatus: ['generate', 'clear_kv_blocks'] });
     const probe = await serve(health);
     expect(await probe.health()).toMatchObject({
       status: 503,
@@ -54,16 +54,16 @@ describe('readiness rules', () => {
 
   it('rule 1: listed endpoints start ready when the starting status is ready (canary off)', async () => {
     const probe = await serve(
-      createHealthState({ useEndpointHealthStatus: ['generate'], startingHealthStatus: 'ready' }),
+      createHealthState({ endpointHealthStatus: ['generate'], startingStatus: 'ready' }),
     );
     expect(await probe.health()).toMatchObject({ status: 200, body: { endpoints: { generate: 'ready' } } });
   });
 
   it('rule 1: with the canary on, listed endpoints start notready even when the starting status is ready', async () => {
     const health = createHealthState({
-      useEndpointHealthStatus: ['generate'],
-      startingHealthStatus: 'ready',
-      healthCheckEnabled: true,
+      endpointHealthStatus: ['generate'],
+      startingStatus: 'ready',
+      canaryEnabled: true,
     });
     const probe = await serve(health);
     expect(await probe.health()).toMatchObject({
@@ -96,9 +96,9 @@ describe('readiness rules', () => {
 
   it('rule 2: with the canary on, a target starts notready until its canary succeeds', async () => {
     const health = createHealthState({
-      healthCheckEnabled: true,
-      startingHealthStatus: 'ready',
-      canaryWaitTimeMs: 60_000,
+      canaryEnabled: true,
+      startingStatus: 'ready',
+      canaryWaitMs: 60_000,
     });
     const probe = await serve(health);
     expect((await probe.health()).status).toBe(200);
@@ -111,7 +111,7 @@ describe('readiness rules', () => {
   });
 
   it('a canary payload without a handler fails registration when the canary is on (as Dynamo fails start-up)', () => {
-    const health = createHealthState({ healthCheckEnabled: true });
+    const health = createHealthState({ canaryEnabled: true });
     expect(() =>
       health.registerEndpoint('generate', { canary: { payload: { prompt: 'x' } } as never }),
     ).toThrow(expect.objectContaining({ code: 'ERR_DYNOTEL_HEALTH_CANARY_NO_HANDLER' }));
@@ -119,7 +119,7 @@ describe('readiness rules', () => {
   });
 
   it('exposes readiness per endpoint as the dynotel_endpoint_ready gauge', () => {
-    const health = createHealthState({ useEndpointHealthStatus: ['gauge_ep'] });
+    const health = createHealthState({ endpointHealthStatus: ['gauge_ep'] });
     expect(selfMetrics.gauge('dynotel_endpoint_ready', '').get({ endpoint: 'gauge_ep' })).toBe(0);
     health.registerEndpoint('gauge_ep');
     expect(selfMetrics.gauge('dynotel_endpoint_ready', '').get({ endpoint: 'gauge_ep' })).toBe(1);
@@ -138,24 +138,20 @@ describe('readiness rules', () => {
       expect(isDynotelErrorCode(thrown, code, mention), String(thrown)).toBe(true);
     };
     check(
-      () => createHealthState({ startingHealthStatus: 'up' as never }),
+      () => createHealthState({ startingStatus: 'up' as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
-      'startingHealthStatus',
+      'startingStatus',
     );
     check(
-      () => createHealthState({ useEndpointHealthStatus: 'generate' as never }),
+      () => createHealthState({ endpointHealthStatus: 'generate' as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
-      'useEndpointHealthStatus',
+      'endpointHealthStatus',
     );
+    check(() => createHealthState({ canaryWaitMs: -5 }), 'ERR_DYNOTEL_HEALTH_INVALID_OPTION', 'canaryWaitMs');
     check(
-      () => createHealthState({ canaryWaitTimeMs: -5 }),
+      () => createHealthState({ canaryPayload: [] as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
-      'canaryWaitTimeMs',
-    );
-    check(
-      () => createHealthState({ healthCheckPayload: [] as never }),
-      'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
-      'healthCheckPayload',
+      'canaryPayload',
     );
     const health = createHealthState();
     check(() => health.registerEndpoint(''), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'name'");

@@ -30,7 +30,7 @@ async function appServer(): Promise<{ server: Server; url: string }> {
 
 describe('shutdown coordinator', () => {
   it('flips readiness synchronously, keeps liveness through the drain, then turns liveness 503', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const probe = await serve(health);
     const coordinator = createShutdownCoordinator({
       health,

@@ -1,3 +1,4 @@
+import { type DiagnosticRecord, diag } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createHealthState,
@@ -27,9 +28,20 @@ describe('system status server', () => {
     const health = createHealthState();
     expect(await startSystemServer({ health, port: -1 })).toBeUndefined();
     expect(await startSystemServer({ health })).toBeUndefined();
-    const s = await start(health);
-    expect(s.port).toBeGreaterThan(0);
-    expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
+    const records: DiagnosticRecord[] = [];
+    diag.setSink((record) => records.push(record));
+    try {
+      const s = await start(health);
+      expect(s.port).toBeGreaterThan(0);
+      expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
+      await httpRequest(`${s.url}/live`);
+      // The bound port is logged once, so an operator can find a random port.
+      const logged = records.filter((r) => r.message.includes('System status server listening'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: 'info', fields: { host: '127.0.0.1', port: s.port } });
+    } finally {
+      diag.reset();
+    }
   });
 
   it('answers /health with Dynamo’s body as application/json: 503 notready, then 200 ready', async () => {
@@ -59,7 +71,7 @@ describe('system status server', () => {
   });
 
   it('lists endpoints in the body, sorted', async () => {
-    const health = createHealthState({ useEndpointHealthStatus: ['generate', 'embed'] });
+    const health = createHealthState({ endpointHealthStatus: ['generate', 'embed'] });
     const s = await start(health);
     health.registerEndpoint('generate');
     const answer = await httpRequest(`${s.url}/health`);
@@ -79,7 +91,7 @@ describe('system status server', () => {
   });
 
   it('live stays 200 while draining and turns 503 shutting_down after the drain', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const s = await start(health);
     health.setPhase('draining');
     expect((await httpRequest(`${s.url}/live`)).status).toBe(200);
@@ -96,7 +108,7 @@ describe('system status server', () => {
   });
 
   it('replaces the default paths with custom ones; the defaults then answer 404 Route not found', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const s = await start(health, { healthPath: '/custom/health', livePath: '/custom/live' });
     expect((await httpRequest(`${s.url}/custom/health`)).status).toBe(200);
     expect((await httpRequest(`${s.url}/custom/live`)).status).toBe(200);
@@ -108,7 +120,7 @@ describe('system status server', () => {
   });
 
   it('ignores query strings', async () => {
-    const health = createHealthState({ startingHealthStatus: 'ready' });
+    const health = createHealthState({ startingStatus: 'ready' });
     const s = await start(health);
     expect((await httpRequest(`${s.url}/health?verbose=1&x=%zz`)).status).toBe(200);
     expect((await httpRequest(`${s.url}/live?`)).status).toBe(200);
