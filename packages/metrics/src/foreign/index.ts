@@ -22,5 +22,5 @@ export {
   type ForeignTextResult,
   processForeignText,
 } from './process.ts';
-export { serializePrometheusText, toPrometheusFamilies } from './serialize.ts';
+export { formatLabels, serializePrometheusText, toPrometheusFamilies } from './serialize.ts';
 export { type ExpositionValidation, validateExpositionText, withFinalNewline } from './validate.ts';
