@@ -1,0 +1,178 @@
+import { ROOT_CONTEXT, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  extractTraceContext,
+  formatTraceparent,
+  injectTraceHeaders,
+  parseTraceparent,
+} from '../src/index.ts';
+
+// W3C Trace Context `traceparent` rules (spec/20-http_request_header_format.md) and the cases of the
+// w3c/trace-context test harness (test/test.py).
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const SPAN_ID = 'b7ad6b7169203331';
+const VALID = `00-${TRACE_ID}-${SPAN_ID}-01`;
+
+describe('parseTraceparent', () => {
+  test('a valid version-00 header gives a remote span context', () => {
+    expect(parseTraceparent(VALID)).toEqual({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-00`)?.traceFlags).toBe(TraceFlags.NONE);
+  });
+
+  test('optional whitespace (spaces and tabs) around the value is accepted', () => {
+    expect(parseTraceparent(`\t ${VALID} \t`)?.traceId).toBe(TRACE_ID);
+    expect(parseTraceparent(`   ${VALID}`)?.spanId).toBe(SPAN_ID);
+  });
+
+  test('unknown flag bits are zeroed: only the sampled bit survives', () => {
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-ff`)?.traceFlags).toBe(TraceFlags.SAMPLED);
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-fe`)?.traceFlags).toBe(TraceFlags.NONE);
+  });
+
+  test('a future version is parsed from its first 55 characters, and may carry more after a dash', () => {
+    expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01`)?.traceId).toBe(TRACE_ID);
+    expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01-what-the-future-will-be-like`)?.spanId).toBe(
+      SPAN_ID,
+    );
+    expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01.what-the-future-will-be-like`)).toBeUndefined();
+  });
+
+  test.each([
+    ['version ff', `ff-${TRACE_ID}-${SPAN_ID}-01`],
+    ['version 00 with trailing data', `00-${TRACE_ID}-${SPAN_ID}-01-extra`],
+    ['version 00 with a trailing dot', `00-${TRACE_ID}-${SPAN_ID}-01.`],
+    ['version with illegal characters', `.0-${TRACE_ID}-${SPAN_ID}-01`],
+    ['version too long', `000-${TRACE_ID}-${SPAN_ID}-01`],
+    ['version too short', `0-${TRACE_ID}-${SPAN_ID}-01`],
+    ['upper-case version', `0A-${TRACE_ID}-${SPAN_ID}-01`],
+    ['all-zero trace id', `00-${'0'.repeat(32)}-${SPAN_ID}-01`],
+    ['trace id with illegal characters', `00-${TRACE_ID.slice(0, 31)}.-${SPAN_ID}-01`],
+    ['upper-case trace id', `00-${TRACE_ID.toUpperCase()}-${SPAN_ID}-01`],
+    ['trace id too long', `00-${TRACE_ID}0-${SPAN_ID}-01`],
+    ['trace id too short', `00-${TRACE_ID.slice(1)}-${SPAN_ID}-01`],
+    ['all-zero parent id', `00-${TRACE_ID}-${'0'.repeat(16)}-01`],
+    ['parent id with illegal characters', `00-${TRACE_ID}-${SPAN_ID.slice(0, 15)}.-01`],
+    ['upper-case parent id', `00-${TRACE_ID}-${SPAN_ID.toUpperCase()}-01`],
+    ['parent id too long', `00-${TRACE_ID}-${SPAN_ID}0-01`],
+    ['parent id too short', `00-${TRACE_ID}-${SPAN_ID.slice(1)}-01`],
+    ['illegal flags', `00-${TRACE_ID}-${SPAN_ID}-.0`],
+    ['flags too long', `00-${TRACE_ID}-${SPAN_ID}-010`],
+    ['flags too short', `00-${TRACE_ID}-${SPAN_ID}-1`],
+    ['wrong separators', `00_${TRACE_ID}_${SPAN_ID}_01`],
+    ['empty', ''],
+    ['two headers joined by a comma', `${VALID}, 00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`],
+  ])('%s is invalid', (_case, header) => {
+    expect(parseTraceparent(header)).toBeUndefined();
+  });
+});
+
+describe('extractTraceContext', () => {
+  test('continues the remote trace, with tracestate', () => {
+    const ctx = extractTraceContext(
+      { traceparent: VALID, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' },
+      ROOT_CONTEXT,
+    );
+    const spanContext = trace.getSpanContext(ctx);
+    expect(spanContext?.traceId).toBe(TRACE_ID);
+    expect(spanContext?.spanId).toBe(SPAN_ID);
+    expect(spanContext?.isRemote).toBe(true);
+    expect(spanContext?.traceState?.get('rojo')).toBe('00f067aa0ba902b7');
+    expect(spanContext?.traceState?.get('congo')).toBe('t61rcWkgMzE');
+  });
+
+  test('an invalid traceparent is ignored (a new trace starts) and its tracestate is not read', () => {
+    const ctx = extractTraceContext(
+      { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01-x`, tracestate: 'a=b' },
+      ROOT_CONTEXT,
+    );
+    expect(ctx).toBe(ROOT_CONTEXT);
+    expect(trace.getSpanContext(ctx)).toBeUndefined();
+  });
+
+  test('a repeated traceparent header is ignored, in every carrier shape', () => {
+    const other = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    expect(
+      trace.getSpanContext(extractTraceContext({ traceparent: [VALID, other] }, ROOT_CONTEXT)),
+    ).toBeUndefined();
+    const headers = new Headers();
+    headers.append('traceparent', VALID);
+    headers.append('traceparent', other);
+    expect(trace.getSpanContext(extractTraceContext(headers, ROOT_CONTEXT))).toBeUndefined();
+    const pairs: [string, string][] = [
+      ['traceparent', VALID],
+      ['Traceparent', other],
+    ];
+    expect(trace.getSpanContext(extractTraceContext(pairs, ROOT_CONTEXT))).toBeUndefined();
+  });
+
+  test('header names are case-insensitive in plain records, Headers and pair arrays', () => {
+    for (const carrier of [
+      { TraceParent: VALID },
+      new Headers({ TRACEPARENT: VALID }),
+      [['TraceParent', VALID]] as [string, string][],
+    ]) {
+      expect(trace.getSpanContext(extractTraceContext(carrier, ROOT_CONTEXT))?.traceId).toBe(TRACE_ID);
+    }
+  });
+
+  test('a malformed tracestate does not affect traceparent', () => {
+    const ctx = extractTraceContext({ traceparent: VALID, tracestate: 'Invalid Key=@@@' }, ROOT_CONTEXT);
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);
+  });
+});
+
+describe('injectTraceHeaders', () => {
+  const spanContext: SpanContext = {
+    traceId: TRACE_ID,
+    spanId: SPAN_ID,
+    traceFlags: TraceFlags.SAMPLED,
+    traceState: new TraceState('rojo=00f067aa0ba902b7'),
+  };
+  const ctx = trace.setSpanContext(ROOT_CONTEXT, spanContext);
+
+  test('writes traceparent and tracestate into a new record, Headers, or undici pairs', () => {
+    expect(injectTraceHeaders(undefined, { context: ctx })).toEqual({
+      traceparent: VALID,
+      tracestate: 'rojo=00f067aa0ba902b7',
+    });
+    const headers = injectTraceHeaders(new Headers({ accept: 'application/json' }), { context: ctx });
+    expect(headers.get('traceparent')).toBe(VALID);
+    expect(headers.get('accept')).toBe('application/json');
+    const pairs = injectTraceHeaders([['Traceparent', 'stale']] as [string, string][], { context: ctx });
+    expect(pairs).toEqual([
+      ['traceparent', VALID],
+      ['tracestate', 'rojo=00f067aa0ba902b7'],
+    ]);
+  });
+
+  test('replaces a differently-cased header in a record instead of sending two', () => {
+    const record: Record<string, string> = { TraceParent: 'stale' };
+    injectTraceHeaders(record, { context: ctx });
+    expect(Object.keys(record).filter((k) => k.toLowerCase() === 'traceparent')).toEqual(['traceparent']);
+  });
+
+  test('writes nothing without a valid span', () => {
+    expect(injectTraceHeaders(undefined, { context: ROOT_CONTEXT })).toEqual({});
+  });
+
+  test('the outgoing traceparent is always valid and round-trips, whatever the span context', () => {
+    const hex = (length: number) =>
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+    fc.assert(
+      fc.property(hex(32), hex(16), fc.integer({ min: 0, max: 255 }), (traceId, spanId, flags) => {
+        fc.pre(!/^0+$/.test(traceId) && !/^0+$/.test(spanId));
+        const header = formatTraceparent({ traceId, spanId, traceFlags: flags });
+        expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+        expect(parseTraceparent(header)).toEqual({ traceId, spanId, traceFlags: flags & 1, isRemote: true });
+      }),
+    );
+  });
+});
