@@ -4,6 +4,7 @@
  *
  *   node scripts/generate-docs.ts           write both files
  *   node scripts/generate-docs.ts --check   exit 1 when either file differs from what would be written
+ *   --root=<dir>                            another checkout layout (tests): packages/ and docs/ under it
  *
  * Catalogues are discovered, not listed: every `packages/<pkg>/src/errors.ts` is imported and each
  * export shaped like `defineErrorCatalogue(...)`'s result is rendered, so a new package needs no edit
@@ -91,15 +92,15 @@ export async function renderDocs(root = ROOT): Promise<Map<string, string>> {
   ]);
 }
 
-async function main(check: boolean): Promise<number> {
+async function main(check: boolean, root: string): Promise<number> {
   const stale: string[] = [];
-  for (const [file, content] of await renderDocs()) {
+  for (const [file, content] of await renderDocs(root)) {
     const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
     if (current === content) continue;
-    if (check) stale.push(relative(ROOT, file));
+    if (check) stale.push(relative(root, file));
     else {
       writeFileSync(file, content);
-      process.stdout.write(`wrote ${relative(ROOT, file)}\n`);
+      process.stdout.write(`wrote ${relative(root, file)}\n`);
     }
   }
   if (stale.length > 0) {
@@ -129,6 +130,8 @@ if (import.meta.main) {
     );
     process.exitCode = child.status ?? 1;
   } else {
-    process.exitCode = await main(process.argv.includes('--check'));
+    const rootArg = process.argv.find((arg) => arg.startsWith('--root='));
+    const root = rootArg === undefined ? ROOT : resolve(rootArg.slice('--root='.length));
+    process.exitCode = await main(process.argv.includes('--check'), root);
   }
 }

@@ -88,6 +88,26 @@ describe('readConfig defaults', () => {
     expect([...consultedVariables({})].sort()).toEqual(ENV_TABLE.map((row) => row.name).sort());
   });
 
+  it('every config leaf is set by a table row, and every row key names a config leaf', () => {
+    const recordKeys = new Set([
+      'identity.resourceAttributes',
+      'health.canaryPayload',
+      'health.endpointHealthStatus',
+      'logging.targetFilters',
+      'tracing.traces.headers',
+      'tracing.logs.headers',
+    ]);
+    const leaves: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (typeof value === 'object' && value !== null && !recordKeys.has(path)) {
+        for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`);
+      } else leaves.push(path);
+    };
+    walk(readConfig({}).config, '');
+    const rowKeys = new Set(ENV_TABLE.flatMap((row) => row.keys));
+    expect([...rowKeys].sort()).toEqual(leaves.sort());
+  });
+
   it('is pure: the same input gives the same output, and process.env is not read when env is given', () => {
     process.env.DYN_SYSTEM_PORT = '9999';
     try {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +64,36 @@ describe('generated docs', () => {
       cwd: ROOT,
     });
     expect(stdout).toContain('up to date');
+  });
+
+  it('`--check` fails with a clear message on stale docs, and a write run fixes them (temp root)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dynotel-docs-'));
+    const script = join(ROOT, 'scripts', 'generate-docs.ts');
+    try {
+      mkdirSync(join(root, 'packages'));
+      mkdirSync(join(root, 'docs'));
+      writeFileSync(join(root, 'docs', 'configuration.md'), '# stale\n');
+      let failure: { code?: number; stderr?: string } | undefined;
+      try {
+        await run(process.execPath, [script, '--check', `--root=${root}`]);
+      } catch (error) {
+        failure = error as { code?: number; stderr?: string };
+      }
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toContain(
+        'Generated docs are stale: docs/configuration.md, docs/errors.md differ',
+      );
+      expect(failure?.stderr).toContain('pnpm docs');
+
+      const { stdout } = await run(process.execPath, [script, `--root=${root}`]);
+      expect(stdout).toContain('wrote docs/configuration.md');
+      expect(readFileSync(join(root, 'docs', 'configuration.md'), 'utf8')).toBe(
+        renderConfigurationDoc(ENV_TABLE),
+      );
+      expect(readFileSync(join(root, 'docs', 'errors.md'), 'utf8')).toBe(renderErrorsDoc([coreErrors]));
+      await run(process.execPath, [script, '--check', `--root=${root}`]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
