@@ -103,4 +103,41 @@ describe('scrape callbacks', () => {
     ).toBe(true);
     parseBody(body);
   });
+
+  it('drops a callback family whose name is already in the scrape, keeping the body valid', async () => {
+    const root = createMetricsRoot();
+    root.gauge({ name: 'own', help: 'h' }).set(1);
+    root.addExpositionCallback(
+      () => '# TYPE dynamo_component_own gauge\ndynamo_component_own 5\n# TYPE kept gauge\nkept 1\n',
+    );
+    root.addExpositionCallback(
+      () =>
+        '# TYPE kept gauge\nkept 2\n# TYPE dynotel_metrics_fake_total counter\ndynotel_metrics_fake_total 1\n',
+    );
+    const { body } = await root.scrape();
+    expect(body).not.toContain('dynamo_component_own 5');
+    expectLine(body, 'kept 1');
+    expect(body).not.toContain('kept 2');
+    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    parseBody(body);
+  });
+
+  it('rewrites callback text as OpenMetrics for an OpenMetrics scrape', async () => {
+    const root = createMetricsRoot();
+    root.addExpositionCallback(
+      () =>
+        '# HELP engine_requests_total Say "hi"\n# TYPE engine_requests_total counter\nengine_requests_total{m="a"} 3 1700000000000\n' +
+        '# TYPE engine_plain counter\nengine_plain 4\n# TYPE engine_u untyped\nengine_u 1\n' +
+        '# TYPE engine_lat histogram\nengine_lat_bucket{le="1"} 1\nengine_lat_bucket{le="+Inf"} 2\nengine_lat_sum 3\nengine_lat_count 2\n',
+    );
+    const { body } = await root.scrape('application/openmetrics-text');
+    expectLine(body, '# HELP engine_requests Say \\"hi\\"');
+    expectLine(body, '# TYPE engine_requests counter');
+    expectLine(body, 'engine_requests_total{m="a"} 3 1700000000');
+    expectLine(body, 'engine_plain_total 4');
+    expectLine(body, '# TYPE engine_u unknown');
+    expectLine(body, 'engine_lat_bucket{le="1.0"} 1');
+    expect(body.endsWith('\n# EOF\n')).toBe(true);
+    parseBody(body, 'openmetrics');
+  });
 });

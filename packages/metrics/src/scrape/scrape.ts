@@ -2,7 +2,7 @@ import { contentTypeOf, type ExpositionFormat, negotiateFormat } from '../format
 import type { MetricsLevel, RootSettings } from '../registry/level.ts';
 import { runCallbacks } from './callbacks.ts';
 import { encodeFamilies, encodeToString } from './encode.ts';
-import { acceptForeignText } from './foreign-text.ts';
+import { foreignBlocks } from './foreign-text.ts';
 import { FamilyMerger, type MergedFamily } from './merge.ts';
 import { selfMetricFamilies } from './self-families.ts';
 
@@ -25,8 +25,9 @@ interface Gathered {
 
 /**
  * One scrape of a subtree (reference §2.4): update callbacks of every level first, then the exposition
- * callbacks' text (validated), then gather and merge the families of every level in pre-order. The
- * self-metrics are gathered last on a root scrape, so they include what this scrape dropped.
+ * callbacks, then gather and merge the families of every level in pre-order, then validate the callbacks'
+ * text against them. The self-metrics are gathered last on a root scrape, so they include what this
+ * scrape dropped.
  */
 async function gather(
   levels: readonly MetricsLevel[],
@@ -40,16 +41,20 @@ async function gather(
     levels.flatMap((level) => level.updateCallbacks()),
     settings.callbackTimeoutMs,
   );
-  const foreign = acceptForeignText(
-    await runCallbacks(
-      'exposition',
-      levels.flatMap((level) => level.expositionCallbacks()),
-      settings.callbackTimeoutMs,
-    ),
+  const texts = await runCallbacks(
+    'exposition',
+    levels.flatMap((level) => level.expositionCallbacks()),
+    settings.callbackTimeoutMs,
   );
   const merger = new FamilyMerger();
   for (const level of levels) for (const metric of level.metrics()) merger.add(metric);
-  if (includeSelfMetrics) for (const family of selfMetricFamilies()) merger.add(family);
+  const families = merger.families();
+  // Self-metric names are reserved for a root scrape even though their values are read later.
+  const reserved = includeSelfMetrics ? selfMetricFamilies().map((family) => family.name) : [];
+  const foreign = foreignBlocks(texts, format, families, reserved);
+  if (!includeSelfMetrics) return { format, families, foreign };
+  // Self-metrics last, so they include what this scrape dropped.
+  for (const family of selfMetricFamilies()) merger.add(family);
   return { format, families: merger.families(), foreign };
 }
 
