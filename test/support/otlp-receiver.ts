@@ -239,6 +239,16 @@ function decodeRequest(signal: OtlpSignal, body: Uint8Array): Record<string, unk
   return type.toObject(type.decode(body), TO_OBJECT);
 }
 
+/**
+ * Encodes an ExportTraceServiceRequest / ExportLogsServiceRequest from a plain object (protobufjs JSON
+ * form: camelCase fields, ids as Buffers or base64), for tests that talk to the receiver by hand.
+ */
+export function encodeExportRequest(signal: OtlpSignal, request: Record<string, unknown>): Uint8Array {
+  const m = loadMessages();
+  const type = signal === 'traces' ? m.traceRequest : m.logsRequest;
+  return type.encode(type.fromObject(request)).finish();
+}
+
 function encodeResponse(signal: OtlpSignal): Buffer {
   const m = loadMessages();
   const type = signal === 'traces' ? m.traceResponse : m.logsResponse;
