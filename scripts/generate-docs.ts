@@ -113,7 +113,12 @@ async function main(check: boolean, root: string): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
+// `import.meta.main` where the runtime has it (Node >= 22.18), else compare the entry script.
+const isEntryScript =
+  import.meta.main ??
+  (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url));
+
+if (isEntryScript) {
   // The packages' errors.ts import '@dynotel/core'; resolve it to the TypeScript sources (not a
   // possibly stale or missing dist/) by re-running under the `@dynotel/source` condition.
   const hasCondition = process.execArgv.some((arg) => arg.includes('@dynotel/source'));
