@@ -3,6 +3,7 @@ import {
   context,
   ProxyTracerProvider,
   propagation,
+  type Span,
   type Tracer,
   type TracerProvider,
   trace,
@@ -30,7 +31,7 @@ export interface Tracing {
   /** The options after defaults (endpoint URL, protocol, batch and retry settings). */
   readonly options: ResolvedTracingOptions;
   /** `withSpan` bound to this instance's tracer. */
-  withSpan<T>(name: string, fn: (span: import('@opentelemetry/api').Span) => T, options?: WithSpanOptions): T;
+  withSpan<T>(name: string, fn: (span: Span) => T, options?: WithSpanOptions): T;
   /** Exports every span ended before the call; resolves by `timeoutMs` even when the collector is down. */
   forceFlush(timeoutMs?: number): Promise<void>;
   /**

@@ -157,3 +157,12 @@ test('a frontend → worker hop over real HTTP continues the trace and forwards 
   expect(worker?.kind).toBe(2); // SERVER
   expect(worker?.attributes.x_request_id).toBe('hop-1');
 });
+
+test('a header gRPC cannot carry is skipped with a warning; export still works', async () => {
+  const t = start('grpc', { headers: { 'x-token-bin': 'not-binary', 'x-tenant': 'a' } });
+  t.withSpan('with-headers', () => {});
+  await t.forceFlush(2000);
+  await receiver.waitForSpans(1);
+  expect(receiver.calls[0]?.headers['x-tenant']).toBe('a');
+  expect(receiver.calls[0]?.headers['x-token-bin']).toBeUndefined();
+});

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type DiagnosticRecord, diag, selfMetrics } from '@dynotel/core';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
@@ -216,4 +219,38 @@ test('a second warning after the interval reports how many were suppressed', asy
   const exportWarnings = records.filter((r) => r.message.includes('non-retryable'));
   expect(exportWarnings).toHaveLength(2);
   expect(exportWarnings[1]?.fields?.suppressed).toBe(2);
+});
+
+test('partial success: the rejected spans are counted as dropped and the request is not retried', async () => {
+  // The opentelemetry-proto release the receiver loads predates partial_success, so this collector
+  // answers by hand: ExportTraceServiceResponse { partial_success { rejected_spans: 1, error_message: "too old" } }.
+  const response = Buffer.from([0x0a, 0x0b, 0x08, 0x01, 0x12, 0x07, ...Buffer.from('too old')]);
+  let calls = 0;
+  const collector = http.createServer((req, res) => {
+    calls++;
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(response));
+  });
+  collector.listen(0, '127.0.0.1');
+  await once(collector, 'listening');
+  try {
+    const port = (collector.address() as AddressInfo).port;
+    tracing = createTracing({
+      exportEnabled: true,
+      protocol: 'http/protobuf',
+      endpoint: `http://127.0.0.1:${port}`,
+      batch: { scheduleDelayMs: 10 },
+    });
+    endSpans(tracing, 3);
+    await tracing.forceFlush(2000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(calls).toBe(1);
+    expect(dropped('rejected')).toBe(1);
+    expect(exported()).toBe(2);
+    await tracing.shutdown(500);
+    tracing = undefined;
+  } finally {
+    collector.closeAllConnections();
+    await new Promise((resolve) => collector.close(resolve));
+  }
 });

@@ -1,3 +1,4 @@
+import { diag } from '@dynotel/core';
 import * as grpc from '@grpc/grpc-js';
 import { retryDelayFromStatusDetails } from './retry-info.ts';
 import { grpcCodeName, isRetryableGrpcCode } from './retry-policy.ts';
@@ -47,7 +48,17 @@ export class GrpcTransport implements OtlpTransport {
       },
     );
     this.#metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.headers)) this.#metadata.set(key, value);
+    for (const [key, value] of Object.entries(options.headers)) {
+      try {
+        this.#metadata.set(key, value);
+      } catch (error) {
+        // grpc-js refuses some keys (binary `-bin` keys need Buffer values, illegal characters).
+        diag.warn('dynotel.tracing', 'OTLP header skipped: not a valid gRPC metadata entry', {
+          header: key,
+          error: String(error),
+        });
+      }
+    }
   }
 
   send(body: Uint8Array, deadline: number): Promise<AttemptResult> {
