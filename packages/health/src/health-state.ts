@@ -152,10 +152,7 @@ class State implements HealthState {
       throw invalidOption('endpointHealthStatus', listed, 'an array of non-empty endpoint names');
     }
     const payload = options.canaryPayload;
-    if (
-      payload !== undefined &&
-      (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-    ) {
+    if (payload !== undefined && !isPlainObject(payload)) {
       throw invalidOption('canaryPayload', payload, 'a JSON object (already parsed)');
     }
     this.processStatus = starting;
@@ -207,6 +204,9 @@ class State implements HealthState {
         canary.handler,
         'a function (payload, { signal }) => unknown',
       );
+    }
+    if (canary?.payload !== undefined && !isPlainObject(canary.payload)) {
+      throw invalidArgument('options.canary.payload', canary.payload, 'a JSON object');
     }
     if (endpoint === undefined) {
       endpoint = new Endpoint(name, this.canaryEnabled ? 'notready' : this.processStatus, this);
@@ -339,7 +339,7 @@ class State implements HealthState {
 
   setPhase(phase: LifecyclePhase): void {
     // The phase only moves forward: a late 'draining' cannot revive liveness.
-    if (PHASE_ORDER[phase] === undefined)
+    if (!Object.hasOwn(PHASE_ORDER, phase))
       throw invalidArgument('phase', phase, "'running', 'draining' or 'shutting_down'");
     if (PHASE_ORDER[phase] <= PHASE_ORDER[this.phase]) return;
     this.phase = phase;
@@ -394,6 +394,10 @@ class State implements HealthState {
       });
     }
   }
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

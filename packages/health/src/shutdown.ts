@@ -77,6 +77,7 @@ class Coordinator implements ShutdownCoordinator {
   #result: Promise<ShutdownResult> | undefined;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
+  #uninstall: (() => void) | undefined;
 
   constructor(options: ShutdownCoordinatorOptions) {
     this.#drainDelayMs = durationOption('drainDelayMs', options.drainDelayMs, 5_000);
@@ -267,6 +268,8 @@ class Coordinator implements ShutdownCoordinator {
   }
 
   install(): () => void {
+    // Idempotent: a second install() must not make one signal count twice.
+    if (this.#uninstall !== undefined) return this.#uninstall;
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.#result !== undefined) {
         diag.info('dynotel.health', `${signal} received during shutdown; the sequence is already running`);
@@ -277,9 +280,12 @@ class Coordinator implements ShutdownCoordinator {
       });
     };
     for (const signal of this.#signals) process.on(signal, onSignal);
-    return () => {
+    const uninstall = () => {
       for (const signal of this.#signals) process.off(signal, onSignal);
+      if (this.#uninstall === uninstall) this.#uninstall = undefined;
     };
+    this.#uninstall = uninstall;
+    return uninstall;
   }
 }
 

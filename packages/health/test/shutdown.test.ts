@@ -162,6 +162,7 @@ describe('shutdown coordinator', () => {
       runs++;
     });
     const uninstall = coordinator.install();
+    expect(coordinator.install()).toBe(uninstall);
     const savedExitCode = process.exitCode;
     cleanups.push(() => {
       uninstall();
