@@ -215,6 +215,9 @@ describe('OpenMetrics', () => {
     expectLine(body, 'dynamo_component_requests_total 2');
     expectLine(body, '# TYPE dynamo_component_odd counter');
     expectLine(body, 'dynamo_component_odd_total 3');
+    // Alternating formats re-derive the cached sample prefix each time.
+    expectLine((await root.scrape()).body, 'dynamo_component_odd 3');
+    expectLine((await root.scrape('application/openmetrics-text')).body, 'dynamo_component_odd_total 3');
     expect(body.endsWith('\n# EOF\n')).toBe(true);
     expect(body).not.toMatch(/\n\n/);
     parseBody(body, 'openmetrics');

@@ -17,6 +17,21 @@ const CHUNK_CHARS = 256 * 1024;
 
 interface ScalarSeries extends Series {
   readonly value: number;
+  /** `name{labels} `, cached on the series after its first scrape (flat, so later scrapes only copy it). */
+  linePrefix?: string;
+}
+
+function samplePrefix(series: ScalarSeries, sampleName: string): string {
+  const cached = series.linePrefix;
+  // Valid while the sample name is the same (a counter is `x` in text and `x_total` in OpenMetrics when
+  // its name lacks `_total`): the prefix must be the name followed by `{` or a space.
+  if (cached?.startsWith(sampleName)) {
+    const next = cached.charCodeAt(sampleName.length);
+    if (next === 123 || next === 32) return cached;
+  }
+  const prefix = series.labelText.length === 0 ? `${sampleName} ` : `${sampleName}{${series.labelText}} `;
+  series.linePrefix = prefix;
+  return prefix;
 }
 
 /**
@@ -61,8 +76,8 @@ export async function* encodeFamilies(
         if (family.type === 'histogram') {
           line = encodeHistogram(series as HistogramChild, sampleName, openMetrics, leCache);
         } else {
-          const labels = series.labelText.length === 0 ? '' : `{${series.labelText}}`;
-          line = `${sampleName}${labels} ${formatValue((series as ScalarSeries).value)}`;
+          line =
+            samplePrefix(series as ScalarSeries, sampleName) + formatValue((series as ScalarSeries).value);
           if (openMetrics && family.type === 'counter') {
             const counter = series as Partial<CounterChild>;
             if (counter.exemplarTraceId !== undefined) {
