@@ -139,7 +139,8 @@ export class OtlpSpanExporter implements SpanExporter {
     if (result.kind !== 'failure') return;
     this.#reporter.warn(message, {
       protocol: this.#options.protocol,
-      endpoint: this.#options.url.href,
+      // No userinfo or query: they may carry credentials.
+      endpoint: `${this.#options.url.protocol}//${this.#options.url.host}${this.#options.url.pathname}`,
       code: result.code,
       error: result.message,
       spans,
