@@ -1,0 +1,4 @@
+/** A monotonic clock in milliseconds. Injectable so tests can drive time; defaults to performance.now(). */
+export type Clock = () => number;
+
+export const monotonicClock: Clock = () => performance.now();
