@@ -113,6 +113,23 @@ describe.each(['grpc', 'http/protobuf'] as const)('%s', (protocol) => {
     expect(exported()).toBe(1);
   });
 
+  test('a slow collector that answers within the timeout: delivered once, no failure, spans keep ending', async () => {
+    receiver = await startOtlpReceiver();
+    receiver.script({ delayMs: 300 });
+    const t = start(receiver, protocol);
+    endSpans(t, 2, 'slow');
+    const flushed = t.forceFlush(3000);
+    await receiver.waitForCalls(1);
+    // While the export is in flight, ending spans only queues them.
+    endSpans(t, 100, 'meanwhile');
+    await flushed;
+    await t.forceFlush(3000);
+    await receiver.waitForSpans(102);
+    expect(receiver.calls.every((c) => c.outcome === 'OK')).toBe(true);
+    expect(exported()).toBe(102);
+    expect(failures(protocol, 'DEADLINE_EXCEEDED')).toBe(0);
+  });
+
   test('never answering: export gives up at its timeout, flush and shutdown finish within theirs', async () => {
     receiver = await startOtlpReceiver();
     receiver.setDefaultFault({ hang: true });

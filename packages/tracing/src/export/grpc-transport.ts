@@ -7,6 +7,13 @@ import type { AttemptResult, OtlpTransport } from './transport.ts';
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const GRPC_COMPRESSION_GZIP = 2;
 const passThrough = (value: Buffer): Buffer => value;
+const DEADLINE_EXCEEDED = 4;
+/**
+ * After this many DEADLINE_EXCEEDED in a row the channel is replaced: a collector that accepted the
+ * connection but stopped answering (a black hole behind a load balancer) can leave a channel stuck
+ * that a fresh connection would not be. opentelemetry-js does the same after 5.
+ */
+const MAX_CONSECUTIVE_DEADLINES = 3;
 
 export interface GrpcTransportOptions {
   readonly url: URL;
@@ -27,26 +34,16 @@ export interface GrpcTransportOptions {
  */
 export class GrpcTransport implements OtlpTransport {
   readonly protocol = 'grpc' as const;
-  readonly #client: grpc.Client;
+  readonly #options: GrpcTransportOptions;
+  #client: grpc.Client;
+  #consecutiveDeadlines = 0;
   readonly #metadata: grpc.Metadata;
   readonly #inFlight = new Set<grpc.ClientUnaryCall>();
   #closed = false;
 
   constructor(options: GrpcTransportOptions) {
-    const secure = options.url.protocol === 'https:';
-    const port = options.url.port || (secure ? '443' : '80');
-    this.#client = new grpc.Client(
-      `${options.url.hostname}:${port}`,
-      secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(),
-      {
-        'grpc.primary_user_agent': options.userAgent,
-        'grpc.initial_reconnect_backoff_ms': Math.round(options.reconnectBackoff.initialMs),
-        'grpc.max_reconnect_backoff_ms': Math.round(options.reconnectBackoff.maxMs),
-        ...(options.compression === 'gzip'
-          ? { 'grpc.default_compression_algorithm': GRPC_COMPRESSION_GZIP }
-          : {}),
-      },
-    );
+    this.#options = options;
+    this.#client = this.#createClient();
     this.#metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.headers)) {
       try {
@@ -59,6 +56,34 @@ export class GrpcTransport implements OtlpTransport {
         });
       }
     }
+  }
+
+  #createClient(): grpc.Client {
+    const { url, reconnectBackoff, compression, userAgent } = this.#options;
+    const secure = url.protocol === 'https:';
+    const port = url.port || (secure ? '443' : '80');
+    return new grpc.Client(
+      `${url.hostname}:${port}`,
+      secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(),
+      {
+        'grpc.primary_user_agent': userAgent,
+        'grpc.initial_reconnect_backoff_ms': Math.round(reconnectBackoff.initialMs),
+        'grpc.max_reconnect_backoff_ms': Math.round(reconnectBackoff.maxMs),
+        ...(compression === 'gzip' ? { 'grpc.default_compression_algorithm': GRPC_COMPRESSION_GZIP } : {}),
+      },
+    );
+  }
+
+  #noteOutcome(code: number | undefined): void {
+    if (code !== DEADLINE_EXCEEDED) {
+      this.#consecutiveDeadlines = 0;
+      return;
+    }
+    if (++this.#consecutiveDeadlines < MAX_CONSECUTIVE_DEADLINES || this.#closed) return;
+    this.#consecutiveDeadlines = 0;
+    const stale = this.#client;
+    this.#client = this.#createClient();
+    stale.close();
   }
 
   send(body: Uint8Array, deadline: number): Promise<AttemptResult> {
@@ -79,6 +104,7 @@ export class GrpcTransport implements OtlpTransport {
         { deadline },
         (error, response) => {
           this.#inFlight.delete(call);
+          this.#noteOutcome(error?.code);
           if (error === null) {
             resolve({ kind: 'success', response: response ?? Buffer.alloc(0) });
             return;
