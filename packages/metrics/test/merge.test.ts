@@ -1,9 +1,15 @@
-import { selfMetrics } from '@dynotel/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { type DiagnosticRecord, diag, selfMetrics } from '@dynotel/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetricsRoot } from '../src/index.ts';
 import { expectLine, parseBody, selfValue } from './support.ts';
 
-beforeEach(() => selfMetrics.reset());
+let records: DiagnosticRecord[] = [];
+beforeEach(() => {
+  selfMetrics.reset();
+  records = [];
+  diag.setSink((record) => records.push(record));
+});
+afterEach(() => diag.reset());
 
 describe('scrape merge and de-duplication', () => {
   it('keeps the first of two identical series and counts the drop (metrics.rs L1764-1813)', async () => {
@@ -78,5 +84,17 @@ describe('scrape merge and de-duplication', () => {
     expectLine(body, 'dynotel_test_probe_total{reason="a\\"b"} 3');
     expect((await root.namespace('n').scrape()).body).not.toContain('dynotel_test_probe_total');
     parseBody(body);
+  });
+
+  it('counts every drop but warns once per family, not on every scrape', async () => {
+    const root = createMetricsRoot();
+    root.gauge({ name: 'w', help: 'a' }).set(1);
+    root.namespace('n').gauge({ name: 'w', help: 'b' }).set(2);
+    await root.scrape();
+    await root.scrape();
+    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    const warnings = records.filter((r) => r.message.startsWith('Metric family has inconsistent help/type'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.fields).toMatchObject({ family: 'dynamo_component_w', keptType: 'gauge' });
   });
 });

@@ -55,15 +55,13 @@ export class FamilyMerger {
     }
     if (first.help !== source.help || first.type !== source.type) {
       conflictingFamiliesDropped.inc();
-      diag.warn(
-        'dynotel.metrics',
-        'Metric family has inconsistent help/type across registries; dropping the later one',
-        {
-          family: source.name,
-          keptType: first.type,
-          droppedType: source.type,
-        },
-      );
+      // Once per family: the same conflict recurs on every scrape and would flood the log.
+      diag.once(`dynotel.metrics.conflict.${source.name}`, {
+        level: 'warn',
+        target: 'dynotel.metrics',
+        message: 'Metric family has inconsistent help/type across registries; dropping the later one',
+        fields: { family: source.name, keptType: first.type, droppedType: source.type },
+      });
       return;
     }
     if (first.seen === undefined) {
@@ -82,14 +80,12 @@ export class FamilyMerger {
     }
     if (dropped > 0) {
       duplicateSeriesDropped.inc(undefined, dropped);
-      diag.warn(
-        'dynotel.metrics',
-        'Duplicate Prometheus series while merging registries; dropping later sample',
-        {
-          family: source.name,
-          dropped,
-        },
-      );
+      diag.once(`dynotel.metrics.duplicate.${source.name}`, {
+        level: 'warn',
+        target: 'dynotel.metrics',
+        message: 'Duplicate Prometheus series while merging registries; dropping later sample',
+        fields: { family: source.name, dropped },
+      });
     }
     if (kept.length > 0) first.parts.push(kept);
   }
