@@ -86,8 +86,9 @@ describe('JSONL layout (Dynamo §4.3)', () => {
 
   it('adds file and line of the caller only when asked', () => {
     const { out, logger } = jsonLogger({ fileAndLine: true });
-    logger.info('where');
-    const expectedLine = Number(new Error().stack?.split('\n')[1]?.match(/:(\d+):\d+\)?$/)?.[1]);
+    const here = Number(new Error().stack?.split('\n')[1]?.match(/:(\d+):\d+\)?$/)?.[1]);
+    logger.info('where'); // must stay on the line right after `here`
+    const expectedLine = here + 1;
     const [line] = out.lines();
     expect(keysOf(line as string).slice(0, 6)).toEqual([
       'time',

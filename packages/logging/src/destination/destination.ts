@@ -1,24 +1,22 @@
+import { constants, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { diag } from '@dynotel/core';
-import SonicBoomModule from 'sonic-boom';
 import { logLinesDropped } from '../self-metrics.ts';
-
-// sonic-boom is CommonJS: its default export is the class, its type is the named one.
-const SonicBoom = SonicBoomModule as unknown as typeof import('sonic-boom').SonicBoom;
-type SonicBoom = import('sonic-boom').SonicBoom;
 
 /**
  * Where lines go, chosen for "nothing lost at exit, nothing blocks, nothing grows without bound":
  *
- * - A file descriptor (stdout by default) is written by an asynchronous SonicBoom, so a stalled reader
- *   never blocks the event loop. Its buffer is bounded (`maxBufferBytes`); lines beyond it are dropped
- *   and counted (`buffer_full`).
- * - On `exit` (normal end, `process.exit()`, a signal handler that exits, an uncaught exception) the
- *   buffer is written synchronously. pino's `fatal` also flushes synchronously.
- * - EPIPE or a closed descriptor stops writing for good (pino's own behaviour, but counted and reported
- *   once here instead of silent); it never throws into the service.
- * - Writes that keep failing with EAGAIN are retried asynchronously; at exit they are retried for at most
- *   `exitFlushTimeoutMs`, then the rest is dropped (`exit_timeout`).
+ * - A file descriptor (stdout by default) is written from the main thread with non-blocking
+ *   `writeSync`, batched once per event-loop turn. A stalled reader never blocks the event loop; what it
+ *   does not take waits in a bounded buffer (`maxBufferBytes`), and lines beyond it are dropped and
+ *   counted (`buffer_full`).
+ * - There is never an asynchronous write in flight (the race that makes pino's async SonicBoom lose or
+ *   reorder lines at exit), so on `exit` (normal end, `process.exit()`, a signal handler that exits, an
+ *   uncaught exception) and on `fatal` the rest is written synchronously, in order. A reader that stays
+ *   stalled is waited for at most `exitFlushTimeoutMs`, then the rest is dropped (`exit_timeout`).
+ * - EPIPE or a closed descriptor stops writing for good, counted (`closed`) and reported once; it never
+ *   throws into the service.
  */
 export interface DestinationOptions {
   readonly destination: number | Writable;
@@ -66,35 +64,103 @@ export function createDestination(options: DestinationOptions): LogDestination {
     : new StreamDestination(options.destination, options);
 }
 
+/**
+ * Writes a file descriptor from the main thread only, with `writeSync` on a descriptor made
+ * non-blocking: a full pipe answers EAGAIN instead of blocking, and there is never an asynchronous
+ * write in flight, so the exit flush writes exactly what is left, in order. Lines are batched per event
+ * loop turn (one syscall per turn, not per line).
+ */
 class FdDestination implements LogDestination {
-  readonly #boom: SonicBoom;
+  readonly #fd: number;
+  readonly #maxBufferBytes: number;
   readonly #exitFlushTimeoutMs: number;
   readonly isTTY: boolean;
+  #chunks: string[] = [];
+  #chunkChars = 0;
+  #remainder: Buffer | undefined;
+  #scheduled = false;
+  #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #syncWrites = false;
-  #retryDeadline = Number.POSITIVE_INFINITY;
 
   constructor(fd: number, options: DestinationOptions) {
-    this.#exitFlushTimeoutMs = options.exitFlushTimeoutMs;
     this.isTTY = isTTYFd(fd);
-    this.#boom = new SonicBoom({
-      fd,
-      sync: false,
-      minLength: 0,
-      maxLength: options.maxBufferBytes,
-      // In async mode a retry is a timer, harmless; in a synchronous flush it is a sleep, so bound it.
-      retryEAGAIN: () => Date.now() < this.#retryDeadline,
-    });
-    this.#boom.on('drop', () => logLinesDropped.inc({ reason: 'buffer_full' }));
-    this.#boom.on('error', (error: NodeJS.ErrnoException) => this.#onError(error));
+    this.#fd = nonBlocking(fd);
+    this.#maxBufferBytes = options.maxBufferBytes;
+    this.#exitFlushTimeoutMs = options.exitFlushTimeoutMs;
     track(this);
   }
 
-  #onError(error: NodeJS.ErrnoException): void {
+  write(line: string): boolean {
+    if (this.#closed) {
+      logLinesDropped.inc({ reason: 'closed' });
+      return false;
+    }
+    if (this.#chunkChars + (this.#remainder?.length ?? 0) + line.length > this.#maxBufferBytes) {
+      logLinesDropped.inc({ reason: 'buffer_full' });
+      return false;
+    }
+    this.#chunks.push(line);
+    this.#chunkChars += line.length;
+    if (this.#syncWrites) this.flushSync();
+    else if (!this.#scheduled && this.#retryTimer === undefined) {
+      this.#scheduled = true;
+      setImmediate(this.#onTurnEnd);
+    }
+    return true;
+  }
+
+  readonly #onTurnEnd = (): void => {
+    this.#scheduled = false;
+    this.#retryTimer = undefined;
+    if (this.#drain() === 'again') {
+      // The reader is slow or stalled: try again shortly, without keeping the process alive for it.
+      this.#retryTimer = setTimeout(this.#onTurnEnd, 10);
+      this.#retryTimer.unref();
+    }
+  };
+
+  /** Writes as much as the descriptor takes without blocking. */
+  #drain(): 'done' | 'again' | 'closed' {
+    for (;;) {
+      if (this.#closed) return 'closed';
+      if (this.#remainder === undefined) {
+        if (this.#chunks.length === 0) return 'done';
+        this.#remainder = Buffer.from(
+          this.#chunks.length === 1 ? (this.#chunks[0] as string) : this.#chunks.join(''),
+        );
+        this.#chunks = [];
+        this.#chunkChars = 0;
+      }
+      try {
+        const written = writeSync(this.#fd, this.#remainder);
+        this.#remainder = written >= this.#remainder.length ? undefined : this.#remainder.subarray(written);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') return 'again';
+        this.#fail(error as NodeJS.ErrnoException);
+        return 'closed';
+      }
+    }
+  }
+
+  #pendingLines(): number {
+    let lines = this.#chunks.length;
+    if (this.#remainder !== undefined) {
+      for (const byte of this.#remainder) if (byte === 10) lines++;
+    }
+    return lines;
+  }
+
+  #fail(error: NodeJS.ErrnoException): void {
     if (this.#closed) return;
-    this.#closed = true;
     const reason = CLOSED_CODES.has(error.code ?? '') ? 'closed' : 'write_error';
-    logLinesDropped.inc({ reason });
+    const lost = Math.max(1, this.#pendingLines());
+    this.#closed = true;
+    this.#chunks = [];
+    this.#chunkChars = 0;
+    this.#remainder = undefined;
+    logLinesDropped.inc({ reason }, lost);
     live.delete(this);
     diag.once(`dynotel.logging.destination.${reason}`, {
       level: 'warn',
@@ -105,66 +171,57 @@ class FdDestination implements LogDestination {
     });
   }
 
-  write(line: string): boolean {
-    if (this.#closed) {
-      logLinesDropped.inc({ reason: 'closed' });
-      return false;
-    }
-    try {
-      const ok = this.#boom.write(line);
-      if (this.#syncWrites) this.flushSync();
-      return ok;
-    } catch {
-      logLinesDropped.inc({ reason: 'write_error' });
-      return false;
-    }
-  }
-
   flushSync(): void {
-    if (this.#closed) return;
-    this.#retryDeadline = Date.now() + this.#exitFlushTimeoutMs;
-    try {
-      this.#boom.flushSync();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (code === 'EAGAIN' || code === 'EBUSY') logLinesDropped.inc({ reason: 'exit_timeout' });
-      else this.#onError(error as NodeJS.ErrnoException);
-    } finally {
-      this.#retryDeadline = Number.POSITIVE_INFINITY;
+    const deadline = Date.now() + this.#exitFlushTimeoutMs;
+    while (this.#drain() === 'again') {
+      if (Date.now() >= deadline) {
+        logLinesDropped.inc({ reason: 'exit_timeout' }, this.#pendingLines());
+        this.#chunks = [];
+        this.#chunkChars = 0;
+        this.#remainder = undefined;
+        return;
+      }
+      sleepMs(1);
     }
   }
 
-  #idle(): boolean {
-    const internals = this.#boom as unknown as { _len: number; _writing: boolean };
-    return internals._len === 0 && !internals._writing;
-  }
-
-  flush(timeoutMs = 5000): Promise<void> {
-    if (this.#closed || this.#idle()) return Promise.resolve();
-    // SonicBoom's own flush(cb) calls back at once when minLength is 0, before the data is written:
-    // wait for its 'drain' event, emitted once the buffer is empty.
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.#boom.off('drain', onWrite);
-        this.#boom.off('error', finish);
-        resolve();
-      };
-      const onWrite = () => {
-        if (this.#idle()) finish();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      timer.unref();
-      this.#boom.on('drain', onWrite);
-      this.#boom.once('error', finish);
-    });
+  async flush(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#drain() === 'again' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   async close(timeoutMs = 5000): Promise<void> {
     await this.flush(timeoutMs);
+    this.flushSync();
     live.delete(this);
     this.#syncWrites = true;
   }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/**
+ * A descriptor on which a full pipe answers EAGAIN instead of blocking. For stdout/stderr, creating
+ * Node's own stream makes libuv switch the (shared) descriptor to non-blocking, as any console.log
+ * would. Another FIFO is reopened through /proc with O_NONBLOCK (Linux). Files and terminals stay as
+ * they are: they do not stall.
+ */
+function nonBlocking(fd: number): number {
+  try {
+    if (isMainThread && fd === 1) void process.stdout.writable;
+    else if (isMainThread && fd === 2) void process.stderr.writable;
+    else if (process.platform === 'linux' && fstatSync(fd).isFIFO()) {
+      return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+    }
+  } catch {
+    // Keep the descriptor as it is: writes may block on a stalled reader, but still work.
+  }
+  return fd;
 }
 
 class StreamDestination implements LogDestination {
