@@ -1,0 +1,239 @@
+import { dashboard, promQueries, promVariable, row, stateTimeline, table, timeseries } from './builders.ts';
+
+/**
+ * Health and telemetry self-monitoring: is every target scraped, is every endpoint ready, do canaries
+ * pass, and is any telemetry being dropped (spans, log lines, metric series) on the way out.
+ * The dynotel_* names are the self-metrics defined in packages/{health,metrics,tracing,logging}/src.
+ */
+
+const target = 'job=~"$job", instance=~"$instance"';
+
+const scrapePanels = [
+  row('Scraping'),
+  table(
+    'Targets',
+    promQueries(
+      [`max by (job, instance) (up{${target}})`, { legend: 'up' }],
+      [`max by (job, instance) (scrape_duration_seconds{${target}})`, { legend: 'scrape seconds' }],
+      [`max by (job, instance) (scrape_samples_post_metric_relabeling{${target}})`, { legend: 'samples' }],
+    ),
+    {
+      width: 24,
+      description:
+        'up=0: the last scrape failed (connection refused, timeout, bad status or unparsable text).',
+    },
+  ),
+  stateTimeline('Target up', promQueries([`up{${target}}`, { legend: '{{job}} {{instance}}' }]), {
+    zero: 'down',
+    one: 'up',
+  }),
+  timeseries(
+    'Samples per scrape',
+    promQueries([`scrape_samples_post_metric_relabeling{${target}}`, { legend: '{{job}} {{instance}}' }]),
+    {
+      threshold: 10000,
+      description: 'Red line: the per-process budget (docs/capacity.md, DynotelScrapeSeriesBudgetExceeded).',
+    },
+  ),
+  timeseries(
+    'New series per scrape',
+    promQueries([`scrape_series_added{${target}}`, { legend: '{{job}} {{instance}}' }]),
+    { description: 'Steadily above 0 means churn: a label takes new values all the time.' },
+  ),
+  timeseries(
+    'Scrape duration',
+    promQueries([`scrape_duration_seconds{${target}}`, { legend: '{{job}} {{instance}}' }]),
+    { unit: 's' },
+  ),
+  timeseries(
+    'Prometheus scrape and rule errors / sec',
+    promQueries(
+      [
+        'sum(rate(prometheus_target_scrapes_exceeded_sample_limit_total[$__rate_interval]))',
+        { legend: 'sample limit exceeded' },
+      ],
+      [
+        'sum(rate(prometheus_target_scrapes_sample_duplicate_timestamp_total[$__rate_interval]))',
+        { legend: 'duplicate timestamps' },
+      ],
+      [
+        'sum(rate(prometheus_target_scrapes_sample_out_of_order_total[$__rate_interval]))',
+        { legend: 'out of order' },
+      ],
+      [
+        'sum(rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))',
+        { legend: 'rule evaluation failures' },
+      ],
+      [
+        'sum(rate(alertmanager_notifications_failed_total[$__rate_interval]))',
+        { legend: 'notifications failed' },
+      ],
+    ),
+    { unit: 'short' },
+  ),
+];
+
+const healthPanels = [
+  row('Readiness and canaries'),
+  stateTimeline(
+    'Readiness per endpoint',
+    promQueries([`dynotel_endpoint_ready{${target}}`, { legend: '{{instance}} {{endpoint}}' }]),
+    { zero: 'notready', one: 'ready' },
+    { description: '0 = /health answers 503 for this endpoint.' },
+  ),
+  timeseries(
+    'Canary outcomes / sec',
+    promQueries([
+      `sum by (endpoint, outcome) (job_instance_endpoint_outcome:dynotel_canary:rate5m{${target}})`,
+      { legend: '{{endpoint}} {{outcome}}' },
+    ]),
+    {
+      unit: 'short',
+      stack: true,
+      description: 'Canaries run only on idle endpoints; none at all under steady traffic is normal.',
+    },
+  ),
+  timeseries(
+    'Readiness checks / sec by outcome',
+    promQueries([
+      `sum by (check, outcome) (rate(dynotel_readiness_check_total{${target}}[$__rate_interval]))`,
+      { legend: '{{check}} {{outcome}}' },
+    ]),
+    { unit: 'short', stack: true },
+  ),
+  timeseries(
+    'Scrapes rejected (too many concurrent)',
+    promQueries([
+      `sum by (instance) (rate(dynotel_scrapes_rejected_total{${target}}[$__rate_interval]))`,
+      { legend: '{{instance}}' },
+    ]),
+    { unit: 'short' },
+  ),
+];
+
+const dropPanels = [
+  row('Telemetry drops'),
+  timeseries(
+    'Spans exported / dropped',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_spans_exported_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} exported' },
+      ],
+      [
+        `sum by (instance, reason) (job_instance_reason:dynotel_spans_dropped:rate5m{${target}})`,
+        { legend: '{{instance}} dropped {{reason}}' },
+      ],
+    ),
+    { unit: 'short' },
+  ),
+  timeseries(
+    'Span export failures / sec',
+    promQueries([
+      `sum by (instance, protocol, code) (rate(dynotel_span_export_failures_total{${target}}[$__rate_interval]))`,
+      { legend: '{{instance}} {{protocol}} {{code}}' },
+    ]),
+    {
+      unit: 'short',
+      description: 'Every failed attempt counts, retries included; spans are lost only when dropped.',
+    },
+  ),
+  timeseries(
+    'Log lines dropped / sec',
+    promQueries(
+      [
+        `sum by (instance, reason) (job_instance_reason:dynotel_log_lines_dropped:rate5m{${target}})`,
+        { legend: '{{instance}} {{reason}}' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_log_records_export_failed_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} OTLP export failed' },
+      ],
+    ),
+    { unit: 'short' },
+  ),
+  timeseries(
+    'Metric series overflow / sec by metric',
+    promQueries([
+      `sum by (instance, metric) (rate(dynotel_metrics_series_overflow_total{${target}}[$__rate_interval]))`,
+      { legend: '{{instance}} {{metric}}' },
+    ]),
+    {
+      unit: 'short',
+      description: 'Label sets folded into the overflow series because the metric hit its series limit.',
+    },
+  ),
+  timeseries(
+    'Series and text dropped on /metrics',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_metrics_duplicate_series_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} duplicate series' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_metrics_conflicting_families_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} conflicting families' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_metrics_exposition_text_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} exposition text' },
+      ],
+      [
+        `sum by (instance, kind) (rate(dynotel_metrics_callback_failures_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} callback {{kind}}' },
+      ],
+    ),
+    { unit: 'short' },
+  ),
+  timeseries(
+    'Recorded values dropped or truncated',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_metrics_invalid_values_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} invalid values' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_metrics_label_values_truncated_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} truncated label values' },
+      ],
+    ),
+    { unit: 'short' },
+  ),
+  timeseries(
+    'Collector: spans and log records failed',
+    promQueries(
+      [
+        'sum by (exporter) (rate({__name__=~"otelcol_exporter_send_failed_spans(_total)?"}[$__rate_interval]))',
+        { legend: 'spans {{exporter}}' },
+      ],
+      [
+        'sum by (exporter) (rate({__name__=~"otelcol_exporter_send_failed_log_records(_total)?"}[$__rate_interval]))',
+        { legend: 'log records {{exporter}}' },
+      ],
+      [
+        'sum by (receiver) (rate({__name__=~"otelcol_receiver_refused_(spans|log_records)(_total)?"}[$__rate_interval]))',
+        { legend: 'refused {{receiver}}' },
+      ],
+    ),
+    {
+      unit: 'short',
+      description:
+        'The collector between services and Tempo/Loki (job otel-collector). Name suffixes differ across collector versions.',
+    },
+  ),
+];
+
+export function selfMonitoringDashboard(): Record<string, unknown> {
+  return dashboard({
+    uid: 'dynotel-self-monitoring',
+    title: 'dynotel health and telemetry self-monitoring',
+    description:
+      'Scrape health, readiness per endpoint, canary outcomes, and dropped spans, log lines and series.',
+    tags: ['dynotel', 'health', 'self-monitoring'],
+    variables: [
+      promVariable('job', 'label_values(up, job)', { label: 'Job' }),
+      promVariable('instance', 'label_values(up{job=~"$job"}, instance)', { label: 'Instance' }),
+    ],
+    panels: [...scrapePanels, ...healthPanels, ...dropPanels],
+  });
+}
