@@ -22,16 +22,18 @@ const EXEMPLAR_MAX_CODE_POINTS = 128;
  * the label set, as the reference Go parser does; OpenMetrics allows exactly one space and no trailing comma.
  */
 export class LineScanner {
-  readonly #line: string;
+  #line = '';
   readonly #om: boolean;
   #pos = 0;
 
-  constructor(line: string, format: ExpositionFormat) {
-    this.#line = line;
+  constructor(format: ExpositionFormat) {
     this.#om = format === 'openmetrics';
   }
 
-  scanSample(): ScannedSample {
+  /** Scans one sample line; one scanner is reused for every line of a text. */
+  scanSample(line: string): ScannedSample {
+    this.#line = line;
+    this.#pos = 0;
     const name = this.#metricName();
     let labels: ExpositionLabel[] = [];
     if (this.#peek() === '{') labels = this.#labelSet('sample');

@@ -67,12 +67,14 @@ class ExpositionParser {
   /** Every sample name to its family, to catch clashes such as a gauge `foo_count` next to histogram `foo`. */
   readonly #sampleOwners = new Map<string, MutableFamily>();
   readonly #seriesKeys = new Set<string>();
+  readonly #scanner: LineScanner;
   #current: MutableFamily | undefined;
   lineNumber = 0;
 
   constructor(format: ExpositionFormat) {
     this.#format = format;
     this.#om = format === 'openmetrics';
+    this.#scanner = new LineScanner(format);
   }
 
   parse(text: string): ExpositionFamily[] {
@@ -121,14 +123,14 @@ class ExpositionParser {
       this.#parseComment(line);
       return;
     }
-    const scanned = new LineScanner(line, this.#format).scanSample();
+    const scanned = this.#scanner.scanSample(line);
     const family = this.#familyFor(scanned.name);
     const sample: ExpositionSample = scanned;
     const key = seriesKey(sample.name, sample.labels);
     if (this.#seriesKeys.has(key))
       throw new LineError(`duplicate series ${sample.name}${labelsForMessage(sample)}`);
     this.#seriesKeys.add(key);
-    this.#sampleOwners.set(sample.name, family);
+    if (family.samples.at(-1)?.name !== sample.name) this.#sampleOwners.set(sample.name, family);
     family.samples.push(sample);
     family.sampleLines.push(this.lineNumber);
   }

@@ -15,8 +15,18 @@ export function seriesKeyWithout(
   ignored: string | undefined,
 ): string {
   let key = name;
-  for (const label of [...labels].sort(byName)) {
+  for (const label of sortedByName(labels)) {
     if (label.name !== ignored) key += `\u0000${label.name}\u0001${label.value}`;
   }
   return key;
+}
+
+/** The labels in name order; the input itself when it already is (the common case), without copying. */
+function sortedByName(labels: readonly ExpositionLabel[]): readonly ExpositionLabel[] {
+  for (let i = 1; i < labels.length; i++) {
+    if ((labels[i - 1] as ExpositionLabel).name > (labels[i] as ExpositionLabel).name) {
+      return [...labels].sort(byName);
+    }
+  }
+  return labels;
 }
