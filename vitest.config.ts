@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources (the `@dynotel/source` export condition), never dist/.
-const conditions = ['@dynotel/source', 'node', 'import', 'default'];
+// Only the workspace packages know that condition; third-party packages resolve as Node resolves them.
+const conditions = ['@dynotel/source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@dynotel/source'] } },
+  ssr: { resolve: { conditions } },
   test: {
     projects: [
       {

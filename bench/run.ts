@@ -23,9 +23,13 @@ const { values } = parseArgs({
   },
 });
 
-const selected: Suite[] = values.suite?.length ? suites.filter((s) => values.suite!.includes(s.name)) : suites;
+const selected: readonly Suite[] = values.suite?.length
+  ? suites.filter((s) => values.suite!.includes(s.name))
+  : suites;
 if (selected.length === 0) {
-  console.error(`unknown --suite ${values.suite?.join(',')}; accepted: ${suites.map((s) => s.name).join(', ')}`);
+  console.error(
+    `unknown --suite ${values.suite?.join(',')}; accepted: ${suites.map((s) => s.name).join(', ')}`,
+  );
   process.exit(2);
 }
 const rounds = Number(values.rounds ?? (values.smoke ? 1 : 5));
@@ -49,6 +53,9 @@ const markdown = renderMarkdown({ command, machine, suites: selected, rows, smok
 console.log(markdown);
 if (values.write && !context.smoke) {
   await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);
-  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify({ command, machine, rows }, null, 2)}\n`);
+  await writeFile(
+    new URL('./results.json', import.meta.url),
+    `${JSON.stringify({ command, machine, rows }, null, 2)}\n`,
+  );
   console.error('wrote bench/RESULTS.md and bench/results.json');
 }

@@ -2,7 +2,9 @@
  * Measures the longest stretch the event loop was blocked while `work` ran: a setImmediate ticker
  * records the largest gap between two of its ticks. A fully synchronous task shows its whole duration.
  */
-export async function measureLoopBlock<T>(work: () => Promise<T> | T): Promise<{ result: T; maxBlockMs: number }> {
+export async function measureLoopBlock<T>(
+  work: () => Promise<T> | T,
+): Promise<{ result: T; maxBlockMs: number }> {
   let maxGap = 0;
   let last = performance.now();
   let running = true;

@@ -30,7 +30,8 @@ export async function runMicroCases(
     await bench.run();
     for (const task of bench.tasks) {
       const result = task.result;
-      const mean = result !== undefined && 'latency' in result ? result.latency.mean / OPS_PER_CALL : undefined;
+      const mean =
+        result !== undefined && 'latency' in result ? result.latency.mean / OPS_PER_CALL : undefined;
       if (mean === undefined) throw new Error(`no result for ${task.name}`);
       const list = perRound.get(task.name) ?? [];
       list.push(mean * 1e6); // ms → ns

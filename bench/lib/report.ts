@@ -44,7 +44,8 @@ export function renderMarkdown(input: ReportInput): string {
     for (const name of cases) {
       const caseRows = rows.filter((r) => r.case === name);
       const baseline =
-        BASELINE_ORDER.map((impl) => caseRows.find((r) => r.impl === impl)).find((r) => r !== undefined) ?? caseRows[0];
+        BASELINE_ORDER.map((impl) => caseRows.find((r) => r.impl === impl)).find((r) => r !== undefined) ??
+        caseRows[0];
       for (const row of caseRows) {
         const ratio = baseline && baseline !== row ? format(row.value / baseline.value) : '1';
         const extras = extraKeys.map((k) => (row.extra?.[k] === undefined ? '' : format(row.extra[k]!)));

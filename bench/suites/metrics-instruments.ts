@@ -24,7 +24,11 @@ function peerCases(impl: string, lib: typeof promClient): MicroCase[] {
   const histogramChild = histogram.labels(labels);
   return [
     { case: 'counter inc, cached child', impl, fn: () => runN(() => counterChild.inc()) },
-    { case: 'histogram observe, cached child', impl, fn: () => runN((i) => histogramChild.observe(i * 1e-4)) },
+    {
+      case: 'histogram observe, cached child',
+      impl,
+      fn: () => runN((i) => histogramChild.observe(i * 1e-4)),
+    },
     {
       case: 'child lookup by label values',
       impl,
@@ -41,13 +45,22 @@ function dynotelCases(): MicroCase[] {
   const root = createMetricsRoot({ workerId: 0x694d98147d54be25n });
   const endpoint = root.namespace('bench').component('worker').endpoint('generate');
   const counter = endpoint.counter({ name: 'c_total', help: 'c', labelNames: LABELS });
-  const histogram = endpoint.histogram({ name: 'h_seconds', help: 'h', labelNames: LABELS, buckets: BUCKETS });
+  const histogram = endpoint.histogram({
+    name: 'h_seconds',
+    help: 'h',
+    labelNames: LABELS,
+    buckets: BUCKETS,
+  });
   const counterChild = counter.labels(...VALUES);
   const histogramChild = histogram.labels(...VALUES);
   const impl = 'dynotel';
   return [
     { case: 'counter inc, cached child', impl, fn: () => runN(() => counterChild.inc()) },
-    { case: 'histogram observe, cached child', impl, fn: () => runN((i) => histogramChild.observe(i * 1e-4)) },
+    {
+      case: 'histogram observe, cached child',
+      impl,
+      fn: () => runN((i) => histogramChild.observe(i * 1e-4)),
+    },
     {
       case: 'child lookup by label values',
       impl,

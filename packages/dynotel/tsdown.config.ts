@@ -1,4 +1,11 @@
 import { defineConfig } from 'tsdown';
 import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig(packageBuild());
+export default defineConfig(
+  packageBuild({
+    index: 'src/index.ts',
+    express: 'src/express.ts',
+    fastify: 'src/fastify.ts',
+    register: 'src/register.ts',
+  }),
+);

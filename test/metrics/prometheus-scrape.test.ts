@@ -3,7 +3,7 @@
  * once negotiating OpenMetrics and once in text 0.0.4; PromQL sees the label sets Dynamo's dashboards
  * expect, exemplars carry the trace id, and `promtool check metrics` finds nothing to complain about.
  */
-import { context, trace } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,9 @@ describe.skipIf(prometheusBinary === undefined)('a real Prometheus scraping dyno
       worker_id: '694d98147d54be25',
     });
     expect(Number(samples[0]!.value[1])).toBe(service.expected.componentRequests);
-    const errors = await prometheus.query(`sum by (error_type) (dynamo_component_errors_total{job="${job}"})`);
+    const errors = await prometheus.query(
+      `sum by (error_type) (dynamo_component_errors_total{job="${job}"})`,
+    );
     expect(errors.map((s) => s.metric.error_type)).toEqual(['generate']);
     const uptime = await prometheus.query(`dynamo_component_uptime_seconds{job="${job}"}`);
     expect(uptime).toHaveLength(1);
@@ -106,10 +108,24 @@ describe.skipIf(prometheusBinary === undefined)('a real Prometheus scraping dyno
     const byStatus = await prometheus.query(
       `sum by (model, endpoint, request_type, status, error_type) (dynamo_frontend_requests_total{job="${job}"})`,
     );
-    expect(byStatus.map((s) => s.metric).sort((a, b) => a.status!.localeCompare(b.status!))).toEqual([
-      { model: 'llama-3-8b', endpoint: 'chat_completions', request_type: 'stream', status: 'error', error_type: 'overload' },
-      { model: 'llama-3-8b', endpoint: 'chat_completions', request_type: 'stream', status: 'success', error_type: '' },
-    ].map((labels) => Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ''))));
+    expect(byStatus.map((s) => s.metric).sort((a, b) => a.status!.localeCompare(b.status!))).toEqual(
+      [
+        {
+          model: 'llama-3-8b',
+          endpoint: 'chat_completions',
+          request_type: 'stream',
+          status: 'error',
+          error_type: 'overload',
+        },
+        {
+          model: 'llama-3-8b',
+          endpoint: 'chat_completions',
+          request_type: 'stream',
+          status: 'success',
+          error_type: '',
+        },
+      ].map((labels) => Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ''))),
+    );
     const ttft = await prometheus.query(
       `histogram_quantile(0.5, sum by (le, model) (dynamo_frontend_time_to_first_token_seconds_bucket{job="${job}"}))`,
     );
@@ -146,29 +162,34 @@ describe.skipIf(prometheusBinary === undefined)('a real Prometheus scraping dyno
 
   it('stores OpenMetrics exemplars carrying the trace id of the active span', async () => {
     const exemplars = await prometheus.waitFor('exemplars', async () => {
-      const found = await prometheus.exemplars('dynamo_component_request_duration_seconds_bucket{job="openmetrics"}');
+      const found = await prometheus.exemplars(
+        'dynamo_component_request_duration_seconds_bucket{job="openmetrics"}',
+      );
       return found.length > 0 ? found : undefined;
     });
     expect(exemplars.map((e) => e.labels.trace_id)).toContain(traceId);
     expect(exemplars[0]!.labels.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  it.skipIf(promtoolBinary === undefined)('passes promtool check metrics for every metric dynotel names', async () => {
-    const { body } = await service.root.scrape(undefined);
-    const result = await promtoolCheckMetrics(promtoolBinary!, body);
-    // Names dynotel does not choose: @prometheus-io/client's default Node metrics (kept as the nodejs
-    // Grafana mixin knows them) and the engine's own text, passed through as written.
-    const notOurs = new Set([
-      'nodejs_active_handles_total',
-      'nodejs_active_requests_total',
-      'nodejs_active_resources_total',
-      'nodejs_eventloop_utilization_histogram',
-      'nodejs_eventloop_utilization_summary',
-      'vllm:num_requests_running',
-    ]);
-    const ours = result.output
-      .split('\n')
-      .filter((line) => line !== '' && !notOurs.has(line.split(' ')[0]!));
-    expect(ours).toEqual([]);
-  });
+  it.skipIf(promtoolBinary === undefined)(
+    'passes promtool check metrics for every metric dynotel names',
+    async () => {
+      const { body } = await service.root.scrape(undefined);
+      const result = await promtoolCheckMetrics(promtoolBinary!, body);
+      // Names dynotel does not choose: @prometheus-io/client's default Node metrics (kept as the nodejs
+      // Grafana mixin knows them) and the engine's own text, passed through as written.
+      const notOurs = new Set([
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+        'nodejs_eventloop_utilization_histogram',
+        'nodejs_eventloop_utilization_summary',
+        'vllm:num_requests_running',
+      ]);
+      const ours = result.output
+        .split('\n')
+        .filter((line) => line !== '' && !notOurs.has(line.split(' ')[0]!));
+      expect(ours).toEqual([]);
+    },
+  );
 });

@@ -15,7 +15,9 @@ export function findBinary(name: string): string | undefined {
 export function requireBinaryInCi(name: string): string | undefined {
   const path = findBinary(name);
   if (path === undefined && process.env.CI) {
-    throw new Error(`${name} is not installed, and CI is set: .ci/run must install it (apt-get install prometheus)`);
+    throw new Error(
+      `${name} is not installed, and CI is set: .ci/run must install it (apt-get install prometheus)`,
+    );
   }
   return path;
 }

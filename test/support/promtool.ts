@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 
 /** Runs `promtool check metrics` on exposition text; returns its exit code and everything it printed. */
-export async function promtoolCheckMetrics(binary: string, text: string): Promise<{ code: number; output: string }> {
+export async function promtoolCheckMetrics(
+  binary: string,
+  text: string,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';

@@ -1,0 +1,59 @@
+/**
+ * Express 5 middleware: `app.use(dynotel(init()))`. Per request: the request id (validated, echoed in
+ * `x-request-id`), the `http-request` server span continuing an inbound `traceparent`, the request
+ * context for logs, HTTP RED metrics with the route template, and one access line. It also answers
+ * `/metrics`, `/health` and `/live` on the application's port (DYN_HTTP_SVC_*_PATH), uninstrumented.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serverTracker } from './http/server-tracking.ts';
+import { init } from './init.ts';
+import type { Telemetry } from './telemetry.ts';
+
+export interface ExpressMiddlewareOptions {
+  /** Serve /metrics, /health and /live on this app. Default true. */
+  readonly systemRoutes?: boolean;
+}
+
+/** The parts of Express's request this middleware reads (no runtime dependency on express). */
+interface ExpressRequest extends IncomingMessage {
+  baseUrl?: string;
+  route?: { path?: unknown };
+}
+
+export type ExpressMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/** The route template Express matched (`/v1/models/:id`, mount path included), or undefined. */
+function routeOf(req: ExpressRequest): string | undefined {
+  const path = req.route?.path;
+  if (typeof path !== 'string') return undefined;
+  return `${req.baseUrl ?? ''}${path}`;
+}
+
+export function dynotel(
+  telemetry: Telemetry = init(),
+  options: ExpressMiddlewareOptions = {},
+): ExpressMiddleware {
+  const http = telemetry.http;
+  const handlers = telemetry.handlers;
+  const systemRoutes = options.systemRoutes ?? true;
+  const track = serverTracker((server) => telemetry.trackServer(server));
+  return function dynotelMiddleware(req, res, next) {
+    if (systemRoutes && handlers.handle(req, res)) return;
+    track(req);
+    const active = http.start(req);
+    res.setHeader('x-request-id', active.identity.xRequestId);
+    res.once('close', () => {
+      const completed = res.writableFinished;
+      http.finish(active, {
+        statusCode: completed ? res.statusCode : 499,
+        route: routeOf(req as ExpressRequest),
+        aborted: !completed,
+      });
+    });
+    http.run(active, next);
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Fastify 5 plugin: `await app.register(dynotel, { telemetry })`. The same per-request work as the
+ * Express middleware, with Fastify's route template (`request.routeOptions.url`), plus GET/HEAD routes
+ * for `/metrics`, `/health` and `/live` on the application's port.
+ */
+
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ActiveRequest } from './http/instrumentation.ts';
+import { init } from './init.ts';
+import type { Telemetry } from './telemetry.ts';
+
+export interface FastifyPluginOptions {
+  /** Default: `init()`. */
+  readonly telemetry?: Telemetry;
+  /** Serve /metrics, /health and /live on this app. Default true. */
+  readonly systemRoutes?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** @internal dynotel's per-request state. */
+    dynotel: ActiveRequest | null;
+  }
+}
+
+const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, done) => {
+  const telemetry = options.telemetry ?? init();
+  const http = telemetry.http;
+  telemetry.trackServer(fastify.server);
+  // Declared up front so every request object has the same shape (Fastify's advice for speed).
+  fastify.decorateRequest('dynotel', null);
+
+  if (options.systemRoutes ?? true) {
+    const { handlers } = telemetry;
+    const routes: Array<[string, (req: FastifyRequest['raw'], res: FastifyReply['raw']) => void]> = [
+      [handlers.paths.metrics, handlers.metrics],
+      [handlers.paths.health, handlers.health],
+      [handlers.paths.live, handlers.live],
+    ];
+    for (const [url, handler] of routes) {
+      fastify.route({
+        method: ['GET', 'HEAD'],
+        url,
+        config: { dynotelSystemRoute: true },
+        handler(request, reply) {
+          reply.hijack();
+          handler(request.raw, reply.raw);
+        },
+      });
+    }
+  }
+
+  fastify.addHook('onRequest', (request, reply, hookDone) => {
+    if ((request.routeOptions.config as { dynotelSystemRoute?: boolean } | undefined)?.dynotelSystemRoute) {
+      hookDone();
+      return;
+    }
+    const active = http.start(request.raw);
+    request.dynotel = active;
+    reply.header('x-request-id', active.identity.xRequestId);
+    // Everything after this hook (handlers, their promises, log calls) runs in the request's context.
+    http.run(active, hookDone);
+  });
+
+  fastify.addHook('onError', (request, _reply, error, hookDone) => {
+    const active = request.dynotel;
+    if (active !== null) active.span.recordException(error);
+    hookDone();
+  });
+
+  fastify.addHook('onResponse', (request, reply, hookDone) => {
+    const active = request.dynotel;
+    if (active !== null)
+      http.finish(active, { statusCode: reply.statusCode, route: request.routeOptions.url });
+    hookDone();
+  });
+
+  fastify.addHook('onRequestAbort', (request, hookDone) => {
+    const active = request.dynotel;
+    if (active !== null)
+      http.finish(active, { statusCode: 499, route: request.routeOptions.url, aborted: true });
+    hookDone();
+  });
+
+  done();
+};
+
+export const dynotel = fp(plugin, { fastify: '5.x', name: 'dynotel' });
+export default dynotel;

@@ -1,0 +1,161 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
+import type { DynotelLogger } from '@dynotel/logging';
+import { extractTraceContext } from '@dynotel/tracing';
+import {
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { type HttpMetrics, UNMATCHED_ROUTE } from './http-metrics.ts';
+import { normaliseMethod } from './methods.ts';
+import { identifyRequest, type RequestIdentity } from './request-ids.ts';
+
+const replacedRequestIds = selfMetrics.counter(
+  'dynotel_http_request_ids_replaced_total',
+  'Inbound x-request-id values rejected by validation and replaced by a generated id.',
+);
+const instrumentationErrors = selfMetrics.counter(
+  'dynotel_http_instrumentation_errors_total',
+  'Failures inside the HTTP instrumentation itself (the request was still served).',
+);
+
+/** What the adapters (Express, Fastify, node:http) need from the initialised telemetry. */
+export interface HttpInstrumentationDeps {
+  readonly tracer: Tracer;
+  /** The access-log logger (target `http`). */
+  readonly logger: DynotelLogger;
+  readonly metrics: HttpMetrics;
+}
+
+/** One request in flight: created at the start, finished once. */
+export interface ActiveRequest {
+  readonly identity: RequestIdentity;
+  readonly span: Span;
+  readonly context: Context;
+  readonly method: string;
+  readonly startedAt: number;
+  finished: boolean;
+  /** The access-log call bound to the request's async context (both its span and request ids). */
+  log?: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string) => void;
+}
+
+export interface FinishDetails {
+  readonly statusCode: number;
+  /** The route template (`/v1/models/:id`), or undefined when no route matched. */
+  readonly route: string | undefined;
+  readonly error?: unknown;
+  /** The client went away before the response was complete. */
+  readonly aborted?: boolean;
+}
+
+/**
+ * The framework-neutral core of the middleware: per request one id resolution, one span, one context
+ * `run`, and at the end one histogram observation and one access line. Adapters call `start`, run the
+ * rest of the request inside `run`, and call `finish` exactly once.
+ */
+export class HttpInstrumentation {
+  readonly #deps: HttpInstrumentationDeps;
+
+  constructor(deps: HttpInstrumentationDeps) {
+    this.#deps = deps;
+  }
+
+  start(req: IncomingMessage): ActiveRequest {
+    const identity = identifyRequest(req.headers);
+    if (identity.replaced) replacedRequestIds.inc();
+    const method = normaliseMethod(req.method);
+    const parent = extractTraceContext(req.headers);
+    // Dynamo's `http-request` span fields (method, uri, version) beside the OTel HTTP conventions.
+    const span = this.#deps.tracer.startSpan(
+      'http-request',
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          method: req.method ?? '',
+          uri: req.url ?? '',
+          version: `HTTP/${req.httpVersion}`,
+          'http.request.method': method,
+          'url.path': pathOf(req.url),
+          x_request_id: identity.xRequestId,
+          request_id: identity.requestId,
+        },
+      },
+      parent,
+    );
+    this.#deps.metrics.active.labels(method).inc();
+    return {
+      identity,
+      span,
+      context: trace.setSpan(parent, span),
+      method,
+      startedAt: performance.now(),
+      finished: false,
+    };
+  }
+
+  /** Runs `fn` with the request's span active and its request context set. */
+  run<T>(active: ActiveRequest, fn: () => T): T {
+    return context.with(active.context, () =>
+      runWithRequestContext(active.identity, () => {
+        // Bound here, once, so the access line written from the response's 'finish' event (which runs
+        // outside the request's async context) still carries trace_id, span_id and the request ids.
+        active.log = AsyncResource.bind((level, fields, message) =>
+          this.#deps.logger[level](fields, message),
+        );
+        return fn();
+      }),
+    );
+  }
+
+  finish(active: ActiveRequest, details: FinishDetails): void {
+    if (active.finished) return;
+    active.finished = true;
+    try {
+      const seconds = (performance.now() - active.startedAt) / 1000;
+      const route = details.route ?? UNMATCHED_ROUTE;
+      const status = details.statusCode;
+      const metrics = this.#deps.metrics;
+      metrics.active.labels(active.method).dec();
+      metrics.duration.labels(active.method, route, String(status)).observe(seconds);
+      const span = active.span;
+      span.setAttribute('http.response.status_code', status);
+      if (details.route !== undefined) span.setAttribute('http.route', details.route);
+      if (details.error !== undefined) span.recordException(details.error as Error);
+      if (status >= 500 || details.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+      const fields = {
+        method: active.method,
+        route,
+        status,
+        latency_ms: Math.round(seconds * 1e6) / 1e3,
+        ...(details.aborted ? { aborted: true } : {}),
+      };
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      active.log?.(level, fields, 'http response sent');
+      span.end();
+    } catch (error) {
+      // Telemetry must never fail the request: count it, say it once, and make sure the span ends.
+      instrumentationErrors.inc();
+      diag.once('dynotel.http.finish', {
+        level: 'error',
+        target: 'dynotel.http',
+        message: 'recording a finished request failed; further failures are only counted',
+        fields: { error: String(error) },
+      });
+      try {
+        active.span.end();
+      } catch {}
+    }
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}

@@ -1,0 +1,15 @@
+// dynotel public API. Everything exported here is listed by name.
+export { getRequestContext, type RequestContext, runWithRequestContext } from '@dynotel/core';
+export { currentTraceIds, injectTraceHeaders, withSpan } from '@dynotel/tracing';
+export type { ServedEndpoint } from './endpoint.ts';
+export { HTTP_DURATION_BUCKETS, type HttpMetrics, UNMATCHED_ROUTE } from './http/http-metrics.ts';
+export {
+  type ActiveRequest,
+  type FinishDetails,
+  HttpInstrumentation,
+  type HttpInstrumentationDeps,
+} from './http/instrumentation.ts';
+export { OTHER_METHOD } from './http/methods.ts';
+export { currentTelemetry, init, resetTelemetryForTests } from './init.ts';
+export type { InitOptions } from './options.ts';
+export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';

@@ -1,0 +1,39 @@
+import { isDynotelError, readConfig } from '@dynotel/core';
+import { createTelemetry, describeFailure, resolveConfig } from './create-telemetry.ts';
+import type { InitOptions } from './options.ts';
+import type { Telemetry } from './telemetry.ts';
+
+const current = Symbol.for('dynotel.telemetry');
+type Holder = { [current]?: Telemetry };
+
+/**
+ * Initialises telemetry from the environment (and `options`, which win) and returns the handle.
+ * Idempotent: later calls return the first handle. Never throws and never exits the process — a
+ * failure is logged and a working handle on defaults (export off) is returned — except in strict mode
+ * (`strict: true` or DYN_CONFIG_STRICT), where an invalid setting throws one error listing them all.
+ */
+export function init(options: InitOptions = {}): Telemetry {
+  const holder = globalThis as Holder;
+  const existing = holder[current];
+  if (existing !== undefined) return existing;
+  let telemetry: Telemetry;
+  try {
+    telemetry = createTelemetry(resolveConfig(options), options);
+  } catch (error) {
+    if (isDynotelError(error) && error.code === 'ERR_DYNOTEL_CONFIG_INVALID') throw error;
+    describeFailure(error);
+    telemetry = createTelemetry(readConfig({}).config, { logDestination: 2, handleSignals: false }, true);
+  }
+  holder[current] = telemetry;
+  return telemetry;
+}
+
+/** The handle of `init()`, or `undefined` before it ran. */
+export function currentTelemetry(): Telemetry | undefined {
+  return (globalThis as Holder)[current];
+}
+
+/** Forgets the handle (tests): shut it down first. */
+export function resetTelemetryForTests(): void {
+  delete (globalThis as Holder)[current];
+}

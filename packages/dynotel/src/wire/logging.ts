@@ -1,0 +1,65 @@
+import type { DynotelConfig } from '@dynotel/core';
+import {
+  createLogger,
+  createOtlpLoggerProvider,
+  type DynotelLogger,
+  type LoggerOptions,
+} from '@dynotel/logging';
+import type { InitOptions } from '../options.ts';
+
+export interface WiredLogging {
+  readonly logger: DynotelLogger;
+  /** Flushes the OTLP log export, when there is one. */
+  readonly otlpShutdown: (() => Promise<void>) | undefined;
+}
+
+/**
+ * DYN_LOG directives with the TOML file's `[log_filters]` in front: later directives win, so DYN_LOG
+ * beats the file for the same target, as Dynamo merges them.
+ */
+export function effectiveLogFilter(config: DynotelConfig): string {
+  const fileDirectives = Object.entries(config.logging.targetFilters).map(
+    ([target, level]) => `${target}=${level}`,
+  );
+  return [...fileDirectives, config.logging.filter].filter((d) => d !== '').join(',');
+}
+
+export function wireLogging(config: DynotelConfig, options: InitOptions): WiredLogging {
+  const { logging, identity, tracing } = config;
+  let otlpShutdown: WiredLogging['otlpShutdown'];
+  let otlp: LoggerOptions['otlp'];
+  if (tracing.exportEnabled && !tracing.sdkDisabled) {
+    const provider = createOtlpLoggerProvider({
+      endpoint: tracing.logs.endpoint,
+      protocol: tracing.logs.protocol,
+      headers: tracing.logs.headers,
+      timeoutMs: tracing.logs.timeoutMs,
+      serviceName: identity.serviceName,
+      resourceAttributes: resourceOf(config),
+    });
+    otlp = { loggerProvider: provider };
+    otlpShutdown = () => provider.shutdown();
+  }
+  const base: Record<string, unknown> = {};
+  if (identity.namespace !== undefined) base.namespace = identity.namespace;
+  if (identity.component !== undefined) base.component = identity.component;
+  const logger = createLogger({
+    format: logging.jsonl ? 'jsonl' : 'readable',
+    filter: effectiveLogFilter(config),
+    localTimezone: logging.localTimezone,
+    ansi: !logging.disableAnsi,
+    base,
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+    ...(otlp === undefined ? {} : { otlp }),
+  });
+  return { logger, otlpShutdown };
+}
+
+function resourceOf(config: DynotelConfig): Record<string, string> {
+  const attributes: Record<string, string> = { ...config.identity.resourceAttributes };
+  if (config.identity.namespace !== undefined) attributes['dynamo.namespace'] = config.identity.namespace;
+  if (config.identity.component !== undefined) attributes['dynamo.component'] = config.identity.component;
+  if (config.identity.instanceId !== undefined)
+    attributes['service.instance.id'] = config.identity.instanceId;
+  return attributes;
+}

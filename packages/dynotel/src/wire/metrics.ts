@@ -1,0 +1,64 @@
+import type { DynotelConfig } from '@dynotel/core';
+import {
+  type ComponentLevel,
+  createFrontendMetrics,
+  createMetricsRoot,
+  createProcessMetrics,
+  type FrontendMetrics,
+  type MetricsLevel,
+  type MetricsRoot,
+  registerUptimeMetric,
+} from '@dynotel/metrics';
+import { createHttpMetrics, type HttpMetrics } from '../http/http-metrics.ts';
+
+/** Used when a Dynamo endpoint is served but no namespace/component is configured. */
+export const DEFAULT_NAMESPACE = 'dynamo';
+export const DEFAULT_COMPONENT = 'backend';
+
+export interface WiredMetrics {
+  readonly root: MetricsRoot;
+  /** The level of this service's identity: namespace → component when configured, else the root. */
+  readonly service: MetricsLevel;
+  readonly http: HttpMetrics;
+  /** The component level that served endpoints attach to. */
+  component(): ComponentLevel;
+  /** Dynamo's frontend metric set, created on first use (a worker never exposes it). */
+  frontend(): FrontendMetrics;
+}
+
+export function wireMetrics(config: DynotelConfig): WiredMetrics {
+  const { identity, metrics } = config;
+  const root = createMetricsRoot({
+    ...(identity.instanceId === undefined ? {} : { workerId: identity.instanceId }),
+    // 0 means "no limit" in the environment table.
+    seriesLimit: metrics.seriesLimit === 0 ? Number.MAX_SAFE_INTEGER : metrics.seriesLimit,
+    maxLabelValueLength: metrics.labelValueMaxLength,
+  });
+  createProcessMetrics(root);
+  // Dynamo keeps the uptime gauge on the runtime level: only worker_id as auto-label.
+  registerUptimeMetric(root);
+  const namespaceLevel = identity.namespace === undefined ? undefined : root.namespace(identity.namespace);
+  const service: MetricsLevel =
+    namespaceLevel === undefined
+      ? root
+      : identity.component === undefined
+        ? namespaceLevel
+        : namespaceLevel.component(identity.component);
+  let frontend: FrontendMetrics | undefined;
+  let component: ComponentLevel | undefined;
+  return {
+    root,
+    service,
+    http: createHttpMetrics(service),
+    component() {
+      component ??= root
+        .namespace(identity.namespace ?? DEFAULT_NAMESPACE)
+        .component(identity.component ?? DEFAULT_COMPONENT);
+      return component;
+    },
+    frontend() {
+      frontend ??= createFrontendMetrics(root, { prefix: metrics.prefix, buckets: metrics.histograms });
+      return frontend;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { injectTraceHeaders, type Telemetry } from 'dynotel';
+import { dynotel as expressMiddleware } from 'dynotel/express';
+import { dynotel as fastifyPlugin } from 'dynotel/fastify';
+import express from 'express';
+import Fastify from 'fastify';
+
+export type Framework = 'express' | 'fastify';
+
+export interface TestApp {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The same small service on either framework: a templated route that logs, a route that fails, and a
+ * route that calls a downstream service with the trace headers injected.
+ */
+export async function startApp(
+  framework: Framework,
+  telemetry: Telemetry,
+  downstreamUrl: string,
+): Promise<TestApp> {
+  const hop = async () => {
+    const response = await fetch(`${downstreamUrl}/work`, { headers: injectTraceHeaders({}) });
+    return response.json();
+  };
+  if (framework === 'express') {
+    const app = express();
+    app.use(expressMiddleware(telemetry));
+    app.get('/v1/items/:id', (req, res) => {
+      telemetry.logger.info({ item: req.params.id }, 'handling item');
+      res.json({ id: req.params.id });
+    });
+    app.post('/v1/fail', () => {
+      throw new Error('boom');
+    });
+    app.get('/v1/hop', async (_req, res) => {
+      res.json(await hop());
+    });
+    const server = await listen(app);
+    return { url: urlOf(server), close: () => closeServer(server) };
+  }
+  const app = Fastify();
+  await app.register(fastifyPlugin, { telemetry });
+  app.get<{ Params: { id: string } }>('/v1/items/:id', async (request) => {
+    telemetry.logger.info({ item: request.params.id }, 'handling item');
+    return { id: request.params.id };
+  });
+  app.post('/v1/fail', async () => {
+    throw new Error('boom');
+  });
+  app.get('/v1/hop', async () => hop());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: urlOf(app.server), close: () => app.close() };
+}
+
+/** A downstream worker on plain node:http, instrumented through the same HttpInstrumentation. */
+export async function startDownstream(telemetry: Telemetry): Promise<TestApp> {
+  const server = createServer((req, res) => {
+    const active = telemetry.http.start(req);
+    telemetry.http.run(active, () => {
+      telemetry.logger.info('downstream work');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ worker: true }));
+      telemetry.http.finish(active, { statusCode: 200, route: '/work' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: urlOf(server), close: () => closeServer(server) };
+}
+
+async function listen(app: express.Express): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * End to end, for Express and Fastify: real sockets, a real OTLP/gRPC receiver decoding the official
+ * protobuf messages, JSONL logs captured and parsed. For one request, every signal must line up: the
+ * echoed request id, the exported server span (continuing the inbound traceparent), the log lines'
+ * trace_id/span_id/x_request_id, and the OpenMetrics exemplar on the duration histogram.
+ */
+import { request as httpRequest } from 'node:http';
+import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { type Framework, startApp, startDownstream, type TestApp } from './apps.ts';
+import { LogCapture } from './log-capture.ts';
+
+const UPSTREAM_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const UPSTREAM_SPAN = '00f067aa0ba902b7';
+
+describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (framework) => {
+  let receiver: OtlpReceiver;
+  let logs: LogCapture;
+  let telemetry: Telemetry;
+  let app: TestApp;
+  let downstream: TestApp;
+
+  beforeEach(async () => {
+    receiver = await startOtlpReceiver();
+    logs = new LogCapture();
+    telemetry = init({
+      env: {
+        DYN_LOGGING_JSONL: '1',
+        OTEL_EXPORT_ENABLED: '1',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+        OTEL_SERVICE_NAME: `e2e-${framework}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        DYN_NAMESPACE: 'e2e',
+        DYN_COMPONENT: 'api',
+        DYN_SHUTDOWN_DRAIN_DELAY: '0',
+      },
+      handleSignals: false,
+      logDestination: logs,
+    });
+    downstream = await startDownstream(telemetry);
+    app = await startApp(framework, telemetry, downstream.url);
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await downstream.close();
+    await telemetry.shutdown('test finished');
+    resetTelemetryForTests();
+    await receiver.close();
+  });
+
+  it('lines up the request id, the span, the log lines and the exemplar of one request', async () => {
+    const response = await fetch(`${app.url}/v1/items/42`, {
+      headers: { 'x-request-id': 'e2e-req-1', traceparent: `00-${UPSTREAM_TRACE}-${UPSTREAM_SPAN}-01` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('e2e-req-1');
+
+    await telemetry.tracing.forceFlush();
+    const [span] = (await receiver.waitForSpans(1)).filter((s) => s.attributes.x_request_id === 'e2e-req-1');
+    expect(span).toBeDefined();
+    expect(span).toMatchObject({
+      name: 'http-request',
+      kind: 2,
+      traceId: UPSTREAM_TRACE,
+      parentSpanId: UPSTREAM_SPAN,
+    });
+    expect(span!.attributes).toMatchObject({
+      method: 'GET',
+      uri: '/v1/items/42',
+      version: 'HTTP/1.1',
+      'http.route': '/v1/items/:id',
+      'http.response.status_code': 200,
+      x_request_id: 'e2e-req-1',
+    });
+    expect(span!.attributes.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(span!.resource).toMatchObject({ 'service.name': `e2e-${framework}`, 'dynamo.namespace': 'e2e' });
+
+    const requestLines = logs.records().filter((line) => line.x_request_id === 'e2e-req-1');
+    expect(requestLines.map((line) => line.message)).toEqual(['handling item', 'http response sent']);
+    for (const line of requestLines) {
+      expect(line).toMatchObject({ trace_id: UPSTREAM_TRACE, span_id: span!.spanId });
+      expect(line.request_id).toBe(span!.attributes.request_id);
+    }
+    expect(requestLines[1]).toMatchObject({ target: 'http', status: 200, route: '/v1/items/:id' });
+
+    const scrape = await fetch(`${app.url}/metrics`, { headers: { accept: 'application/openmetrics-text' } });
+    expect(scrape.headers.get('content-type')).toContain('application/openmetrics-text');
+    const body = await scrape.text();
+    const bucketWithExemplar = body
+      .split('\n')
+      .find(
+        (line) =>
+          line.startsWith('http_server_request_duration_seconds_bucket{') &&
+          line.includes('/v1/items/:id') &&
+          line.includes(' # {'),
+      );
+    expect(bucketWithExemplar).toContain(`trace_id="${UPSTREAM_TRACE}"`);
+    expect(bucketWithExemplar).toContain(`span_id="${span!.spanId}"`);
+    expect(bucketWithExemplar).toContain('dynamo_namespace="e2e"');
+  });
+
+  it('continues the trace across an outgoing call with injected headers', async () => {
+    const response = await fetch(`${app.url}/v1/hop`, { headers: { 'x-request-id': 'hop-1' } });
+    expect(await response.json()).toEqual({ worker: true });
+    await telemetry.tracing.forceFlush();
+    const spans = (await receiver.waitForSpans(2)).filter((s) => s.attributes.x_request_id === 'hop-1');
+    expect(spans).toHaveLength(2);
+    const front = spans.find((s) => s.attributes['http.route'] === '/v1/hop')!;
+    const worker = spans.find((s) => s.attributes['http.route'] === '/work')!;
+    expect(worker.traceId).toBe(front.traceId);
+    expect(worker.parentSpanId).toBe(front.spanId);
+    // The worker logged in its own span, of the same trace, with the forwarded request id.
+    const workerLine = logs.records().find((line) => line.message === 'downstream work')!;
+    expect(workerLine).toMatchObject({
+      trace_id: front.traceId,
+      span_id: worker.spanId,
+      x_request_id: 'hop-1',
+    });
+  });
+
+  it('replaces an invalid x-request-id and records a failing request as a 500 error span', async () => {
+    const response = await fetch(`${app.url}/v1/fail`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'bad id!' },
+    });
+    expect(response.status).toBe(500);
+    const echoed = response.headers.get('x-request-id')!;
+    expect(echoed).not.toBe('bad id!');
+    expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
+    await telemetry.tracing.forceFlush();
+    const [span] = (await receiver.waitForSpans(1)).filter((s) => s.attributes.x_request_id === echoed);
+    expect(span!.status.code).toBe(2);
+    expect(span!.attributes['http.response.status_code']).toBe(500);
+    expect(logs.records().some((line) => JSON.stringify(line).includes('bad id!'))).toBe(false);
+    const access = logs
+      .records()
+      .find((line) => line.x_request_id === echoed && line.message === 'http response sent');
+    expect(access).toMatchObject({ level: 'ERROR', status: 500 });
+  });
+
+  it('keeps route and method label sets bounded under 10k random paths and methods', async () => {
+    // Node's parser refuses unregistered methods; these it accepts, and dynotel must fold them to _OTHER.
+    const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'PROPFIND', 'PURGE', 'MKCOL', 'LOCK'];
+    const { port } = new URL(app.url);
+    let sent = 0;
+    const worker = async () => {
+      while (sent < 10_000) {
+        const i = sent++;
+        await send(
+          Number(port),
+          methods[i % methods.length]!,
+          `/random/${i}/${Math.random().toString(36).slice(2)}`,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const body = await (await fetch(`${app.url}/metrics`)).text();
+    const counts = body
+      .split('\n')
+      .filter((line) => line.startsWith('http_server_request_duration_seconds_count{'));
+    const routes = new Set(counts.map((line) => /http_route="([^"]*)"/.exec(line)![1]));
+    const seenMethods = new Set(counts.map((line) => /http_request_method="([^"]*)"/.exec(line)![1]));
+    expect([...routes]).toEqual(['unmatched']);
+    expect([...seenMethods].sort()).toEqual(['DELETE', 'GET', 'PATCH', 'POST', 'PUT', '_OTHER']);
+    const total = counts.reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    expect(total).toBe(10_000);
+  });
+});
+
+function send(port: number, method: string, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, agent: keepAlive }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+import { Agent } from 'node:http';
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 16 });
