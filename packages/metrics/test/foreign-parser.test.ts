@@ -232,6 +232,30 @@ describe('parseExposition: OpenMetrics 1.0', () => {
     ]);
   });
 
+  it.each([
+    ['label escaping', 'a{foo="\\"\\n\\\\"} 1\n# EOF\n', { foo: '"\n\\' }],
+    ['labels with curly braces', 'foo{bar="{",baz="}"} 1\n# EOF\n', { bar: '{', baz: '}' }],
+    ['hash in a label value', 'foo{bar="} foo # bar # "} 1\n# EOF\n', { bar: '} foo # bar # ' }],
+    ['a null byte', 'a{b="\u0000"} 1\n# EOF\n', { b: '\u0000' }],
+  ])('accepts the OpenMetrics conformance case: %s', (_name, text, labels) => {
+    const exposition = parses(text, 'openmetrics');
+    const sample = exposition.families[0]?.samples[0];
+    expect(Object.fromEntries((sample?.labels ?? []).map((l) => [l.name, l.value]))).toEqual(labels);
+  });
+
+  it('accepts NaN and infinite gauge values and escaped HELP in OpenMetrics', () => {
+    const exposition = parses(
+      '# TYPE a gauge\n# HELP a x \\" \\\\ \\n y\na NaN\na{b="c"} +Inf\na{b="d"} -Inf\n# EOF\n',
+    );
+    const [a] = exposition.families;
+    expect(a?.help).toBe('x " \\ \n y');
+    expect(a?.samples.map((s) => s.value)).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]);
+  });
+
   it('accepts # EOF without a final line feed and an empty metric set', () => {
     expect(parses('a 1\n# EOF').families).toHaveLength(1);
     expect(parses('# EOF\n').families).toEqual([]);
