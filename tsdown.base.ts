@@ -11,5 +11,8 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     target: 'node22.15',
     sourcemap: true,
     unbundle: false,
+    // Declarations from src only: the package tsconfig also covers test/, whose imports of shared test
+    // support would otherwise get .d.ts files emitted beside them.
+    tsconfig: 'tsconfig.build.json',
   };
 }
