@@ -1,4 +1,4 @@
-import { isDynotelError, readConfig } from '@dynotel/core';
+import { type DynotelConfig, isDynotelError, readConfig } from '@dynotel/core';
 import { createTelemetry, describeFailure, resolveConfig } from './create-telemetry.ts';
 import type { InitOptions } from './options.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -22,10 +22,19 @@ export function init(options: InitOptions = {}): Telemetry {
   } catch (error) {
     if (isDynotelError(error) && error.code === 'ERR_DYNOTEL_CONFIG_INVALID') throw error;
     describeFailure(error);
-    telemetry = createTelemetry(readConfig({}).config, { logDestination: 2, handleSignals: false }, true);
+    telemetry = createTelemetry(fallbackConfig(options), { logDestination: 2, handleSignals: false }, true);
   }
   holder[current] = telemetry;
   return telemetry;
+}
+
+/** The environment alone (the options in code were the problem), or the defaults if even that fails. */
+function fallbackConfig(options: InitOptions): DynotelConfig {
+  try {
+    return readConfig(options.env ?? process.env).config;
+  } catch {
+    return readConfig({}).config;
+  }
 }
 
 /** The handle of `init()`, or `undefined` before it ran. */

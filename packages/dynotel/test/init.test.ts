@@ -1,0 +1,134 @@
+import { Writable } from 'node:stream';
+import { isDynotelError } from '@dynotel/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { currentTelemetry, init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+
+class Lines extends Writable {
+  readonly text: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.text.push(...chunk.toString().split('\n').filter(Boolean));
+    callback();
+  }
+  json(): Array<Record<string, unknown>> {
+    return this.text.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+const quiet = { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' };
+let telemetry: Telemetry | undefined;
+
+afterEach(async () => {
+  await telemetry?.shutdown('test');
+  telemetry = undefined;
+  resetTelemetryForTests();
+});
+
+describe('init()', () => {
+  it('is idempotent: later calls return the first handle', () => {
+    telemetry = init({ env: quiet, handleSignals: false, logDestination: new Lines() });
+    expect(init({ env: { DYN_NAMESPACE: 'other' } })).toBe(telemetry);
+    expect(currentTelemetry()).toBe(telemetry);
+  });
+
+  it('logs the effective configuration once, with secrets redacted', () => {
+    const lines = new Lines();
+    telemetry = init({
+      env: { ...quiet, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer s3cret', DYN_NAMESPACE: 'ns' },
+      handleSignals: false,
+      logDestination: lines,
+    });
+    const started = lines.json().filter((line) => line.message === 'dynotel initialised');
+    expect(started).toHaveLength(1);
+    expect(JSON.stringify(started[0])).not.toContain('s3cret');
+    expect(started[0]).toMatchObject({ target: 'dynotel', level: 'INFO', namespace: 'ns' });
+  });
+
+  it('carries the identity from options into metrics, spans and logs', async () => {
+    const lines = new Lines();
+    telemetry = init({
+      env: quiet,
+      namespace: 'prod',
+      component: 'gateway',
+      instanceId: 0x694d98147d54be25n,
+      serviceName: 'my-gateway',
+      handleSignals: false,
+      logDestination: lines,
+    });
+    telemetry.serviceMetrics.counter({ name: 'widgets_total', help: 'Widgets.' }).inc();
+    const { body } = await telemetry.metrics.scrape();
+    expect(body).toContain(
+      'dynamo_component_widgets_total{dynamo_component="gateway",dynamo_namespace="prod",worker_id="694d98147d54be25"} 1',
+    );
+    expect(telemetry.tracing.options).toMatchObject({
+      serviceName: 'my-gateway',
+      namespace: 'prod',
+      component: 'gateway',
+    });
+    expect(lines.json()[0]).toMatchObject({ namespace: 'prod', component: 'gateway' });
+  });
+
+  it('warns about a bad variable and keeps every other setting', () => {
+    const lines = new Lines();
+    telemetry = init({
+      env: { ...quiet, DYN_SYSTEM_PORT: 'eighty', DYN_NAMESPACE: 'kept' },
+      handleSignals: false,
+      logDestination: lines,
+    });
+    expect(telemetry.degraded).toBe(false);
+    expect(telemetry.config.system.port).toBe(-1);
+    expect(telemetry.config.identity.namespace).toBe('kept');
+  });
+
+  it('throws one error listing every problem in strict mode', () => {
+    let thrown: unknown;
+    try {
+      init({
+        env: { DYN_SYSTEM_PORT: 'eighty', OTEL_TRACES_SAMPLER: 'sometimes' },
+        strict: true,
+        handleSignals: false,
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isDynotelError(thrown)).toBe(true);
+    expect((thrown as Error & { code: string }).code).toBe('ERR_DYNOTEL_CONFIG_INVALID');
+    expect((thrown as Error).message).toContain('DYN_SYSTEM_PORT');
+    expect((thrown as Error).message).toContain('OTEL_TRACES_SAMPLER');
+    expect(currentTelemetry()).toBeUndefined();
+  });
+
+  it('returns a working degraded handle instead of throwing when wiring fails', async () => {
+    // An option naming no setting is a programming error: outside strict mode it must not take the host down.
+    telemetry = init({
+      env: quiet,
+      config: { nonsense: true } as never,
+      handleSignals: false,
+      logDestination: new Lines(),
+    });
+    expect(telemetry.degraded).toBe(true);
+    telemetry.serviceMetrics.counter({ name: 'still_works_total', help: 'x' }).inc();
+    expect((await telemetry.metrics.scrape()).body).toContain('dynamo_component_still_works_total 1');
+  });
+
+  it('serves a Dynamo endpoint: work-handler metrics, readiness and canary idle reset', async () => {
+    telemetry = init({
+      env: { ...quiet, DYN_SYSTEM_PORT: '0', DYN_SYSTEM_HOST: '127.0.0.1' },
+      handleSignals: false,
+      logDestination: new Lines(),
+    });
+    const generate = telemetry.endpoint('generate');
+    expect(telemetry.endpoint('generate')).toBe(generate);
+    await generate.handle(64, async (request) => request.responseBytes(10));
+    await expect(generate.handle(8, () => Promise.reject(new Error('engine down')))).rejects.toThrow(
+      'engine down',
+    );
+    const server = await telemetry.systemServer;
+    const health = await fetch(`${server!.url}/health`);
+    expect(await health.json()).toMatchObject({ endpoints: { generate: 'ready' } });
+    const metrics = await (await fetch(`${server!.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'dynamo_component_requests_total{dynamo_component="backend",dynamo_endpoint="generate",dynamo_namespace="dynamo"} 2',
+    );
+    expect(metrics).toMatch(/dynamo_component_errors_total\{[^}]*error_type="generate"\} 1/);
+  });
+});
