@@ -149,7 +149,8 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
     !(
       typeof rawDestination === 'object' &&
       rawDestination !== null &&
-      typeof rawDestination.write === 'function'
+      typeof rawDestination.write === 'function' &&
+      typeof rawDestination.on === 'function'
     )
   ) {
     throw new DynotelError(

@@ -178,6 +178,23 @@ describe('correlation fields', () => {
     ]);
   });
 
+  it('follow the request context of each line when requests interleave', () => {
+    const { out, logger } = jsonLogger();
+    const first = { requestId: 'first', xRequestId: 'first-x' };
+    const second = { requestId: 'second' };
+    for (const context of [first, second, first, undefined, second]) {
+      if (context === undefined) logger.info('none');
+      else runWithRequestContext(context, () => logger.info('in request'));
+    }
+    expect(out.records().map((r) => [r.request_id, r.x_request_id])).toEqual([
+      ['first', 'first-x'],
+      ['second', undefined],
+      ['first', 'first-x'],
+      [undefined, undefined],
+      ['second', undefined],
+    ]);
+  });
+
   it('are absent outside a span and a request', () => {
     const { out, logger } = jsonLogger();
     logger.info('outside');
