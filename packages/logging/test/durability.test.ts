@@ -102,6 +102,20 @@ describe('nothing is lost at exit (child processes)', () => {
     });
     expect((fatal.err as { message: string }).message).toBe('kaboom');
   });
+
+  it('writes the fatal line of an unhandled rejection after every earlier line', async () => {
+    const run = start('rejection');
+    expect((await run.exited).code).toBe(1);
+    const records = parseAll(run.stdout());
+    expect(records).toHaveLength(5001);
+    const fatal = records.at(-1) as Record<string, unknown>;
+    expect(fatal).toMatchObject({
+      level: 'ERROR',
+      message: 'unhandled promise rejection',
+      origin: 'unhandledRejection',
+    });
+    expect((fatal.err as { message?: string } | undefined)?.message).toBe('nobody caught me');
+  });
 });
 
 describe('a broken stdout never takes the service down', () => {
