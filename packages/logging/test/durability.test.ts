@@ -70,10 +70,13 @@ describe('nothing is lost at exit (child processes)', () => {
     expect(parseAll(run.stdout())).toHaveLength(5000);
   });
 
-  it('keeps every line written before process.exit()', async () => {
+  it('keeps every line written before process.exit() and in later exit listeners', async () => {
     const run = start('exit');
     expect(await run.exited).toEqual({ code: 3, signal: null });
-    expect(parseAll(run.stdout())).toHaveLength(5000);
+    const records = parseAll(run.stdout());
+    expect(records).toHaveLength(5001);
+    // A line logged by an exit listener that runs after the logger's flush is written too.
+    expect(records.at(-1)).toMatchObject({ message: 'exit listener', code: 3 });
   });
 
   it('keeps every line on SIGTERM with a handler that exits, the handler line last', async () => {

@@ -45,8 +45,12 @@ const CLOSED_CODES = new Set([
 
 const live = new Set<LogDestination>();
 let exitHookInstalled = false;
+// Set once the process is exiting: from then on there is no next event-loop turn, so lines logged by
+// later `exit` listeners are written at once.
+let exiting = false;
 
 function flushAllAtExit(): void {
+  exiting = true;
   for (const destination of live) destination.flushSync();
 }
 
@@ -102,7 +106,7 @@ class FdDestination implements LogDestination {
     }
     this.#chunks.push(line);
     this.#chunkChars += line.length;
-    if (this.#syncWrites) this.flushSync();
+    if (this.#syncWrites || exiting) this.flushSync();
     else if (!this.#scheduled && this.#retryTimer === undefined) {
       this.#scheduled = true;
       setImmediate(this.#onTurnEnd);
