@@ -179,6 +179,10 @@ const dropPanels = [
         { legend: '{{instance}} exposition text' },
       ],
       [
+        `sum by (instance, reason) (rate(dynotel_metrics_foreign_text_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} foreign text {{reason}}' },
+      ],
+      [
         `sum by (instance, kind) (rate(dynotel_metrics_callback_failures_total{${target}}[$__rate_interval]))`,
         { legend: '{{instance}} callback {{kind}}' },
       ],
@@ -198,6 +202,24 @@ const dropPanels = [
       ],
     ),
     { unit: 'short' },
+  ),
+  timeseries(
+    'HTTP instrumentation',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_http_request_ids_replaced_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} x-request-id replaced' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_http_instrumentation_errors_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} instrumentation errors' },
+      ],
+    ),
+    {
+      unit: 'short',
+      description:
+        'Inbound x-request-id values that failed validation and were replaced; failures inside the instrumentation (the request was still served).',
+    },
   ),
   timeseries(
     'Collector: spans and log records failed',
