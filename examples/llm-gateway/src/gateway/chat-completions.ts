@@ -1,0 +1,209 @@
+/**
+ * POST /v1/chat/completions: Dynamo's frontend request path in miniature. Per request it holds one
+ * `FrontendRequest` (requests_total, duration, inflight/active/queued), feeds the response tracker one
+ * observation per token (TTFT, ITL, ISL, OSL), maps every failure to Dynamo's `error_type`, and counts a
+ * client that hangs up as a disconnect. Streaming answers are SSE `chat.completion.chunk`s ending with
+ * `data: [DONE]`; unary answers are one `chat.completion`.
+ */
+import { once } from 'node:events';
+import { type Telemetry, withSpan } from 'dynotel';
+import type { Request, Response } from 'express';
+import {
+  type ChatRequest,
+  CompletionIds,
+  chunkEvent,
+  completionBody,
+  DONE_EVENT,
+  errorBody,
+  parseChatRequest,
+  promptOf,
+  type Usage,
+  usageEvent,
+} from './openai-format.ts';
+import { callWorker } from './worker-client.ts';
+
+type FrontendMetrics = ReturnType<Telemetry['frontend']>;
+type FrontendRequest = ReturnType<FrontendMetrics['startRequest']>;
+
+export interface ChatCompletionsOptions {
+  readonly telemetry: Telemetry;
+  readonly workerUrl: string;
+  /** Served model names, matched case-insensitively (metrics label them lower-cased, as Dynamo). */
+  readonly models: readonly string[];
+}
+
+/** How one request ended, for the lifecycle log line (Dynamo's `request completed`). */
+interface Outcome {
+  status: 'success' | 'error';
+  httpStatus: number;
+  errorType?: string;
+  detail?: string;
+}
+
+export function chatCompletions(
+  options: ChatCompletionsOptions,
+): (req: Request, res: Response) => Promise<void> {
+  const { telemetry, workerUrl } = options;
+  const frontend = telemetry.frontend();
+  const served = new Set(options.models.map((m) => m.toLowerCase()));
+  const log = telemetry.logger.child({ target: 'frontend' });
+
+  return async function handleChatCompletions(req, res) {
+    const parsed = parseChatRequest(req.body);
+    if ('error' in parsed && parsed.model === undefined) {
+      // Without a model the request cannot be labelled: Dynamo rejects it before its metrics guard.
+      res.status(400).json(errorBody(400, parsed.error));
+      return;
+    }
+    const model = parsed.model as string;
+    const stream = 'stream' in parsed && parsed.stream;
+    const requestType = stream ? 'stream' : 'unary';
+    const started = performance.now();
+    const request = frontend.startRequest(model, 'chat_completions', requestType);
+    log.info(
+      { model: request.model, endpoint: 'chat_completions', request_type: requestType },
+      'request received',
+    );
+
+    await withSpan(
+      'chat_completions',
+      async (span) => {
+        const outcome = await serve(parsed, request, res);
+        request.end();
+        // Dynamo writes these onto the request span when its response collector drops.
+        const summary = request.responseTracker().summary();
+        span.setAttributes({
+          model: request.model,
+          input_tokens: summary.inputTokens,
+          output_tokens: summary.outputTokens,
+          ...(summary.ttftMs === undefined ? {} : { ttft_ms: summary.ttftMs.toFixed(2) }),
+          ...(summary.avgItlMs === undefined ? {} : { avg_itl_ms: summary.avgItlMs.toFixed(2) }),
+        });
+        const fields = {
+          model: request.model,
+          endpoint: 'chat_completions',
+          request_type: requestType,
+          status: outcome.status,
+          http_status: outcome.httpStatus,
+          elapsed_ms: Math.round(performance.now() - started),
+          input_tokens: summary.inputTokens,
+          output_tokens: summary.outputTokens,
+          ...(outcome.errorType === undefined ? {} : { error_type: outcome.errorType }),
+          ...(outcome.detail === undefined ? {} : { error_detail: outcome.detail }),
+        };
+        if (outcome.status === 'success') log.info(fields, 'request completed');
+        else log.error(fields, 'request completed');
+      },
+      { tracer: telemetry.tracer },
+    );
+  };
+
+  async function serve(
+    parsed: ChatRequest | { error: string },
+    request: FrontendRequest,
+    res: Response,
+  ): Promise<Outcome> {
+    const fail = (httpStatus: number, message: string, errorType?: 'overload'): Outcome => {
+      if (errorType === 'overload') request.rejected();
+      else request.markHttpError(httpStatus, message);
+      if (!res.headersSent) res.status(httpStatus).json(errorBody(httpStatus, message));
+      return { status: 'error', httpStatus, errorType: errorTypeOf(httpStatus, message), detail: message };
+    };
+    if ('error' in parsed) return fail(400, parsed.error);
+    if (!served.has(request.model)) return fail(404, `Model not found: ${parsed.model}`);
+
+    // Dynamo starts TTFT when it creates the response collector, after the engine lookup.
+    const tracker = request.responseTracker();
+    const abort = new AbortController();
+    let clientGone = false;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      abort.abort(new Error('client disconnected'));
+    });
+    const disconnected = (): Outcome => {
+      request.clientDisconnected();
+      return { status: 'error', httpStatus: 499, errorType: 'cancelled', detail: 'client disconnected' };
+    };
+
+    const prompt = promptOf(parsed.messages);
+    let answer: Awaited<ReturnType<typeof callWorker>>;
+    try {
+      answer = await callWorker(
+        workerUrl,
+        { model: parsed.model, prompt, max_tokens: parsed.maxTokens },
+        abort.signal,
+      );
+    } catch (error) {
+      if (clientGone) return disconnected();
+      return fail(503, `worker unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (answer.kind === 'refused') {
+      if (answer.status === 503 || answer.status === 429) return fail(503, answer.message, 'overload');
+      return fail(Math.min(answer.status, 500), answer.message);
+    }
+
+    const ids = new CompletionIds();
+    let text = '';
+    let usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    let finishReason = 'stop';
+    const write = async (event: string) => {
+      if (!res.write(event)) await once(res, 'drain', { signal: abort.signal });
+    };
+    try {
+      for await (const frame of answer.frames) {
+        if ('error' in frame) {
+          if (!parsed.stream) return fail(500, frame.error);
+          request.markHttpError(500, frame.error);
+          await write(`event: error\ndata: ${JSON.stringify(errorBody(500, frame.error))}\n\n`);
+          res.end();
+          return { status: 'error', httpStatus: 500, errorType: 'internal', detail: frame.error };
+        }
+        if ('token' in frame) {
+          tracker.observe({ inputTokens: frame.input_tokens, chunkTokens: 1 });
+          if (!parsed.stream) {
+            text += frame.token;
+            continue;
+          }
+          if (!res.headersSent) {
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          }
+          const delta =
+            frame.index === 0 ? { role: 'assistant', content: frame.token } : { content: frame.token };
+          await write(chunkEvent(ids, parsed.model, delta, null));
+        } else {
+          finishReason = frame.finish_reason;
+          const completion = frame.output_tokens;
+          usage = {
+            prompt_tokens: frame.input_tokens,
+            completion_tokens: completion,
+            total_tokens: frame.input_tokens + completion,
+          };
+        }
+      }
+    } catch (error) {
+      if (clientGone) return disconnected();
+      return fail(500, `worker stream failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (clientGone) return disconnected();
+
+    if (parsed.stream) {
+      if (!res.headersSent)
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      await write(chunkEvent(ids, parsed.model, {}, finishReason));
+      if (parsed.includeUsage) await write(usageEvent(ids, parsed.model, usage));
+      res.end(DONE_EVENT);
+    } else {
+      res.json(completionBody(ids, parsed.model, text, finishReason, usage));
+    }
+    request.markOk();
+    return { status: 'success', httpStatus: 200 };
+  }
+}
+
+function errorTypeOf(status: number, message: string): string {
+  if (status === 400) return message.startsWith('Validation:') ? 'validation' : 'internal';
+  if (status === 404) return 'not_found';
+  if (status === 429 || status === 503) return 'overload';
+  return 'internal';
+}

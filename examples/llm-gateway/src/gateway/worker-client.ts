@@ -1,0 +1,59 @@
+/**
+ * The gateway's side of the request plane: POSTs to the worker's `/generate` with the trace and request
+ * ids of the current request (`injectTraceHeaders`), and reads back the worker's NDJSON frames.
+ */
+import { injectTraceHeaders } from 'dynotel';
+import { GENERATE_PATH, type WorkerFrame, type WorkerRequest } from '../shared/protocol.ts';
+
+export type WorkerAnswer =
+  | { readonly kind: 'frames'; readonly frames: AsyncGenerator<WorkerFrame> }
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string };
+
+export async function callWorker(
+  workerUrl: string,
+  body: WorkerRequest,
+  signal: AbortSignal,
+): Promise<WorkerAnswer> {
+  // traceparent continues this request's span on the worker; x-request-id and request-id go with it.
+  const headers = injectTraceHeaders({ 'content-type': 'application/json' });
+  const response = await fetch(new URL(GENERATE_PATH, workerUrl), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok || response.body === null) {
+    const text = await response.text().catch(() => '');
+    return {
+      kind: 'refused',
+      status: response.status,
+      message: errorMessageOf(text) ?? `worker answered ${response.status}`,
+    };
+  }
+  return { kind: 'frames', frames: readFrames(response.body) };
+}
+
+async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<WorkerFrame> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const bytes of body) {
+    buffered += decoder.decode(bytes, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline !== -1) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line !== '') yield JSON.parse(line) as WorkerFrame;
+      newline = buffered.indexOf('\n');
+    }
+  }
+  if (buffered.trim() !== '') yield JSON.parse(buffered) as WorkerFrame;
+}
+
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    return typeof parsed.error === 'string' ? parsed.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
