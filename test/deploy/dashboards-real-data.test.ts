@@ -7,6 +7,9 @@ import {
   createProcessMetrics,
   type MetricsRoot,
 } from '@dynotel/metrics';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIR } from '../../deploy/observability/grafana/generate.ts';
 // Internal to the umbrella package (not exported): the HTTP RED metric definitions its middleware uses.
@@ -14,7 +17,7 @@ import { createHttpMetrics } from '../../packages/dynotel/src/http/http-metrics.
 import { requireBinaryInCi } from '../support/binaries.ts';
 import { listen, type RunningServer } from '../support/http-server.ts';
 import { PrometheusServer } from '../support/prometheus.ts';
-import { ALERT_RULES, RECORDING_RULES } from './support.ts';
+import { ALERT_RULES, DATASOURCES_FILE, RECORDING_RULES, readYaml } from './support.ts';
 
 /**
  * The dashboards against what dynotel really exposes: a service built from @dynotel/metrics' standard
@@ -24,7 +27,11 @@ import { ALERT_RULES, RECORDING_RULES } from './support.ts';
  * the SDK: a renamed metric leaves a panel empty and fails here.
  */
 
-type Panel = { type: string; title: string; targets?: Array<{ expr: string; datasource: { type: string } }> };
+type Panel = {
+  type: string;
+  title: string;
+  targets?: Array<{ expr: string; exemplar?: boolean; datasource: { type: string } }>;
+};
 type Variable = { name: string; definition?: string; datasource?: { type: string } };
 type Board = { panels: Panel[]; templating: { list: Variable[] } };
 
@@ -101,15 +108,24 @@ describe.skipIf(prometheusBinary === undefined)('dashboards on live dynotel metr
   let timer: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
+    // Traffic runs inside a sampled span, so histogram buckets carry trace_id exemplars.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const tracer = new TracerProvider().getTracer('deploy-e2e');
     const service = buildService();
-    service.traffic();
-    timer = setInterval(() => service.traffic(), 250);
+    const tracedTraffic = () =>
+      tracer.startActiveSpan('request', (span) => {
+        service.traffic();
+        span.end();
+      });
+    tracedTraffic();
+    timer = setInterval(tracedTraffic, 250);
     server = await listen(async (req, res) => {
       const { contentType, body } = await service.root.scrape(req.headers.accept);
       res.writeHead(200, { 'content-type': contentType }).end(body);
     });
     prometheus = await PrometheusServer.start({
       binary: prometheusBinary!,
+      enableExemplars: true,
       jobs: [{ jobName: 'dynamo-frontend', targets: [server.hostPort] }],
       extraConfig: `rule_files:\n  - ${JSON.stringify(RECORDING_RULES)}\n  - ${JSON.stringify(ALERT_RULES)}\n`,
     });
@@ -130,6 +146,8 @@ describe.skipIf(prometheusBinary === undefined)('dashboards on live dynotel metr
     clearInterval(timer);
     await prometheus?.stop();
     await server?.close();
+    context.disable();
+    trace.disable();
   });
 
   async function labelValues(definition: string): Promise<string[]> {
@@ -181,4 +199,40 @@ describe.skipIf(prometheusBinary === undefined)('dashboards on live dynotel metr
     );
     expect(samples.length).toBeGreaterThan(0);
   });
+
+  const exemplarPanels = ['dynamo.json', 'service-red.json'].flatMap((file) =>
+    board(file).panels.flatMap((panel) =>
+      (panel.targets ?? [])
+        .filter((t) => t.exemplar)
+        .map((t) => [`${file} "${panel.title}"`, t.expr] as const),
+    ),
+  );
+
+  it('has exemplar panels', () => {
+    expect(exemplarPanels.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(exemplarPanels)(
+    '%s shows exemplars carrying the label Grafana links to Tempo',
+    async (_where, expr) => {
+      const datasources = readYaml<{
+        datasources: Array<{
+          uid: string;
+          jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> };
+        }>;
+      }>(DATASOURCES_FILE).datasources;
+      const destination = datasources.find((ds) => ds.uid === 'prometheus')!.jsonData!
+        .exemplarTraceIdDestinations![0]!;
+      expect(destination.datasourceUid).toBe('tempo');
+      const exemplars = await prometheus.waitFor(
+        `exemplars for ${expr}`,
+        async () => {
+          const found = await prometheus.exemplars(substitute(expr));
+          return found.length > 0 ? found : undefined;
+        },
+        10_000,
+      );
+      for (const exemplar of exemplars) expect(exemplar.labels[destination.name]).toMatch(/^[0-9a-f]{32}$/);
+    },
+  );
 });
