@@ -235,4 +235,31 @@ describe.skipIf(prometheusBinary === undefined)('dashboards on live dynotel metr
       for (const exemplar of exemplars) expect(exemplar.labels[destination.name]).toMatch(/^[0-9a-f]{32}$/);
     },
   );
+
+  it('puts the error-ratio alerts in pending state on real SDK series (and not TargetDown)', async () => {
+    // The traffic fails 2 of 3 frontend requests, 1 of 4 component requests and 1 of 2 HTTP requests;
+    // the alerts' for: windows are minutes, so "pending" proves the expressions match the real labels.
+    const expected = [
+      'DynamoComponentErrorRatioHigh',
+      'DynamoFrontendErrorRatioHigh',
+      'DynotelHttpErrorRatioHigh',
+    ];
+    const pending = await prometheus.waitFor('pending alerts', async () => {
+      const samples = await prometheus.query('ALERTS{alertstate="pending"}');
+      const names = new Set(samples.map((sample) => sample.metric.alertname));
+      return expected.every((name) => names.has(name)) ? samples : undefined;
+    });
+    const frontend = pending.filter((sample) => sample.metric.alertname === 'DynamoFrontendErrorRatioHigh');
+    expect(frontend.map((sample) => [sample.metric.model, sample.metric.severity]).sort()).toEqual([
+      ['llama-3-8b', 'critical'],
+      ['llama-3-8b', 'warning'],
+    ]);
+    const component = pending.find((sample) => sample.metric.alertname === 'DynamoComponentErrorRatioHigh')!;
+    expect(component.metric).toMatchObject({
+      dynamo_namespace: 'dynamo',
+      dynamo_component: 'backend',
+      dynamo_endpoint: 'generate',
+    });
+    expect(pending.map((sample) => sample.metric.alertname)).not.toContain('DynotelTargetDown');
+  });
 });
