@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { requireBinaryInCi } from '../support/binaries.ts';
 import {
   ALERT_RULES,
+  K8S_DIR,
   PROMETHEUS_CONFIG,
   PROMETHEUS_DIR,
   RECORDING_RULES,
   REPO_ROOT,
   RULE_TESTS,
   readYaml,
+  readYamlDocuments,
   ruleGroups,
   run,
 } from './support.ts';
@@ -30,6 +32,25 @@ describe.skipIf(promtool === undefined)('promtool', () => {
   it('accepts the recording and alert rules', async () => {
     const result = await run(promtool!, ['check', 'rules', RECORDING_RULES, ALERT_RULES]);
     expect(result.code, result.output).toBe(0);
+  });
+
+  it('accepts the groups of the Kubernetes PrometheusRule', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { stringify } = await import('yaml');
+    const [rule] = readYamlDocuments(join(K8S_DIR, 'prometheus-rule.yaml')) as Array<{
+      spec: { groups: unknown[] };
+    }>;
+    const dir = await mkdtemp(join(tmpdir(), 'dynotel-k8s-rules-'));
+    try {
+      const file = join(dir, 'rules.yml');
+      await writeFile(file, stringify({ groups: rule!.spec.groups }));
+      const result = await run(promtool!, ['check', 'rules', file]);
+      expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+      expect(result.code, result.output).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes the alert unit tests', async () => {

@@ -136,7 +136,19 @@ export function table(title: string, targets: Target[], options: TableOptions = 
     ...(options.height === undefined ? {} : { height: options.height }),
     fieldConfig: { defaults: { custom: { align: 'auto' } }, overrides: [] },
     options: { showHeader: true, cellHeight: 'sm' },
-    transformations: [{ id: 'merge', options: {} }],
+    // One row per series: merge the queries, drop the timestamp, name each value column after its legend.
+    transformations: [
+      { id: 'merge', options: {} },
+      {
+        id: 'organize',
+        options: {
+          excludeByName: { Time: true },
+          renameByName: Object.fromEntries(
+            targets.map((target) => [`Value #${target.refId}`, target.legendFormat ?? target.refId]),
+          ),
+        },
+      },
+    ],
   };
 }
 
