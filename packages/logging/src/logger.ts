@@ -7,7 +7,7 @@ import { createDestination, type LogDestination } from './destination/destinatio
 import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts';
 import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
 import { captureCallSite } from './format/caller.ts';
-import { bindFields, rawFields } from './format/fields.ts';
+import { bindFields, emptyBaseFields, rawFields } from './format/fields.ts';
 import { messageText, quote } from './format/json-text.ts';
 import { jsonlLine } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
@@ -86,7 +86,7 @@ function formatState(
   bindings: LoggerFormatState['bindings'],
   max: number,
 ): LoggerFormatState {
-  return { target, targetJson: quote(target, max), bindings };
+  return { target, targetJson: quote(target, max), bindings, base: emptyBaseFields() };
 }
 
 // Reused by every line: the formatting below is synchronous, so one scratch object is enough.

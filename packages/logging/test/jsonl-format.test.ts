@@ -195,6 +195,24 @@ describe('correlation fields', () => {
     ]);
   });
 
+  it('follow the active span of each line when spans interleave (nothing stale is reused)', () => {
+    const { out, logger } = jsonLogger({ base: { component: 'backend' } });
+    const child = logger.child({ target: 'http' });
+    const ids: string[] = [];
+    inSpan((outer) => {
+      ids.push(outer.spanContext().spanId);
+      logger.info('outer');
+      inSpan((inner) => {
+        ids.push(inner.spanContext().spanId);
+        child.info('inner');
+        logger.info({ k: 1 }, 'inner with fields');
+      });
+      child.info('outer again');
+    });
+    logger.info('no span');
+    expect(out.records().map((r) => r.span_id)).toEqual([ids[0], ids[1], ids[1], ids[0], undefined]);
+  });
+
   it('are absent outside a span and a request', () => {
     const { out, logger } = jsonLogger();
     logger.info('outside');

@@ -44,82 +44,127 @@ function byKey(a: { key: string }, b: { key: string }): number {
 }
 
 /**
+ * A logger's bindings merged with the correlation fragments of the current span and request, kept
+ * until either changes: every line of one request in one logger reuses it, and a line without fields
+ * of its own is then just this string.
+ */
+export interface BaseFields {
+  valid: boolean;
+  spanId: string | undefined;
+  traceId: string | undefined;
+  context: RequestContext | undefined;
+  keys: string[];
+  fragments: string[];
+  joined: string;
+}
+
+export function emptyBaseFields(): BaseFields {
+  return {
+    valid: false,
+    spanId: undefined,
+    traceId: undefined,
+    context: undefined,
+    keys: [],
+    fragments: [],
+    joined: '',
+  };
+}
+
+function rebuildBase(
+  base: BaseFields,
+  bindings: readonly BoundField[],
+  correlation: Correlation,
+  max: number,
+): void {
+  const context = correlation.requestContext;
+  base.valid = true;
+  base.spanId = correlation.spanId;
+  base.traceId = correlation.traceId;
+  base.context = context;
+  const correlationFragments = [
+    context?.requestId === undefined ? undefined : `,"request_id":${quote(context.requestId, max)}`,
+    correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`,
+    correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`,
+    context?.xRequestId === undefined ? undefined : `,"x_request_id":${quote(context.xRequestId, max)}`,
+  ];
+  const keys: string[] = [];
+  const fragments: string[] = [];
+  let b = 0;
+  for (let c = 0; c < 4; c++) {
+    const fragment = correlationFragments[c];
+    if (fragment === undefined) continue;
+    const key = CORRELATION_KEYS[c] as string;
+    // Bindings never hold a correlation key (they are reserved), so there is no tie to break.
+    while (b < bindings.length && (bindings[b] as BoundField).key < key) {
+      keys.push((bindings[b] as BoundField).key);
+      fragments.push((bindings[b++] as BoundField).fragment);
+    }
+    keys.push(key);
+    fragments.push(fragment);
+  }
+  for (; b < bindings.length; b++) {
+    keys.push((bindings[b] as BoundField).key);
+    fragments.push((bindings[b] as BoundField).fragment);
+  }
+  base.keys = keys;
+  base.fragments = fragments;
+  base.joined = fragments.join('');
+}
+
+/**
  * `,"key":value` for every field of the line, sorted by key (Dynamo's BTreeMap order). Later sources
- * win: bindings, then the request context's fields, then the call's own fields; correlation last and
- * unconditionally. A k-way merge of already sorted sources: no dictionary object, no full sort, and
- * nothing allocated but the output string.
+ * win: bindings, then the request context's fields, then the call's own fields; correlation always
+ * (user keys with those names are dropped before). A merge of already sorted sources: no dictionary
+ * object, no full sort.
  */
 export function jsonFields(
   bindings: readonly BoundField[],
+  base: BaseFields,
   obj: Record<string, unknown> | null | undefined,
   correlation: Correlation,
   max: number,
 ): string {
-  const requestContext = correlation.requestContext;
+  const context = correlation.requestContext;
+  if (
+    !base.valid ||
+    base.context !== context ||
+    base.spanId !== correlation.spanId ||
+    base.traceId !== correlation.traceId
+  ) {
+    rebuildBase(base, bindings, correlation, max);
+  }
   const objCount = collectSorted(obj, max, objKeys, objFragments);
-  const requestCount = collectSorted(requestContext?.fields, max, requestKeys, requestFragments);
-  const ids = requestIdFragments(requestContext, max);
-  correlationFragments[0] = ids.requestId;
-  correlationFragments[1] =
-    correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`;
-  correlationFragments[2] =
-    correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`;
-  correlationFragments[3] = ids.xRequestId;
-  const bindingCount = bindings.length;
+  const requestCount = collectSorted(context?.fields, max, requestKeys, requestFragments);
+  if (objCount === 0 && requestCount === 0) return base.joined;
+  const baseKeys = base.keys;
+  const baseFragments = base.fragments;
+  const baseCount = baseKeys.length;
   let out = '';
-  let b = 0;
+  let i = 0;
   let r = 0;
   let o = 0;
-  let c = 0;
-  while (c < 4 && correlationFragments[c] === undefined) c++;
   for (;;) {
-    // The smallest key at the heads of the four sources.
+    // The smallest key at the heads of the three sources.
     let key: string | undefined;
-    if (b < bindingCount) key = (bindings[b] as BoundField).key;
+    if (i < baseCount) key = baseKeys[i] as string;
     if (r < requestCount && (key === undefined || (requestKeys[r] as string) < key))
       key = requestKeys[r] as string;
     if (o < objCount && (key === undefined || (objKeys[o] as string) < key)) key = objKeys[o] as string;
-    const correlationKey = c < 4 ? (CORRELATION_KEYS[c] as string) : undefined;
-    if (correlationKey !== undefined && (key === undefined || correlationKey < key)) key = correlationKey;
     if (key === undefined) return out;
-    // Every source with that key moves on; the last one wins (bindings < request < call < correlation).
+    // Every source with that key moves on; the last one wins (bindings < request fields < call fields).
     let fragment = '';
-    if (b < bindingCount && (bindings[b] as BoundField).key === key)
-      fragment = (bindings[b++] as BoundField).fragment;
+    if (i < baseCount && baseKeys[i] === key) fragment = baseFragments[i++] as string;
     if (r < requestCount && requestKeys[r] === key) fragment = requestFragments[r++] as string;
     if (o < objCount && objKeys[o] === key) fragment = objFragments[o++] as string;
-    if (correlationKey === key) {
-      fragment = correlationFragments[c++] as string;
-      while (c < 4 && correlationFragments[c] === undefined) c++;
-    }
     out += fragment;
   }
 }
 
-// Scratch arrays reused by every line (formatting is synchronous), so the merge allocates nothing.
+// Scratch arrays reused by every line (formatting is synchronous), so collecting allocates nothing.
 const objKeys: string[] = [];
 const objFragments: string[] = [];
 const requestKeys: string[] = [];
 const requestFragments: string[] = [];
-const correlationFragments: Array<string | undefined> = [undefined, undefined, undefined, undefined];
-
-// The request ids of one request are quoted once, not once per line: the context object is the key.
-let lastContext: RequestContext | undefined;
-let lastIds: { requestId: string | undefined; xRequestId: string | undefined } = {
-  requestId: undefined,
-  xRequestId: undefined,
-};
-function requestIdFragments(context: RequestContext | undefined, max: number): typeof lastIds {
-  if (context === lastContext) return lastIds;
-  lastContext = context;
-  lastIds = {
-    requestId:
-      context?.requestId === undefined ? undefined : `,"request_id":${quote(context.requestId, max)}`,
-    xRequestId:
-      context?.xRequestId === undefined ? undefined : `,"x_request_id":${quote(context.xRequestId, max)}`,
-  };
-  return lastIds;
-}
 
 /** Own, non-reserved, serialisable fields of `source`, sorted by key (insertion sort: there are few). */
 function collectSorted(

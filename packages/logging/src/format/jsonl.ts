@@ -24,5 +24,5 @@ export function jsonlLine(
     line += `,"file":${quote(callSite.file, shared.maxFieldLength)},"line":${callSite.line}`;
   }
   line += `,"target":${state.targetJson},"message":${quote(message, shared.maxFieldLength)}`;
-  return `${line}${jsonFields(state.bindings, obj, correlation, shared.maxFieldLength)}}\n`;
+  return `${line}${jsonFields(state.bindings, state.base, obj, correlation, shared.maxFieldLength)}}\n`;
 }

@@ -1,5 +1,5 @@
 import type { OtlpBridge } from '../otlp/bridge.ts';
-import type { BoundField } from './fields.ts';
+import type { BaseFields, BoundField } from './fields.ts';
 import type { TimestampFormatter } from './timestamp.ts';
 
 /** What every line of one logger tree shares, fixed when the root logger is made. */
@@ -17,4 +17,6 @@ export interface LoggerFormatState {
   readonly target: string;
   readonly targetJson: string;
   readonly bindings: readonly BoundField[];
+  /** Bindings merged with the current correlation fragments (mutable cache, see `jsonFields`). */
+  readonly base: BaseFields;
 }

@@ -22,6 +22,9 @@ function secondPrefix(epochSeconds: number, local: boolean): string {
   return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}T${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
 }
 
+// "000".."999": the microsecond fraction is two table lookups instead of a number-to-string conversion.
+const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 export function createTimestampFormatter(localTimezone: boolean): TimestampFormatter {
   let anchor = Date.now() - performance.now();
   let reanchorAt = performance.now() + 1000;
@@ -42,6 +45,7 @@ export function createTimestampFormatter(localTimezone: boolean): TimestampForma
       cachedSuffix = localTimezone ? localOffset(new Date(second * 1000)) : 'Z';
     }
     const fraction = micros - second * 1_000_000;
-    return `${cachedPrefix}.${String(1_000_000 + fraction).slice(1)}${cachedSuffix}`;
+    const millis = Math.floor(fraction / 1000);
+    return `${cachedPrefix}.${PAD3[millis]}${PAD3[fraction - millis * 1000]}${cachedSuffix}`;
   };
 }
