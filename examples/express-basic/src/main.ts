@@ -8,7 +8,7 @@ import { init } from 'dynotel';
 import { dynotel } from 'dynotel/express';
 import express from 'express';
 
-const telemetry = init({ serviceName: 'express-basic' });
+const telemetry = init({ env: { OTEL_SERVICE_NAME: 'express-basic', ...process.env } });
 
 const app = express();
 app.use(dynotel(telemetry)); // the one line: request ids, spans, RED metrics, access logs, /metrics /health /live
@@ -21,6 +21,12 @@ app.get('/hello/:name', (req, res) => {
 
 app.get('/fail', () => {
   throw new Error('this route always fails');
+});
+
+// Errors end up here; the middleware has already recorded the 500 on the request's span and metrics.
+app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  telemetry.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'request failed');
+  res.status(500).json({ error: 'internal error' });
 });
 
 const { port, host } = telemetry.config.http;

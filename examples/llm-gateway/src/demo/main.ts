@@ -11,16 +11,13 @@
  * summary as JSON.
  */
 import { writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_PLAN, runLoad } from './load.ts';
 import { type OtlpCollector, startOtlpCollector } from './otlp-collector.ts';
 import { parseSamples } from './prometheus-text.ts';
 import { linesOfTrace, summariseMetrics, traceTree, trimmedLine } from './report.ts';
-import { type Service, startService } from './services.ts';
+import { type Service, stopServicesOnSignals } from './services.ts';
+import { startStack, waitUntil } from './stack.ts';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
-const GATEWAY_SCRIPT = fileURLToPath(new URL('../gateway/main.ts', import.meta.url));
 const MODEL = 'Qwen/Qwen3-0.6B';
 const STARTED = performance.now();
 
@@ -31,6 +28,7 @@ const ms = (seconds: number | undefined) =>
   seconds === undefined ? 'n/a' : `${(seconds * 1000).toFixed(1)} ms`;
 
 async function main(): Promise<void> {
+  stopServicesOnSignals();
   const services: Service[] = [];
   let collector: OtlpCollector | undefined;
   try {
@@ -56,48 +54,13 @@ async function main(): Promise<void> {
       step(`spans and logs go to ${external} over OTLP`);
     }
 
-    step('starting the worker (system server, generate endpoint, canary)…');
-    const worker = startService('worker', WORKER_SCRIPT, {
-      ...env,
-      OTEL_SERVICE_NAME: 'dynamo-worker',
-      DYN_SYSTEM_PORT: '0',
-      DYN_SYSTEM_HOST: '127.0.0.1',
-      WORKER_HTTP_PORT: '0',
-      DYN_HEALTH_CHECK_ENABLED: 'true',
-      DYN_CANARY_WAIT_TIME: '1',
+    step('starting the worker (system server, generate endpoint, canary), then the gateway…');
+    const { worker, gateway, systemUrl, gatewayUrl } = await startStack({
+      env,
+      model: MODEL,
+      onStep: step,
+      onSpawn: (service) => services.push(service),
     });
-    services.push(worker);
-    const workerReady = (await worker.waitForLog((r) => r.message === 'worker listening', 20_000)).record;
-    const workerUrl = String(workerReady.url);
-    const systemUrl = String(workerReady.system_url);
-    step(`worker pid ${worker.pid}: requests on ${workerUrl}, system server on ${systemUrl}`);
-    await waitUntil(
-      async () => (await fetch(`${systemUrl}/health`)).ok,
-      15_000,
-      'worker /health to become ready',
-    );
-    step('worker /health is ready: its canary got a first token from generate');
-
-    step('starting the gateway…');
-    const gateway = startService('gateway', GATEWAY_SCRIPT, {
-      ...env,
-      OTEL_SERVICE_NAME: 'dynamo-frontend',
-      DYN_HTTP_PORT: '0',
-      DYN_HTTP_HOST: '127.0.0.1',
-      WORKER_URL: workerUrl,
-      WORKER_HEALTH_URL: `${systemUrl}/health`,
-      GATEWAY_MODELS: MODEL,
-    });
-    services.push(gateway);
-    const gatewayUrl = String(
-      (await gateway.waitForLog((r) => r.message === 'gateway listening', 20_000)).record.url,
-    );
-    await waitUntil(
-      async () => (await fetch(`${gatewayUrl}/health`)).ok,
-      10_000,
-      'gateway /health to become ready',
-    );
-    step(`gateway pid ${gateway.pid}: OpenAI API, /metrics, /health and /live on ${gatewayUrl}`);
 
     const total = Object.values(DEFAULT_PLAN.counts).reduce((a, b) => a + b, 0);
     step(
@@ -238,19 +201,6 @@ function externalOtlp(): string | undefined {
 async function text(url: string): Promise<string> {
   const response = await fetch(url);
   return (await response.text()).trim();
-}
-
-async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await Promise.resolve(check()).catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 function fmt(counts: Readonly<Record<string, number>>): string {

@@ -31,15 +31,19 @@ export interface Service {
 }
 
 const running = new Set<ChildProcess>();
-let hooksInstalled = false;
+let exitHookInstalled = false;
 
-function installCleanupHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  // 'exit' runs synchronously on every normal or error exit: a last-resort kill of what is still alive.
+/** A last-resort kill on every exit of this process ('exit' runs synchronously, also after errors). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+}
+
+/** Ctrl-C, SIGTERM and SIGHUP stop every service gracefully, then exit with 130 (for the demo's CLI). */
+export function stopServicesOnSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       process.stderr.write(`\n${signal}: stopping the demo's services\n`);
@@ -49,7 +53,7 @@ function installCleanupHooks(): void {
 }
 
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Service {
-  installCleanupHooks();
+  installExitHook();
   const child = spawn(process.execPath, ['--conditions=@dynotel/source', script], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

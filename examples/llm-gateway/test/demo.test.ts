@@ -1,0 +1,136 @@
+/**
+ * Acceptance: runs the demo exactly as `pnpm demo` does (a child process on the TypeScript sources) and
+ * checks its printed summary, the JSON copy of it, and that no process it started is left running.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const DEMO = fileURLToPath(new URL('../src/demo/main.ts', import.meta.url));
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the demo (pnpm demo)', () => {
+  let dir: string | undefined;
+  let demo: ReturnType<typeof spawn> | undefined;
+  afterEach(() => {
+    if (demo !== undefined && demo.exitCode === null) demo.kill('SIGKILL');
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drives the load, prints the summary from /metrics, /health, logs and spans, and cleans up', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dynotel-demo-'));
+    const summaryFile = join(dir, 'summary.json');
+    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_SUMMARY_FILE: summaryFile };
+    // The in-process collector is what the demo shows on a fresh clone.
+    for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
+    demo = spawn(process.execPath, ['--conditions=@dynotel/source', DEMO], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    demo.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    demo.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => demo?.kill('SIGKILL'), 55_000);
+    const [code] = (await once(demo, 'exit')) as [number | null];
+    clearTimeout(timer);
+    expect(code, `demo failed:\n${stdout}\n${stderr}`).toBe(0);
+
+    // Progress while it runs, then the summary sections.
+    expect(stdout).toMatch(/\/60 done, \d+ in flight/);
+    expect(stdout).toContain('worker /health is ready');
+    for (const heading of [
+      'Gateway /metrics',
+      'Worker /metrics',
+      'Health:',
+      'Logs of request',
+      'Spans: the in-process OTLP collector received',
+    ]) {
+      expect(stdout).toContain(heading);
+    }
+    expect(stdout).toMatch(/TTFT\s+p50 \d+\.\d ms\s+p95 \d+\.\d ms/);
+    expect(stdout).toMatch(/ITL\s+p50 \d+\.\d ms\s+p95 \d+\.\d ms/);
+    expect(stdout).toMatch(/errors by type\s+.*cancelled=4/);
+
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    // Every planned request reached the gateway's metrics, with the planned error mix.
+    expect(summary.metrics.requests).toBe(60);
+    expect(summary.metrics.byStatus).toEqual({ success: 46, error: 14 });
+    expect(summary.metrics.errorsByType).toEqual({
+      cancelled: 4,
+      overload: 3,
+      not_found: 2,
+      validation: 2,
+      internal: 3,
+    });
+    expect(summary.load.byStatus).toEqual({
+      '200': 46,
+      '400': 2,
+      '404': 2,
+      '500': 3,
+      '503': 3,
+      disconnected: 4,
+    });
+    expect(summary.metrics.disconnectedClients).toBe(4);
+    expect(summary.metrics.rejections).toBe(3);
+    expect(summary.metrics.ttftSeconds.p50).toBeGreaterThan(0);
+    expect(summary.metrics.ttftSeconds.p95).toBeGreaterThanOrEqual(summary.metrics.ttftSeconds.p50);
+    expect(summary.metrics.itlSeconds.p50).toBeGreaterThan(0);
+    expect(summary.metrics.islMean).toBeGreaterThan(0);
+    expect(summary.metrics.oslMean).toBeGreaterThan(0);
+    expect(summary.metrics.requestRatePerSecond).toBeGreaterThan(0);
+    // The worker saw what passed the gateway: not the 404s, 400s and overload refusals.
+    expect(summary.metrics.worker.requests).toBe(53);
+    expect(summary.metrics.worker.errorsByType).toEqual({ generate: 3 });
+    expect(summary.metrics.worker.cancellations).toBe(4);
+    expect(summary.metrics.worker.canaries.success).toBeGreaterThanOrEqual(1);
+
+    expect(JSON.parse(summary.health.gateway)).toMatchObject({
+      status: 'ready',
+      checks: { worker: 'ready' },
+    });
+    expect(JSON.parse(summary.health.worker)).toMatchObject({
+      status: 'ready',
+      endpoints: { generate: 'ready' },
+    });
+
+    // One trace across both services, in the logs and in the exported spans.
+    expect(summary.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const targets = summary.logLines.map((l: Record<string, unknown>) => `${l.target}:${l.message}`);
+    expect(targets).toContain('frontend:request completed');
+    expect(targets).toContain('worker:request completed');
+    for (const line of summary.logLines) expect(line.trace_id).toBe(summary.traceId);
+    expect(summary.spans.byService['dynamo-frontend']).toBeGreaterThan(0);
+    expect(summary.spans.byService['dynamo-worker']).toBeGreaterThan(0);
+    const traceSpans = summary.spans.trace
+      .map((s: { service: string; name: string }) => `${s.service}/${s.name}`)
+      .sort();
+    expect(traceSpans).toEqual([
+      'dynamo-frontend/chat_completions',
+      'dynamo-frontend/http-request',
+      'dynamo-worker/handle_payload',
+      'dynamo-worker/http-request',
+    ]);
+
+    // Nothing left behind.
+    const pids = [...stdout.matchAll(/(?:worker|gateway) pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+});
