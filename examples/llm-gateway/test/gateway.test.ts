@@ -120,8 +120,8 @@ describe('examples/llm-gateway', () => {
       model: MODEL,
       usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
     });
-    expect(body.choices[0].message.role).toBe('assistant');
-    expect(body.choices[0].message.content.split(' ')).toHaveLength(3);
+    expect(body.choices[0]?.message.role).toBe('assistant');
+    expect(body.choices[0]?.message.content.split(' ')).toHaveLength(3);
     const gateway = await scrape(stack.gatewayUrl);
     expect(sum(gateway, 'dynamo_frontend_requests_total', { request_type: 'unary', status: 'success' })).toBe(
       1,
