@@ -17,7 +17,7 @@ import { createHttpMetrics } from '../../packages/dynotel/src/http/http-metrics.
 import { requireBinaryInCi } from '../support/binaries.ts';
 import { listen, type RunningServer } from '../support/http-server.ts';
 import { PrometheusServer } from '../support/prometheus.ts';
-import { ALERT_RULES, DATASOURCES_FILE, RECORDING_RULES, readYaml } from './support.ts';
+import { DATASOURCES_FILE, readYaml, stackScrapeJobs } from './support.ts';
 
 /**
  * The dashboards against what dynotel really exposes: a service built from @dynotel/metrics' standard
@@ -126,8 +126,8 @@ describe.skipIf(prometheusBinary === undefined)('dashboards on live dynotel metr
     prometheus = await PrometheusServer.start({
       binary: prometheusBinary!,
       enableExemplars: true,
-      jobs: [{ jobName: 'dynamo-frontend', targets: [server.hostPort] }],
-      extraConfig: `rule_files:\n  - ${JSON.stringify(RECORDING_RULES)}\n  - ${JSON.stringify(ALERT_RULES)}\n`,
+      // The stack's own job name and rule files, with the target rewritten to the loopback service.
+      ...stackScrapeJobs({ 'dynamo-frontend': [server.hostPort] }),
     });
     // Rates need two scrapes, recorded quantiles one rule evaluation after that.
     await prometheus.waitFor('recorded TTFT p95', async () => {

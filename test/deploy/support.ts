@@ -70,3 +70,36 @@ export interface RuleGroup {
 export function ruleGroups(path: string): RuleGroup[] {
   return readYaml<{ groups: RuleGroup[] }>(path).groups;
 }
+
+interface StackScrapeConfig {
+  job_name: string;
+  scrape_interval?: string;
+  metrics_path?: string;
+  static_configs: Array<{ targets: string[] }>;
+}
+
+/**
+ * The scrape jobs of deploy/observability/prometheus/prometheus.yml with their targets rewritten (for
+ * example to 127.0.0.1 ports of services a test started), plus the rule files, in the shape
+ * test/support/prometheus.ts takes. Jobs without an entry in `targets` are left out, so a test runs the
+ * stack's own job names and recording/alert rules against what it started.
+ */
+export function stackScrapeJobs(targets: Readonly<Record<string, readonly string[]>>): {
+  jobs: Array<{ jobName: string; targets: readonly string[]; metricsPath?: string }>;
+  extraConfig: string;
+} {
+  const config = readYaml<{ scrape_configs: StackScrapeConfig[] }>(PROMETHEUS_CONFIG);
+  const known = new Set(config.scrape_configs.map((job) => job.job_name));
+  for (const job of Object.keys(targets)) {
+    if (!known.has(job)) throw new Error(`prometheus.yml has no job ${job}`);
+  }
+  const jobs = config.scrape_configs
+    .filter((job) => targets[job.job_name] !== undefined)
+    .map((job) => ({
+      jobName: job.job_name,
+      targets: targets[job.job_name]!,
+      ...(job.metrics_path === undefined ? {} : { metricsPath: job.metrics_path }),
+    }));
+  const extraConfig = `rule_files:\n  - ${JSON.stringify(RECORDING_RULES)}\n  - ${JSON.stringify(ALERT_RULES)}\n`;
+  return { jobs, extraConfig };
+}
