@@ -9,8 +9,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
 
 const DEMO = fileURLToPath(new URL('../src/demo/main.ts', import.meta.url));
+
+/** Runs the demo to its end (killed after 55 s) and returns its exit code and output. */
+async function runDemo(env: NodeJS.ProcessEnv, started: (child: ReturnType<typeof spawn>) => void) {
+  const demo = spawn(process.execPath, ['--conditions=@dynotel/source', DEMO], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started(demo);
+  let stdout = '';
+  let stderr = '';
+  demo.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  demo.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => demo.kill('SIGKILL'), 55_000);
+  const [code] = (await once(demo, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** The environment without any OTEL_* variable of the machine running the tests. */
+function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
+  return { ...env, ...extra };
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -24,32 +53,21 @@ function isRunning(pid: number): boolean {
 describe('the demo (pnpm demo)', () => {
   let dir: string | undefined;
   let demo: ReturnType<typeof spawn> | undefined;
-  afterEach(() => {
+  let receiver: OtlpReceiver | undefined;
+  afterEach(async () => {
     if (demo !== undefined && demo.exitCode === null) demo.kill('SIGKILL');
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await receiver?.close();
+    receiver = undefined;
   });
 
   it('drives the load, prints the summary from /metrics, /health, logs and spans, and cleans up', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dynotel-demo-'));
     const summaryFile = join(dir, 'summary.json');
-    const env: NodeJS.ProcessEnv = { ...process.env, DEMO_SUMMARY_FILE: summaryFile };
     // The in-process collector is what the demo shows on a fresh clone.
-    for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
-    demo = spawn(process.execPath, ['--conditions=@dynotel/source', DEMO], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stdout, stderr } = await runDemo(cleanEnv({ DEMO_SUMMARY_FILE: summaryFile }), (child) => {
+      demo = child;
     });
-    let stdout = '';
-    let stderr = '';
-    demo.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    demo.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => demo?.kill('SIGKILL'), 55_000);
-    const [code] = (await once(demo, 'exit')) as [number | null];
-    clearTimeout(timer);
     expect(code, `demo failed:\n${stdout}\n${stderr}`).toBe(0);
 
     // Progress while it runs, then the summary sections.
@@ -132,5 +150,34 @@ describe('the demo (pnpm demo)', () => {
     const pids = [...stdout.matchAll(/(?:worker|gateway) pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
+  });
+
+  it('sends the spans to the collector OTEL_EXPORTER_OTLP_ENDPOINT names (OTLP/gRPC, as Dynamo) and says so', async () => {
+    receiver = await startOtlpReceiver();
+    dir = mkdtempSync(join(tmpdir(), 'dynotel-demo-'));
+    const summaryFile = join(dir, 'summary.json');
+    const env = cleanEnv({
+      DEMO_SUMMARY_FILE: summaryFile,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+    });
+    const { code, stdout, stderr } = await runDemo(env, (child) => {
+      demo = child;
+    });
+    expect(code, `demo failed:\n${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain(`spans and logs go to ${receiver.grpcEndpoint} (grpc) over OTLP`);
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    expect(stdout).toContain(
+      `Spans: exported over OTLP to ${receiver.grpcEndpoint} (grpc); search trace_id ${summary.traceId}`,
+    );
+    // The services flushed at shutdown, before the demo printed: the sample trace is there, from both.
+    const spans = receiver.spans().filter((s) => s.traceId === summary.traceId);
+    expect(new Set(spans.map((s) => `${s.resource['service.name']}/${s.name}`))).toEqual(
+      new Set([
+        'dynamo-frontend/http-request',
+        'dynamo-frontend/chat_completions',
+        'dynamo-worker/http-request',
+        'dynamo-worker/handle_payload',
+      ]),
+    );
   });
 });
