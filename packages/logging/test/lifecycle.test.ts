@@ -22,11 +22,35 @@ describe('flushLogger / closeLogger (for the shutdown coordinator)', () => {
   it('flushLogger resolves once every line written so far is in the file', async () => {
     const { fd, file } = tempFd();
     const logger = createLogger({ format: 'jsonl', destination: fd, logUncaughtExceptions: false });
-    for (let i = 0; i < 500; i++) logger.info({ i }, 'batched');
+    for (let i = 0; i < 100; i++) logger.info({ i }, 'batched');
     expect(readFileSync(file, 'utf8')).toBe(''); // batched until the end of this turn
     await flushLogger(logger);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines.map((line) => JSON.parse(line).i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(lines.map((line) => JSON.parse(line).i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await closeLogger(logger);
+    closeSync(fd);
+  });
+
+  it('writes a long synchronous burst as it goes: a healthy destination never fills the bounded buffer', async () => {
+    const { fd, file } = tempFd();
+    const counter = selfMetrics.counter(
+      'dynotel_log_lines_dropped_total',
+      'Log lines dynotel could not write, by reason.',
+    );
+    const before = counter.get({ reason: 'buffer_full' });
+    const logger = createLogger({
+      format: 'jsonl',
+      destination: fd,
+      maxBufferBytes: 256 * 1024,
+      logUncaughtExceptions: false,
+    });
+    const payload = 'p'.repeat(400);
+    for (let i = 0; i < 20_000; i++) logger.info({ i, payload }, 'burst'); // ~9 MB in one turn
+    expect(counter.get({ reason: 'buffer_full' })).toBe(before);
+    await flushLogger(logger);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(20_000);
+    expect(JSON.parse(lines.at(-1) as string).i).toBe(19_999);
     await closeLogger(logger);
     closeSync(fd);
   });

@@ -43,6 +43,9 @@ const CLOSED_CODES = new Set([
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
 
+/** Pending characters that trigger a write within the same turn (one syscall per ~64 KiB of lines). */
+const EAGER_WRITE_CHARS = 64 * 1024;
+
 const live = new Set<LogDestination>();
 let exitHookInstalled = false;
 // Set once the process is exiting: from then on there is no next event-loop turn, so lines logged by
@@ -107,21 +110,29 @@ class FdDestination implements LogDestination {
     this.#chunks.push(line);
     this.#chunkChars += line.length;
     if (this.#syncWrites || exiting) this.flushSync();
-    else if (!this.#scheduled && this.#retryTimer === undefined) {
-      this.#scheduled = true;
-      setImmediate(this.#onTurnEnd);
+    else if (this.#retryTimer === undefined) {
+      if (this.#chunkChars >= EAGER_WRITE_CHARS) {
+        // A long synchronous burst: write now (still non-blocking) instead of holding it all until the
+        // end of the turn, so a healthy reader never sees the buffer fill up.
+        if (this.#drain() === 'again') this.#scheduleRetry();
+      } else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#onTurnEnd);
+      }
     }
     return true;
+  }
+
+  #scheduleRetry(): void {
+    // The reader is slow or stalled: try again shortly, without keeping the process alive for it.
+    this.#retryTimer = setTimeout(this.#onTurnEnd, 10);
+    this.#retryTimer.unref();
   }
 
   readonly #onTurnEnd = (): void => {
     this.#scheduled = false;
     this.#retryTimer = undefined;
-    if (this.#drain() === 'again') {
-      // The reader is slow or stalled: try again shortly, without keeping the process alive for it.
-      this.#retryTimer = setTimeout(this.#onTurnEnd, 10);
-      this.#retryTimer.unref();
-    }
+    if (this.#drain() === 'again') this.#scheduleRetry();
   };
 
   /** Writes as much as the descriptor takes without blocking. */
