@@ -123,8 +123,12 @@ function dynamoAsJson(
     }
     return line;
   } catch (error) {
-    // A field that throws while being read (a getter, a Proxy) must not cost the whole line.
-    const reason = error instanceof Error ? error.message : String(error);
+    // A field that throws while being read (a getter, a Proxy) must not cost the whole line, and the
+    // line must not throw into the service either (even the error's own message may be a trap).
+    let reason = 'unknown error';
+    try {
+      reason = String(error instanceof Error ? error.message : error);
+    } catch {}
     const max = shared.maxFieldLength;
     return `{"time":"${time}","level":"ERROR","target":${state.targetJson},"message":${quote(message, max)},"log_error":${quote(`fields could not be serialised: ${reason}`, max)}}\n`;
   }

@@ -127,7 +127,24 @@ describe('every call writes exactly one valid JSON line', () => {
       },
     );
     logger.info(hostile as Record<string, unknown>, 'proxy');
-    const [record] = expectOneSafeLinePerCall(out.text(), 1);
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw Object.defineProperty(new Error(), 'message', {
+            get() {
+              throw new Error('even the message throws');
+            },
+          });
+        },
+      },
+    );
+    expect(() => logger.info(trap as Record<string, unknown>, 'trap')).not.toThrow();
+    const [record, trapped] = expectOneSafeLinePerCall(out.text(), 2);
+    expect(trapped).toMatchObject({
+      message: 'trap',
+      log_error: 'fields could not be serialised: unknown error',
+    });
     expect(record).toMatchObject({ level: 'ERROR', message: 'proxy' });
     expect(record?.log_error).toContain('no keys for you');
   });
