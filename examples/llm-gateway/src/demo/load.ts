@@ -56,6 +56,8 @@ export async function runLoad(
   gatewayUrl: string,
   model: string,
   plan: LoadPlan,
+  /** Stops sending (and reporting) at once: the demo was interrupted. */
+  signal: AbortSignal,
   onProgress: (progress: LoadProgress) => void,
 ): Promise<LoadResult> {
   const random = mulberry32(plan.seed);
@@ -76,7 +78,7 @@ export async function runLoad(
   );
 
   async function lane(): Promise<void> {
-    while (next < kinds.length) {
+    while (next < kinds.length && !signal.aborted) {
       const index = next++;
       const kind = kinds[index] as RequestKind;
       const requestId = `demo-${String(index + 1).padStart(4, '0')}`;
@@ -99,6 +101,7 @@ export async function runLoad(
   } finally {
     clearInterval(progressTimer);
   }
+  if (signal.aborted) throw new Error('interrupted');
   onProgress({ done, total: kinds.length, inFlight, byStatus });
   return {
     sent: kinds.length,

@@ -28,7 +28,8 @@ const ms = (seconds: number | undefined) =>
   seconds === undefined ? 'n/a' : `${(seconds * 1000).toFixed(1)} ms`;
 
 async function main(): Promise<void> {
-  stopServicesOnSignals();
+  const interrupted = new AbortController();
+  stopServicesOnSignals(() => interrupted.abort());
   const services: Service[] = [];
   let collector: OtlpCollector | undefined;
   try {
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     step(
       `sending ${total} chat requests, ${DEFAULT_PLAN.concurrency} at a time (streaming and unary, some errors, some disconnects)…`,
     );
-    const load = await runLoad(gatewayUrl, MODEL, DEFAULT_PLAN, (p) => {
+    const load = await runLoad(gatewayUrl, MODEL, DEFAULT_PLAN, interrupted.signal, (p) => {
       const statuses = Object.entries(p.byStatus)
         .map(([status, n]) => `${status}×${n}`)
         .join(' ');

@@ -42,10 +42,14 @@ function installExitHook(): void {
   });
 }
 
-/** Ctrl-C, SIGTERM and SIGHUP stop every service gracefully, then exit with 130 (for the demo's CLI). */
-export function stopServicesOnSignals(): void {
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop every service gracefully, then exit with 130 (for the demo's CLI).
+ * `onSignal` runs first (the demo stops its load there).
+ */
+export function stopServicesOnSignals(onSignal: () => void = () => {}): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      onSignal();
       process.stderr.write(`\n${signal}: stopping the demo's services\n`);
       void Promise.all([...running].map((child) => stopChild(child, 2000))).finally(() => process.exit(130));
     });
