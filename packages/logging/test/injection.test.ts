@@ -98,7 +98,8 @@ describe('every call writes exactly one valid JSON line', () => {
     const first = new Error('first');
     const second = new Error('second', { cause: first });
     (first as { cause?: unknown }).cause = second;
-    logger.info({ circular }, 'circular');
+    const shared = { id: 1 };
+    logger.info({ circular, mixed: { circular, twice: [shared, shared] } }, 'circular');
     logger.info({ throwing }, 'getter');
     logger.info({ badJson }, 'tojson');
     logger.error(second, 'cycle of causes');
@@ -108,6 +109,10 @@ describe('every call writes exactly one valid JSON line', () => {
     );
     const records = expectOneSafeLinePerCall(out.text(), 5);
     expect(records[0]?.circular).toEqual({ name: 'c', self: '[Circular]' });
+    expect(records[0]?.mixed).toEqual({
+      circular: { name: 'c', self: '[Circular]' },
+      twice: [{ id: 1 }, { id: 1 }], // shared, not circular: written twice
+    });
     expect(records[1]?.message).toBe('getter');
     expect(records[2]?.badJson).toBe('[unserializable]');
     expect((records[3]?.err as { message?: string } | undefined)?.message).toContain('second');

@@ -48,15 +48,20 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Circular structures, throwing getters and `toJSON`: degrade to a marked value, never throw. */
+/**
+ * Circular structures, throwing getters and `toJSON`: degrade to a marked value, never throw. Only a
+ * reference back to an ancestor is `[Circular]`; the same object twice side by side is written twice.
+ */
 function stringifyLenient(value: unknown): string | undefined {
-  const seen = new WeakSet<object>();
+  const ancestors: unknown[] = [];
   try {
-    return JSON.stringify(value, (key, v: unknown) => {
+    return JSON.stringify(value, function (this: unknown, key, v: unknown) {
+      // `this` is the object holding `key`: drop the ancestors we have left.
+      while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
       const replaced = replacer(key, v);
       if (typeof replaced === 'object' && replaced !== null) {
-        if (seen.has(replaced)) return '[Circular]';
-        seen.add(replaced);
+        if (ancestors.includes(replaced)) return '[Circular]';
+        ancestors.push(replaced);
       }
       return replaced;
     });
