@@ -136,16 +136,35 @@ describe('examples/llm-gateway', () => {
       (await chat(stack, { model: MODEL, messages: user('[worker-overload]'), stream: true })).status,
     ).toBe(503);
 
+    // After the first token the status is already 200: the failure arrives as an SSE error event.
+    const midStream = await chat(stack, {
+      model: MODEL,
+      messages: user('[worker-error-midstream]'),
+      stream: true,
+    });
+    expect(midStream.status).toBe(200);
+    const midStreamText = await midStream.text();
+    expect(midStreamText).toContain('event: error');
+    expect(midStreamText).not.toContain('[DONE]');
+    // A worker that stops answering is cut off by the gateway's response timeout (1 s here).
+    expect((await chat(stack, { model: MODEL, messages: user('[worker-stall]') })).status).toBe(504);
+
     const gateway = await scrape(stack.gatewayUrl);
     const errors = (errorType: string) =>
       sum(gateway, 'dynamo_frontend_requests_total', { status: 'error', error_type: errorType });
     expect(errors('not_found')).toBe(1);
     expect(errors('validation')).toBe(1);
-    expect(errors('internal')).toBe(1);
+    expect(errors('internal')).toBe(2);
+    expect(errors('response_timeout')).toBe(1);
     expect(errors('overload')).toBe(1);
     expect(sum(gateway, 'dynamo_frontend_model_rejection_total', { model: MODEL.toLowerCase() })).toBe(1);
     const worker = await scrape(stack.systemUrl);
-    expect(sum(worker, 'dynamo_component_errors_total', { error_type: 'generate' })).toBe(1);
+    expect(sum(worker, 'dynamo_component_errors_total', { error_type: 'generate' })).toBe(2);
+    await waitUntil(
+      async () => sum(await scrape(stack.systemUrl), 'dynamo_component_cancellation_total') === 1,
+      5000,
+      'the worker to cancel the stalled request',
+    );
   });
 
   it('counts a client that hangs up mid-stream as a disconnect and cancels the work on the worker', async () => {

@@ -10,6 +10,8 @@ export type RequestKind =
   | 'unary'
   | 'disconnect'
   | 'worker_error'
+  | 'worker_error_midstream'
+  | 'worker_stall'
   | 'worker_overload'
   | 'unknown_model'
   | 'invalid';
@@ -26,6 +28,8 @@ export const DEFAULT_PLAN: LoadPlan = {
     unary: 16,
     disconnect: 4,
     worker_error: 3,
+    worker_error_midstream: 2,
+    worker_stall: 2,
     worker_overload: 3,
     unknown_model: 2,
     invalid: 2,
@@ -122,8 +126,14 @@ async function send(
   const words = 8 + Math.floor(random() * 150);
   let prompt = Array.from({ length: words }, (_, i) => `word${i}`).join(' ');
   if (kind === 'worker_error') prompt += ` ${FAULT_KEYWORDS.workerError}`;
+  if (kind === 'worker_error_midstream') prompt += ` ${FAULT_KEYWORDS.workerErrorMidStream}`;
+  if (kind === 'worker_stall') prompt += ` ${FAULT_KEYWORDS.workerStall}`;
   if (kind === 'worker_overload') prompt += ` ${FAULT_KEYWORDS.workerOverload}`;
-  const stream = kind === 'stream' || kind === 'disconnect' || (kind !== 'unary' && random() < 0.5);
+  const stream =
+    kind === 'stream' ||
+    kind === 'disconnect' ||
+    kind === 'worker_error_midstream' ||
+    (kind !== 'unary' && random() < 0.5);
   const body: Record<string, unknown> = {
     model: kind === 'unknown_model' ? 'no-such-model' : model,
     messages: kind === 'invalid' ? [] : [{ role: 'user', content: prompt }],
@@ -159,6 +169,8 @@ async function send(
     if (abort.signal.aborted) return { status: 'disconnected', completedStream: false };
     throw error;
   }
+  // A failure after the first token cannot change the 200 any more: it arrives as an SSE error event.
+  if (text.includes('event: error')) return { status: '200+error event', completedStream: false };
   return { status: '200', completedStream: text.trimEnd().endsWith('data: [DONE]') };
 }
 

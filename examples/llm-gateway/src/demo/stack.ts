@@ -27,6 +27,8 @@ export interface StackOptions {
   readonly model: string;
   /** Extra environment of the worker only (WORKER_TTFT_MS, WORKER_ITL_MS, …). */
   readonly workerEnv?: NodeJS.ProcessEnv;
+  /** Extra environment of the gateway only (GATEWAY_RESPONSE_TIMEOUT_MS, …). */
+  readonly gatewayEnv?: NodeJS.ProcessEnv;
   /** Called after each step, for progress output. */
   readonly onStep?: (message: string) => void;
   /** Receives each service as soon as it is spawned, so a caller can stop it even if startup fails. */
@@ -65,6 +67,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     WORKER_URL: workerUrl,
     WORKER_HEALTH_URL: `${systemUrl}/health`,
     GATEWAY_MODELS: options.model,
+    // Short, so the demo's stalled requests end quickly as `response_timeout`.
+    GATEWAY_RESPONSE_TIMEOUT_MS: '1000',
+    ...options.gatewayEnv,
   });
   options.onSpawn?.(gateway);
   const gatewayUrl = String(

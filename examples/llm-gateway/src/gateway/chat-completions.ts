@@ -30,6 +30,8 @@ export interface ChatCompletionsOptions {
   readonly workerUrl: string;
   /** Served model names, matched case-insensitively (metrics label them lower-cased, as Dynamo). */
   readonly models: readonly string[];
+  /** The worker may stay silent this long (before or between tokens); then `error_type="response_timeout"`. */
+  readonly responseTimeoutMs: number;
 }
 
 /** How one request ended, for the lifecycle log line (Dynamo's `request completed`). */
@@ -43,7 +45,7 @@ interface Outcome {
 export function chatCompletions(
   options: ChatCompletionsOptions,
 ): (req: Request, res: Response) => Promise<void> {
-  const { telemetry, workerUrl } = options;
+  const { telemetry, workerUrl, responseTimeoutMs } = options;
   const frontend = telemetry.frontend();
   const served = new Set(options.models.map((m) => m.toLowerCase()));
   const log = telemetry.logger.child({ target: 'frontend' });
@@ -125,79 +127,107 @@ export function chatCompletions(
       request.clientDisconnected();
       return { status: 'error', httpStatus: 499, errorType: 'cancelled', detail: 'client disconnected' };
     };
-
-    const prompt = promptOf(parsed.messages);
-    let answer: Awaited<ReturnType<typeof callWorker>>;
-    try {
-      answer = await callWorker(
-        workerUrl,
-        { model: parsed.model, prompt, max_tokens: parsed.maxTokens },
-        abort.signal,
-      );
-    } catch (error) {
-      if (clientGone) return disconnected();
-      return fail(503, `worker unreachable: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (answer.kind === 'refused') {
-      if (answer.status === 503 || answer.status === 429) return fail(503, answer.message, 'overload');
-      return fail(Math.min(answer.status, 500), answer.message);
-    }
-
-    const ids = new CompletionIds();
-    let text = '';
-    let usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    let finishReason = 'stop';
-    const write = async (event: string) => {
-      if (!res.write(event)) await once(res, 'drain', { signal: abort.signal });
+    // Dynamo's backend-stream inactivity timeout: re-armed by every frame from the worker.
+    let timedOut = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const rearm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        timedOut = true;
+        abort.abort(new Error('worker response timeout'));
+      }, responseTimeoutMs);
     };
+    const responseTimedOut = (): Outcome => {
+      const message = `no response from the worker for ${responseTimeoutMs} ms`;
+      request.markError('response_timeout');
+      if (!res.headersSent) res.status(504).json(errorBody(504, message));
+      else res.end(`event: error\ndata: ${JSON.stringify(errorBody(504, message))}\n\n`);
+      return { status: 'error', httpStatus: 504, errorType: 'response_timeout', detail: message };
+    };
+    rearm();
     try {
-      for await (const frame of answer.frames) {
-        if ('error' in frame) {
-          if (!parsed.stream) return fail(500, frame.error);
-          request.markHttpError(500, frame.error);
-          await write(`event: error\ndata: ${JSON.stringify(errorBody(500, frame.error))}\n\n`);
-          res.end();
-          return { status: 'error', httpStatus: 500, errorType: 'internal', detail: frame.error };
-        }
-        if ('token' in frame) {
-          tracker.observe({ inputTokens: frame.input_tokens, chunkTokens: 1 });
-          if (!parsed.stream) {
-            text += frame.token;
-            continue;
-          }
-          if (!res.headersSent) {
-            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-          }
-          const delta =
-            frame.index === 0 ? { role: 'assistant', content: frame.token } : { content: frame.token };
-          await write(chunkEvent(ids, parsed.model, delta, null));
-        } else {
-          finishReason = frame.finish_reason;
-          const completion = frame.output_tokens;
-          usage = {
-            prompt_tokens: frame.input_tokens,
-            completion_tokens: completion,
-            total_tokens: frame.input_tokens + completion,
-          };
-        }
-      }
-    } catch (error) {
-      if (clientGone) return disconnected();
-      return fail(500, `worker stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      return await relay(parsed);
+    } finally {
+      clearTimeout(watchdog);
     }
-    if (clientGone) return disconnected();
 
-    if (parsed.stream) {
-      if (!res.headersSent)
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      await write(chunkEvent(ids, parsed.model, {}, finishReason));
-      if (parsed.includeUsage) await write(usageEvent(ids, parsed.model, usage));
-      res.end(DONE_EVENT);
-    } else {
-      res.json(completionBody(ids, parsed.model, text, finishReason, usage));
+    async function relay(parsed: ChatRequest): Promise<Outcome> {
+      const prompt = promptOf(parsed.messages);
+      let answer: Awaited<ReturnType<typeof callWorker>>;
+      try {
+        answer = await callWorker(
+          workerUrl,
+          { model: parsed.model, prompt, max_tokens: parsed.maxTokens },
+          abort.signal,
+        );
+      } catch (error) {
+        if (clientGone) return disconnected();
+        if (timedOut) return responseTimedOut();
+        return fail(503, `worker unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (answer.kind === 'refused') {
+        if (answer.status === 503 || answer.status === 429) return fail(503, answer.message, 'overload');
+        return fail(Math.min(answer.status, 500), answer.message);
+      }
+
+      const ids = new CompletionIds();
+      let text = '';
+      let usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      let finishReason = 'stop';
+      const write = async (event: string) => {
+        if (!res.write(event)) await once(res, 'drain', { signal: abort.signal });
+      };
+      try {
+        for await (const frame of answer.frames) {
+          rearm();
+          if ('error' in frame) {
+            if (!parsed.stream) return fail(500, frame.error);
+            request.markHttpError(500, frame.error);
+            await write(`event: error\ndata: ${JSON.stringify(errorBody(500, frame.error))}\n\n`);
+            res.end();
+            return { status: 'error', httpStatus: 500, errorType: 'internal', detail: frame.error };
+          }
+          if ('token' in frame) {
+            tracker.observe({ inputTokens: frame.input_tokens, chunkTokens: 1 });
+            if (!parsed.stream) {
+              text += frame.token;
+              continue;
+            }
+            if (!res.headersSent) {
+              res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+            }
+            const delta =
+              frame.index === 0 ? { role: 'assistant', content: frame.token } : { content: frame.token };
+            await write(chunkEvent(ids, parsed.model, delta, null));
+          } else {
+            finishReason = frame.finish_reason;
+            const completion = frame.output_tokens;
+            usage = {
+              prompt_tokens: frame.input_tokens,
+              completion_tokens: completion,
+              total_tokens: frame.input_tokens + completion,
+            };
+          }
+        }
+      } catch (error) {
+        if (clientGone) return disconnected();
+        if (timedOut) return responseTimedOut();
+        return fail(500, `worker stream failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (clientGone) return disconnected();
+
+      if (parsed.stream) {
+        if (!res.headersSent)
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        await write(chunkEvent(ids, parsed.model, {}, finishReason));
+        if (parsed.includeUsage) await write(usageEvent(ids, parsed.model, usage));
+        res.end(DONE_EVENT);
+      } else {
+        res.json(completionBody(ids, parsed.model, text, finishReason, usage));
+      }
+      request.markOk();
+      return { status: 'success', httpStatus: 200 };
     }
-    request.markOk();
-    return { status: 'success', httpStatus: 200 };
   }
 }
 

@@ -10,7 +10,7 @@
 import { init } from 'dynotel';
 import { dynotel } from 'dynotel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { stringFromEnv } from '../shared/env.ts';
+import { numberFromEnv, stringFromEnv } from '../shared/env.ts';
 import { chatCompletions } from './chat-completions.ts';
 import { errorBody } from './openai-format.ts';
 
@@ -42,7 +42,12 @@ app.get('/v1/models', (_req, res) => {
 app.post(
   '/v1/chat/completions',
   express.json({ limit: '1mb' }),
-  chatCompletions({ telemetry, workerUrl, models }),
+  chatCompletions({
+    telemetry,
+    workerUrl,
+    models,
+    responseTimeoutMs: numberFromEnv('GATEWAY_RESPONSE_TIMEOUT_MS', 10_000),
+  }),
 );
 app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
   if (res.headersSent) return next(error);

@@ -25,6 +25,10 @@ export type WorkerFrame =
 export const FAULT_KEYWORDS = {
   /** The worker's engine fails before the first token: 500, counted as a work-handler `generate` error. */
   workerError: '[worker-error]',
+  /** The engine fails after two tokens: the stream ends with an error frame (frontend `internal`). */
+  workerErrorMidStream: '[worker-error-midstream]',
+  /** The engine stops after the first token and never finishes: the gateway's response timeout ends it. */
+  workerStall: '[worker-stall]',
   /** The worker refuses the request as if it were full: 503, the frontend's `overload`/rejection. */
   workerOverload: '[worker-overload]',
 } as const;

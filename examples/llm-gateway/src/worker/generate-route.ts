@@ -5,6 +5,7 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServedEndpoint } from 'dynotel';
 import { getRequestContext, type Telemetry, withSpan } from 'dynotel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -19,6 +20,9 @@ export interface GenerateRouteOptions {
   readonly maxConcurrency: number;
   readonly log: Telemetry['logger'];
 }
+
+/** How long a `[worker-stall]` request hangs after its first token (until the caller gives up). */
+const STALL_MS = 60_000;
 
 type Route = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -71,7 +75,13 @@ export function createGenerateRoute(options: GenerateRouteOptions): Route {
               maxTokens: body.max_tokens,
               signal: abort.signal,
             });
+            const stall = body.prompt.includes(FAULT_KEYWORDS.workerStall);
+            const failAfter = body.prompt.includes(FAULT_KEYWORDS.workerErrorMidStream)
+              ? 2
+              : Number.POSITIVE_INFINITY;
             for await (const token of tokens) {
+              if (outputTokens === failAfter) throw new Error('engine error: injected failure mid-stream');
+              if (outputTokens === 1 && stall) await sleep(STALL_MS, undefined, { signal: abort.signal });
               if (outputTokens === 0) streaming.resolve();
               outputTokens++;
               await send({ token: token.text, index: token.index, input_tokens: promptTokens });
