@@ -36,16 +36,23 @@ async function main(): Promise<void> {
     out('dynotel demo — an OpenAI-compatible gateway and a fake LLM worker, observed the Dynamo way');
     out();
     const external = externalOtlp();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    // The services' settings are the demo's own: a DYN_LOG=warn or DYN_SYSTEM_PORT from the shell must
+    // not hide the log lines or ports the demo reads back. OTEL_* passes through only to an external collector.
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (/^(DYN_|WORKER_|GATEWAY_)/.test(key)) continue;
+      if (key.startsWith('OTEL_') && external === undefined) continue;
+      env[key] = value;
+    }
+    Object.assign(env, {
       DYN_LOGGING_JSONL: '1',
+      DYN_LOG: 'info',
       DYN_SHUTDOWN_DRAIN_DELAY: '0',
       OTEL_EXPORT_ENABLED: 'true',
-      OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? '500',
-    };
+      OTEL_BSP_SCHEDULE_DELAY: env.OTEL_BSP_SCHEDULE_DELAY ?? '500',
+    });
     if (external === undefined) {
       collector = await startOtlpCollector();
-      for (const key of Object.keys(env)) if (key.startsWith('OTEL_EXPORTER_OTLP_')) delete env[key];
       env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/protobuf';
       env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;
       step(
