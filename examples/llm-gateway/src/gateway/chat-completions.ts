@@ -15,6 +15,7 @@ import {
   completionBody,
   DONE_EVENT,
   errorBody,
+  errorEvent,
   parseChatRequest,
   promptOf,
   type Usage,
@@ -70,8 +71,19 @@ export function chatCompletions(
     await withSpan(
       'chat_completions',
       async (span) => {
-        const outcome = await serve(parsed, request, res);
-        request.end();
+        let outcome: Outcome;
+        try {
+          outcome = await serve(parsed, request, res);
+        } catch (error) {
+          // A bug here must still end the request: metrics stay balanced and the client gets an answer.
+          const detail = error instanceof Error ? error.message : String(error);
+          request.markHttpError(500, detail);
+          if (!res.headersSent) res.status(500).json(errorBody(500, 'internal error'));
+          else if (!res.writableEnded) res.end(errorEvent(500, 'internal error'));
+          outcome = { status: 'error', httpStatus: 500, errorType: 'internal', detail };
+        } finally {
+          request.end();
+        }
         // Dynamo writes these onto the request span when its response collector drops.
         const summary = request.responseTracker().summary();
         span.setAttributes({
@@ -109,6 +121,7 @@ export function chatCompletions(
       if (errorType === 'overload') request.rejected();
       else request.markHttpError(httpStatus, message);
       if (!res.headersSent) res.status(httpStatus).json(errorBody(httpStatus, message));
+      else if (!res.writableEnded) res.end(errorEvent(httpStatus, message));
       return { status: 'error', httpStatus, errorType: errorTypeOf(httpStatus, message), detail: message };
     };
     if ('error' in parsed) return fail(400, parsed.error);
@@ -141,7 +154,7 @@ export function chatCompletions(
       const message = `no response from the worker for ${responseTimeoutMs} ms`;
       request.markError('response_timeout');
       if (!res.headersSent) res.status(504).json(errorBody(504, message));
-      else res.end(`event: error\ndata: ${JSON.stringify(errorBody(504, message))}\n\n`);
+      else res.end(errorEvent(504, message));
       return { status: 'error', httpStatus: 504, errorType: 'response_timeout', detail: message };
     };
     rearm();
@@ -181,11 +194,8 @@ export function chatCompletions(
         for await (const frame of answer.frames) {
           rearm();
           if ('error' in frame) {
-            if (!parsed.stream) return fail(500, frame.error);
-            request.markHttpError(500, frame.error);
-            await write(`event: error\ndata: ${JSON.stringify(errorBody(500, frame.error))}\n\n`);
-            res.end();
-            return { status: 'error', httpStatus: 500, errorType: 'internal', detail: frame.error };
+            // Streaming: the 200 is already out, so fail() ends the stream with an SSE error event.
+            return fail(500, frame.error);
           }
           if ('token' in frame) {
             tracker.observe({ inputTokens: frame.input_tokens, chunkTokens: 1 });
@@ -209,21 +219,20 @@ export function chatCompletions(
             };
           }
         }
+        if (clientGone) return disconnected();
+        if (parsed.stream) {
+          if (!res.headersSent)
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          await write(chunkEvent(ids, parsed.model, {}, finishReason));
+          if (parsed.includeUsage) await write(usageEvent(ids, parsed.model, usage));
+          res.end(DONE_EVENT);
+        } else {
+          res.json(completionBody(ids, parsed.model, text, finishReason, usage));
+        }
       } catch (error) {
         if (clientGone) return disconnected();
         if (timedOut) return responseTimedOut();
         return fail(500, `worker stream failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (clientGone) return disconnected();
-
-      if (parsed.stream) {
-        if (!res.headersSent)
-          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        await write(chunkEvent(ids, parsed.model, {}, finishReason));
-        if (parsed.includeUsage) await write(usageEvent(ids, parsed.model, usage));
-        res.end(DONE_EVENT);
-      } else {
-        res.json(completionBody(ids, parsed.model, text, finishReason, usage));
       }
       request.markOk();
       return { status: 'success', httpStatus: 200 };

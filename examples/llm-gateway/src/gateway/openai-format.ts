@@ -119,3 +119,8 @@ export function errorBody(status: number, message: string) {
   const type = status === 404 ? 'not_found_error' : status < 500 ? 'invalid_request_error' : 'server_error';
   return { error: { message, type, code: status } };
 }
+
+/** A failure after the stream started (the 200 is already sent): an SSE `error` event. */
+export function errorEvent(status: number, message: string): string {
+  return `event: error\ndata: ${JSON.stringify(errorBody(status, message))}\n\n`;
+}
