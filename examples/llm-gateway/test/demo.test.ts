@@ -132,6 +132,9 @@ describe('the demo (pnpm demo)', () => {
     // Clients that hung up, and stalled requests the gateway gave up on.
     expect(summary.metrics.worker.cancellations).toBe(plan.disconnect + plan.worker_stall);
     expect(summary.metrics.worker.canaries.success).toBeGreaterThanOrEqual(1);
+    // The worker generated every token the gateway relayed (and some for requests the gateway dropped).
+    expect(summary.metrics.outputTokens).toBeGreaterThan(0);
+    expect(summary.metrics.worker.outputTokens).toBeGreaterThanOrEqual(summary.metrics.outputTokens);
 
     expect(JSON.parse(summary.health.gateway)).toMatchObject({
       status: 'ready',

@@ -109,6 +109,12 @@ describe('examples/llm-gateway', () => {
       }),
     ).toBe(1);
     expect(sum(worker, 'dynamo_component_response_bytes_total')).toBeGreaterThan(0);
+    // The engine's own metrics on the endpoint level, and the gateway's tokenize latency.
+    expect(sum(worker, 'dynamo_component_output_tokens_total', { dynamo_endpoint: 'generate' })).toBe(5);
+    expect(worker.some((m) => m.name === 'dynamo_component_gpu_cache_usage_percent' && m.value === 0)).toBe(
+      true,
+    );
+    expect(sum(gateway, 'dynamo_frontend_tokenizer_latency_ms_count', { operation: 'tokenize' })).toBe(1);
   });
 
   it('answers unary requests with one chat.completion', async () => {

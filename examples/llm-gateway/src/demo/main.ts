@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     out();
     out('Worker /metrics (dynamo_component_*, dynamo_endpoint="generate"):');
     out(
-      `  requests ${metrics.worker.requests}   errors by type: ${fmt(metrics.worker.errorsByType)}   cancellations ${metrics.worker.cancellations}   canaries: ${fmt(metrics.worker.canaries)}`,
+      `  requests ${metrics.worker.requests}   errors by type: ${fmt(metrics.worker.errorsByType)}   cancellations ${metrics.worker.cancellations}   tokens generated ${metrics.worker.outputTokens}   canaries: ${fmt(metrics.worker.canaries)}`,
     );
     out();
     out('Health:');

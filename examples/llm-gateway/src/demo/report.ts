@@ -20,6 +20,7 @@ export interface MetricsSummary {
     readonly requests: number;
     readonly errorsByType: Record<string, number>;
     readonly cancellations: number;
+    readonly outputTokens: number;
     readonly canaries: Record<string, number>;
   };
 }
@@ -54,6 +55,7 @@ export function summariseMetrics(
       requests: sum(worker, 'dynamo_component_requests_total', { dynamo_endpoint: 'generate' }),
       errorsByType: sumBy(worker, 'dynamo_component_errors_total', 'error_type'),
       cancellations: sum(worker, 'dynamo_component_cancellation_total'),
+      outputTokens: sum(worker, 'dynamo_component_output_tokens_total'),
       canaries: sumBy(worker, 'dynotel_canary_total', 'outcome', { endpoint: 'generate' }),
     },
   };

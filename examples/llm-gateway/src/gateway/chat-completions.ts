@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { type Telemetry, withSpan } from 'dynotel';
 import type { Request, Response } from 'express';
+import { countTokens } from '../shared/tokens.ts';
 import {
   type ChatRequest,
   CompletionIds,
@@ -165,7 +166,11 @@ export function chatCompletions(
     }
 
     async function relay(parsed: ChatRequest): Promise<Outcome> {
+      // Dynamo's frontend applies the chat template and tokenizes before routing; so does this one.
+      const tokenizeStarted = performance.now();
       const prompt = promptOf(parsed.messages);
+      countTokens(prompt);
+      frontend.tokenizerLatencyMs('tokenize', performance.now() - tokenizeStarted);
       let answer: Awaited<ReturnType<typeof callWorker>>;
       try {
         answer = await callWorker(

@@ -12,8 +12,9 @@ import { dynotel } from 'dynotel/fastify';
 import Fastify from 'fastify';
 import { numberFromEnv, stringFromEnv } from '../shared/env.ts';
 import { GENERATE_PATH } from '../shared/protocol.ts';
+import { countTokens } from '../shared/tokens.ts';
 import { createGenerateRoute } from './generate-route.ts';
-import { countTokens, type GeneratorTiming, generateTokens } from './token-generator.ts';
+import { type GeneratorTiming, generateTokens } from './token-generator.ts';
 
 // Defaults for a local run; the real environment wins (Dynamo's launch scripts set these per process).
 const telemetry = init({

@@ -31,15 +31,6 @@ const WORDS = (
   'weights settle into place and the answer grows one piece at a time until it is done'
 ).split(' ');
 
-/** Prompt tokens of a text, the way this fake tokenizer counts them: one per word, at least one. */
-export function countTokens(text: string): number {
-  const words = text
-    .trim()
-    .split(/\s+/)
-    .filter((w) => w !== '').length;
-  return Math.max(1, words);
-}
-
 export async function* generateTokens(
   timing: GeneratorTiming,
   request: GenerateRequest,
