@@ -117,7 +117,10 @@ describe('examples/llm-gateway', () => {
     expect(sum(gateway, 'dynamo_frontend_tokenizer_latency_ms_count', { operation: 'tokenize' })).toBe(1);
   });
 
-  it('answers unary requests with one chat.completion', async () => {
+  it('answers unary requests with one chat.completion, and lists its models', async () => {
+    const models = await (await fetch(`${stack.gatewayUrl}/v1/models`)).json();
+    expect(models).toMatchObject({ object: 'list', data: [{ id: MODEL, object: 'model' }] });
+
     const response = await chat(stack, { model: MODEL, messages: user('hello'), max_tokens: 3 });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { choices: { message: { role: string; content: string } }[] };
