@@ -201,6 +201,14 @@ describe('examples/llm-gateway', () => {
     );
     expect(sum(gateway, 'dynamo_frontend_model_cancellation_total', { request_type: 'stream' })).toBe(1);
     expect(sum(gateway, 'dynamo_frontend_active_requests')).toBe(0);
+    // Both HTTP servers account for the dropped connection as a finished 499, not a request in flight.
+    for (const url of [stack.gatewayUrl, stack.systemUrl]) {
+      const samples = await scrape(url);
+      expect(sum(samples, 'http_server_active_requests')).toBe(0);
+      expect(
+        sum(samples, 'http_server_request_duration_seconds_count', { http_response_status_code: '499' }),
+      ).toBe(1);
+    }
   });
 
   it('reports health the Dynamo way on both services', async () => {

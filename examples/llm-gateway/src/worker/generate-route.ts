@@ -128,7 +128,11 @@ export function createGenerateRoute(options: GenerateRouteOptions): Route {
       ),
     );
     work.then(
-      () => active--,
+      () => {
+        active--;
+        // Cancelled before the first token: nothing will stream, let the route finish.
+        streaming.resolve();
+      },
       (error: unknown) => {
         active--;
         const message = error instanceof Error ? error.message : String(error);
@@ -144,6 +148,8 @@ export function createGenerateRoute(options: GenerateRouteOptions): Route {
     } catch (error) {
       return reply.code(500).send({ error: error instanceof Error ? error.message : String(error) });
     }
+    // The requester is gone (Dynamo's client-closed status; nobody reads it, the access line records it).
+    if (abort.signal.aborted) return reply.code(499).send();
     return reply.header('content-type', 'application/x-ndjson').send(out);
   };
 }
