@@ -8,7 +8,7 @@ interface ReportInput {
   readonly smoke: boolean;
 }
 
-const BASELINE_ORDER = ['prom-client', '@prometheus-io/client', 'pino', 'bare'];
+const BASELINE_ORDER = ['prom-client', '@prometheus-io/client', 'pino', '@opentelemetry/sdk-trace', 'bare'];
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);

@@ -1,5 +1,7 @@
 import type { Suite } from '../lib/types.ts';
+import { loggingSuite } from './logging.ts';
 import { metricsInstruments } from './metrics-instruments.ts';
 import { metricsScrape } from './metrics-scrape.ts';
+import { tracingSuite } from './tracing.ts';
 
-export const suites: readonly Suite[] = [metricsInstruments, metricsScrape];
+export const suites: readonly Suite[] = [metricsInstruments, metricsScrape, loggingSuite, tracingSuite];

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { injectTraceHeaders, type Telemetry } from 'dynotel';
 import { dynotel as expressMiddleware } from 'dynotel/express';
 import { dynotel as fastifyPlugin } from 'dynotel/fastify';
@@ -39,6 +40,10 @@ export async function startApp(
     app.get('/v1/hop', async (_req, res) => {
       res.json(await hop());
     });
+    app.post('/v1/slow', express.json(), async (_req, res) => {
+      await sleep(300);
+      if (!res.destroyed) res.json({ late: true });
+    });
     const server = await listen(app);
     return { url: urlOf(server), close: () => closeServer(server) };
   }
@@ -52,6 +57,10 @@ export async function startApp(
     throw new Error('boom');
   });
   app.get('/v1/hop', async () => hop());
+  app.post('/v1/slow', async () => {
+    await sleep(300);
+    return { late: true };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { url: urlOf(app.server), close: () => app.close() };
 }

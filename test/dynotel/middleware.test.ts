@@ -140,6 +140,35 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
     expect(access).toMatchObject({ level: 'ERROR', status: 500 });
   });
 
+  it('finishes a request whose client hung up after sending its body (499, nothing left in flight)', async () => {
+    const controller = new AbortController();
+    const pending = fetch(`${app.url}/v1/slow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'gone-1' },
+      body: JSON.stringify({ prompt: 'hello' }),
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    await expect(pending).rejects.toThrow();
+    const access = await waitFor(() =>
+      logs.records().find((line) => line.x_request_id === 'gone-1' && line.message === 'http response sent'),
+    );
+    expect(access).toMatchObject({ status: 499, aborted: true, route: '/v1/slow' });
+    const body = await (await fetch(`${app.url}/metrics`)).text();
+    expect(body).toMatch(/http_server_active_requests\{[^}]*http_request_method="POST"[^}]*\} 0/);
+    expect(body).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*http_response_status_code="499"[^}]*\} 1/,
+    );
+  });
+
+  it('serves /health on the application port, ready once the server is serving', async () => {
+    const response = await fetch(`${app.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ready' });
+    const live = await fetch(`${app.url}/live`);
+    expect(live.status).toBe(200);
+  });
+
   it('keeps route and method label sets bounded under 10k random paths and methods', async () => {
     // Node's parser refuses unregistered methods; these it accepts, and dynotel must fold them to _OTHER.
     const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'PROPFIND', 'PURGE', 'MKCOL', 'LOCK'];
@@ -168,6 +197,16 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
     expect(total).toBe(10_000);
   });
 });
+
+async function waitFor<T>(check: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function send(port: number, method: string, path: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -33,7 +33,5 @@ const { port, host } = telemetry.config.http;
 const server = app.listen(port, host, () => {
   const address = server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  // A service decides when it is ready (Dynamo's `set_health_status(True)`); until then /health is 503.
-  telemetry.health.setProcessStatus('ready');
   telemetry.logger.info({ url: `http://${host}:${bound}` }, 'express-basic listening');
 });

@@ -25,6 +25,4 @@ app.get('/fail', async () => {
 
 const { port, host } = telemetry.config.http;
 const url = await app.listen({ port, host });
-// A service decides when it is ready (Dynamo's `set_health_status(True)`); until then /health is 503.
-telemetry.health.setProcessStatus('ready');
 telemetry.logger.info({ url }, 'fastify-basic listening');

@@ -13,7 +13,7 @@ import {
   type SystemServer,
   startSystemServer,
 } from '@dynotel/health';
-import { closeLogger, routeDiagnosticsToLogger } from '@dynotel/logging';
+import { closeLogger, flushLogger, routeDiagnosticsToLogger } from '@dynotel/logging';
 import { createComponentMetrics } from '@dynotel/metrics';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
@@ -76,10 +76,9 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   shutdown.addHook('spans', () => tracing.shutdown(config.shutdown.timeoutMs / 4));
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown);
   shutdown.addHook('health', () => health.close());
-  shutdown.addHook('logs', async () => {
-    restoreDiagnostics();
-    await closeLogger(logger);
-  });
+  // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
+  // logger, whose exit handler writes whatever is left synchronously if the process exits next.
+  shutdown.addHook('logs', () => flushLogger(logger));
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
 
   const endpoints = new Map<string, ServedEndpoint>();
@@ -112,7 +111,12 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
       return served;
     },
     trackServer: (server: Server) => shutdown.trackServer(server),
-    shutdown: (reason) => shutdown.shutdown(reason),
+    shutdown: async (reason) => {
+      const result = await shutdown.shutdown(reason);
+      restoreDiagnostics();
+      await closeLogger(logger);
+      return result;
+    },
   };
   dynotelLogger.info({ config: redactedConfigSummary(config) }, 'dynotel initialised');
   return telemetry;

@@ -12,6 +12,13 @@ import type { Telemetry } from './telemetry.ts';
 export interface ExpressMiddlewareOptions {
   /** Serve /metrics, /health and /live on this app. Default true. */
   readonly systemRoutes?: boolean;
+  /**
+   * Set the process status `ready` once the app's server accepts its first connection (a serving frontend
+   * is ready, as Dynamo's frontend /health always is; the first request is usually the readiness probe).
+   * A service that warms up first sets false and calls `telemetry.health.setProcessStatus('ready')`.
+   * Default true.
+   */
+  readonly markReadyOnListen?: boolean;
 }
 
 /** The parts of Express's request this middleware reads (no runtime dependency on express). */
@@ -40,10 +47,14 @@ export function dynotel(
   const http = telemetry.http;
   const handlers = telemetry.handlers;
   const systemRoutes = options.systemRoutes ?? true;
-  const track = serverTracker((server) => telemetry.trackServer(server));
+  const markReady = options.markReadyOnListen ?? true;
+  const track = serverTracker((server) => {
+    telemetry.trackServer(server);
+    if (markReady) telemetry.health.setProcessStatus('ready');
+  });
   return function dynotelMiddleware(req, res, next) {
-    if (systemRoutes && handlers.handle(req, res)) return;
     track(req);
+    if (systemRoutes && handlers.handle(req, res)) return;
     const active = http.start(req);
     res.setHeader('x-request-id', active.identity.xRequestId);
     res.once('close', () => {

@@ -15,6 +15,12 @@ export interface FastifyPluginOptions {
   readonly telemetry?: Telemetry;
   /** Serve /metrics, /health and /live on this app. Default true. */
   readonly systemRoutes?: boolean;
+  /**
+   * Set the process status `ready` once the server listens (a serving frontend is ready, as Dynamo's
+   * frontend /health always is). A service that warms up first sets false and calls
+   * `telemetry.health.setProcessStatus('ready')` itself. Default true.
+   */
+  readonly markReadyOnListen?: boolean;
 }
 
 declare module 'fastify' {
@@ -28,6 +34,12 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   const telemetry = options.telemetry ?? init();
   const http = telemetry.http;
   telemetry.trackServer(fastify.server);
+  if (options.markReadyOnListen ?? true) {
+    fastify.addHook('onListen', (hookDone) => {
+      telemetry.health.setProcessStatus('ready');
+      hookDone();
+    });
+  }
   // Declared up front so every request object has the same shape (Fastify's advice for speed).
   fastify.decorateRequest('dynotel', null);
 
@@ -59,6 +71,13 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     const active = http.start(request.raw);
     request.dynotel = active;
     reply.header('x-request-id', active.identity.xRequestId);
+    // Fastify fires neither onResponse nor onRequestAbort when the client hangs up after its body was
+    // read (a cancelled stream): the raw response's 'close' is the one event that always comes.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) {
+        http.finish(active, { statusCode: 499, route: request.routeOptions.url, aborted: true });
+      }
+    });
     // Everything after this hook (handlers, their promises, log calls) runs in the request's context.
     http.run(active, hookDone);
   });

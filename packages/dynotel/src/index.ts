@@ -1,8 +1,22 @@
 // dynotel public API. Everything exported here is listed by name.
 export { getRequestContext, type RequestContext, runWithRequestContext } from '@dynotel/core';
+export type {
+  ComponentMetrics,
+  ComponentRequest,
+  FrontendMetrics,
+  FrontendRequest,
+  ResponseTracker,
+} from '@dynotel/metrics';
+export { errorTypeFromHttpStatus } from '@dynotel/metrics';
 export { currentTraceIds, injectTraceHeaders, withSpan } from '@dynotel/tracing';
+export { activeSpan } from './active-span.ts';
 export type { ServedEndpoint } from './endpoint.ts';
-export { HTTP_DURATION_BUCKETS, type HttpMetrics, UNMATCHED_ROUTE } from './http/http-metrics.ts';
+export {
+  createHttpMetrics,
+  HTTP_DURATION_BUCKETS,
+  type HttpMetrics,
+  UNMATCHED_ROUTE,
+} from './http/http-metrics.ts';
 export {
   type ActiveRequest,
   type FinishDetails,

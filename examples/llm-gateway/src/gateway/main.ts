@@ -70,7 +70,6 @@ const { port, host } = telemetry.config.http;
 const server = app.listen(port, host, () => {
   const address = server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;
-  telemetry.health.setProcessStatus('ready');
   log.info(
     { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`, worker_url: workerUrl, models },
     'gateway listening',

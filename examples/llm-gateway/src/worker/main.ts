@@ -51,21 +51,6 @@ const generate = telemetry.endpoint('generate', {
 const app = Fastify({ logger: false });
 // The system server already serves /metrics, /health and /live: keep the request port for requests.
 await app.register(dynotel, { telemetry, systemRoutes: false });
-// Workaround: dynotel's Fastify plugin (packages/dynotel/src/fastify.ts) finishes a request on Fastify's
-// onResponse or onRequestAbort, and neither runs when the client hangs up after its body was read but
-// before the response ended (a gateway cancelling a stream). Finish it on the socket's 'close' instead,
-// as the Express middleware does; `finish` is idempotent, so this is harmless once the plugin handles it.
-app.addHook('onRequest', (request, reply, done) => {
-  reply.raw.once('close', () => {
-    if (reply.raw.writableFinished || request.dynotel === null) return;
-    telemetry.http.finish(request.dynotel, {
-      statusCode: 499,
-      route: request.routeOptions.url,
-      aborted: true,
-    });
-  });
-  done();
-});
 app.post(
   GENERATE_PATH,
   createGenerateRoute({
