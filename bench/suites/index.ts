@@ -1,7 +1,16 @@
 import type { Suite } from '../lib/types.ts';
+import { httpSuite } from './http.ts';
 import { loggingSuite } from './logging.ts';
+import { memorySuite } from './memory.ts';
 import { metricsInstruments } from './metrics-instruments.ts';
 import { metricsScrape } from './metrics-scrape.ts';
 import { tracingSuite } from './tracing.ts';
 
-export const suites: readonly Suite[] = [metricsInstruments, metricsScrape, loggingSuite, tracingSuite];
+export const suites: readonly Suite[] = [
+  metricsInstruments,
+  metricsScrape,
+  loggingSuite,
+  tracingSuite,
+  httpSuite,
+  memorySuite,
+];

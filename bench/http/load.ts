@@ -1,0 +1,30 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+/** Connections kept open by the load generator (keep-alive, no pipelining). */
+export const CONNECTIONS = 32;
+
+/** Drives `url` for `seconds` (or `amount` requests) from this process with autocannon's programmatic API. */
+export async function drive(
+  url: string,
+  load: { readonly seconds?: number; readonly amount?: number },
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    ...(load.amount === undefined ? { duration: load.seconds ?? 1 } : { amount: load.amount }),
+  });
+  return {
+    requests: result['2xx'],
+    seconds: result.duration,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}

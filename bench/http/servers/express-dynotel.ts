@@ -1,0 +1,14 @@
+/** Express with dynotel's middleware (variant: full). */
+import { init } from 'dynotel';
+import { dynotel } from 'dynotel/express';
+import express from 'express';
+import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { dynotelEnv } from './dynotel-env.ts';
+
+const telemetry = init({ env: dynotelEnv('full'), handleSignals: false, logDestination: devNull });
+const app = express();
+app.use(dynotel(telemetry));
+app.get(ROUTE, (_req, res) => {
+  res.json(PAYLOAD);
+});
+const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));

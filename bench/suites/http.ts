@@ -1,0 +1,119 @@
+/**
+ * End-to-end HTTP overhead: bare framework, the peer stack and dynotel, each server in its own process
+ * pinned to core 0, the load generator (autocannon) in this process pinned to core 1, over loopback.
+ * Variants run interleaved, one after another in every round, and the report takes medians over rounds;
+ * server CPU per request (the server's own process.cpuUsage delta over completed requests) is the sounder
+ * figure when the load generator is near saturation against a bare server.
+ */
+import { drive } from '../http/load.ts';
+import { startOtlpSink } from '../lib/otlp-sink.ts';
+import { canPin, pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
+import { median } from '../lib/stats.ts';
+import type { BenchRow, Suite } from '../lib/types.ts';
+
+interface Variant {
+  readonly framework: 'fastify' | 'express';
+  readonly impl: string;
+  readonly server: string;
+}
+
+export const HTTP_VARIANTS: readonly Variant[] = [
+  { framework: 'fastify', impl: 'bare', server: 'fastify-bare' },
+  { framework: 'fastify', impl: 'peer stack', server: 'fastify-peer' },
+  { framework: 'fastify', impl: 'dynotel', server: 'fastify-dynotel' },
+  { framework: 'fastify', impl: 'dynotel, 10% sampled', server: 'fastify-dynotel-10pct' },
+  { framework: 'fastify', impl: 'dynotel metrics-only', server: 'fastify-metrics-only' },
+  { framework: 'express', impl: 'bare', server: 'express-bare' },
+  { framework: 'express', impl: 'peer stack', server: 'express-peer' },
+  { framework: 'express', impl: 'dynotel', server: 'express-dynotel' },
+  { framework: 'express', impl: 'dynotel metrics-only', server: 'express-metrics-only' },
+];
+
+interface Sample {
+  readonly rps: number;
+  readonly cpuUsPerRequest: number;
+  readonly p99Ms: number;
+}
+
+async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
+  const before = await server.stats();
+  const load = await drive(`${server.url}/items/42`, { seconds });
+  const after = await server.stats();
+  if (load.requests === 0 || load.errors > 0) {
+    throw new Error(`${server.name}: ${load.requests} requests completed, ${load.errors} errors`);
+  }
+  const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  return { rps: load.requests / load.seconds, cpuUsPerRequest: cpu / load.requests, p99Ms: load.p99Ms };
+}
+
+export const httpSuite: Suite = {
+  name: 'http',
+  title: 'HTTP servers: bare vs peer stack vs dynotel',
+  description: [
+    'Each server in its own process pinned to core 0 (`taskset -c 0`), autocannon 9 in the harness pinned to core 1, 32 keep-alive connections over loopback, `GET /items/42` returning a small JSON body.',
+    "`value` is the median req/s (higher is better) or the median server CPU µs per request (user+system from the server's `process.cpuUsage()`, lower is better); `ratio to peer` is the ratio to bare of the medians, `round ratio` the median of the per-round ratios to bare (the figure to quote: variants run interleaved in every round); p99 is the load generator's latency.",
+    'Peer stack: @opentelemetry/sdk-node 0.301 + instrumentation-http 0.301 (+ @fastify/otel 0.21.2) exporting with exporter-trace-otlp-grpc 0.301, prom-client 15.1.3 counter + histogram, pino 10.4.0 access line with trace ids (async destination). dynotel: `init()` + the Fastify plugin / Express middleware, 100% sampled (or 10% parent-based ratio), spans and log records exported over OTLP/gRPC, JSONL access line, request id; metrics-only = OTEL_SDK_DISABLED and access lines filtered out. Every exporter sends to the same OTLP/gRPC sink in another process. Access lines go to /dev/null.',
+    canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
+  ].join('\n\n'),
+  async run(context) {
+    const seconds = context.smoke ? 1 : 5;
+    const pinned = pinSelf('1');
+    context.log(
+      `  http: ${pinned ? 'servers on core 0, load generator on core 1' : 'unpinned (no taskset)'}`,
+    );
+    const sink = await startOtlpSink();
+    const servers: ServerProcess[] = [];
+    try {
+      for (const variant of HTTP_VARIANTS) {
+        servers.push(await startServer(variant.server, { env: { BENCH_OTLP_ENDPOINT: sink.endpoint } }));
+      }
+      // Warm-up: JIT, connection pools, the exporters' first batches.
+      for (const server of servers)
+        await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.5 : 2 });
+      const samples = HTTP_VARIANTS.map((): Sample[] => []);
+      for (let round = 0; round < context.rounds; round++) {
+        for (const [index, server] of servers.entries()) samples[index]!.push(await measure(server, seconds));
+        context.log(`  http: round ${round + 1}/${context.rounds}`);
+      }
+      return rowsOf(samples, context.rounds);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await sink.stop();
+      pinSelf('0-1023');
+    }
+  },
+};
+
+function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const framework of ['fastify', 'express'] as const) {
+    const bareIndex = HTTP_VARIANTS.findIndex((v) => v.framework === framework && v.impl === 'bare');
+    const bare = samples[bareIndex]!;
+    const variants = HTTP_VARIANTS.map((v, i) => ({ v, s: samples[i]! })).filter(
+      ({ v }) => v.framework === framework,
+    );
+    const roundRatio = (s: readonly Sample[], key: keyof Sample) =>
+      median(Array.from({ length: rounds }, (_, r) => s[r]![key] / bare[r]![key]));
+    for (const { v, s } of variants) {
+      rows.push({
+        suite: 'http',
+        case: `${framework}: throughput`,
+        impl: v.impl,
+        value: median(s.map((x) => x.rps)),
+        unit: 'req/s',
+        extra: { 'round ratio': roundRatio(s, 'rps'), 'p99 ms': median(s.map((x) => x.p99Ms)) },
+      });
+    }
+    for (const { v, s } of variants) {
+      rows.push({
+        suite: 'http',
+        case: `${framework}: server CPU per request`,
+        impl: v.impl,
+        value: median(s.map((x) => x.cpuUsPerRequest)),
+        unit: 'µs',
+        extra: { 'round ratio': roundRatio(s, 'cpuUsPerRequest') },
+      });
+    }
+  }
+  return rows;
+}
