@@ -1,9 +1,9 @@
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { SpanExportError } from './export/otlp-span-exporter.ts';
+import { isAcknowledged, SpanExportError } from './export/otlp-span-exporter.ts';
 import { RateLimitedReporter } from './rate-limited-reporter.ts';
-import { type DropReason, spansDropped } from './self-metrics.ts';
+import { type DropReason, spansDropped, spansExported } from './self-metrics.ts';
 
 export interface BoundedBatchProcessorOptions {
   readonly scheduleDelayMs: number;
@@ -175,7 +175,15 @@ export class BoundedBatchProcessor implements SpanProcessor {
       });
       return;
     }
-    if (result.code === ExportResultCode.SUCCESS) return;
+    if (result.code === ExportResultCode.SUCCESS) {
+      // Counted here, not in the exporter: a late answer to a batch already counted as
+      // `export_timeout` above never reaches this line, so each span is counted exactly once.
+      if (isAcknowledged(result)) {
+        spansExported.inc(undefined, result.acceptedSpans);
+        if (result.rejectedSpans > 0) spansDropped.inc({ reason: 'rejected' }, result.rejectedSpans);
+      }
+      return;
+    }
     const reason: DropReason =
       result.error instanceof SpanExportError ? result.error.dropReason : 'export_failed';
     spansDropped.inc({ reason }, batch.length);

@@ -4,7 +4,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from '../options.ts';
 import { RateLimitedReporter } from '../rate-limited-reporter.ts';
-import { type DropReason, spanExportFailures, spansDropped, spansExported } from '../self-metrics.ts';
+import { type DropReason, spanExportFailures } from '../self-metrics.ts';
 import { GrpcTransport } from './grpc-transport.ts';
 import { HttpTransport } from './http-transport.ts';
 import { type BackoffSettings, backoffDelayMs } from './retry-policy.ts';
@@ -22,6 +22,22 @@ export interface OtlpSpanExporterOptions {
   readonly timeoutMs: number;
   readonly retry: BackoffSettings & { readonly maxAttempts: number };
   readonly errorLogIntervalMs: number;
+}
+
+/**
+ * A successful export as this exporter reports it: how many spans the collector accepted and how many
+ * it rejected (partial success). The batch processor counts them in `dynotel_spans_exported_total` and
+ * `dynotel_spans_dropped_total{reason="rejected"}` — only if the answer came within its export timeout,
+ * so a batch it already counted as dropped (`export_timeout`) is never counted twice.
+ */
+export interface AcknowledgedExportResult extends ExportResult {
+  readonly acceptedSpans: number;
+  readonly rejectedSpans: number;
+}
+
+/** Whether an export result carries the collector's accepted/rejected counts. */
+export function isAcknowledged(result: ExportResult): result is AcknowledgedExportResult {
+  return typeof (result as Partial<AcknowledgedExportResult>).acceptedSpans === 'number';
 }
 
 /**
@@ -116,7 +132,7 @@ export class OtlpSpanExporter implements SpanExporter {
     }
   }
 
-  #handleSuccess(response: Uint8Array, batchSize: number): ExportResult {
+  #handleSuccess(response: Uint8Array, batchSize: number): AcknowledgedExportResult {
     let rejected = 0;
     let message = '';
     try {
@@ -126,13 +142,11 @@ export class OtlpSpanExporter implements SpanExporter {
     } catch {
       // An unreadable response body still means the request was accepted.
     }
-    if (rejected > 0) {
-      // Partial success: the rest was accepted and the spec forbids retrying; count what was rejected.
-      spansDropped.inc({ reason: 'rejected' }, rejected);
+    rejected = Math.min(batchSize, Math.max(0, rejected));
+    // Partial success: the rest was accepted and the spec forbids retrying; the processor counts both.
+    if (rejected > 0)
       this.#reporter.warn('collector rejected some spans (partial success)', { rejected, message });
-    }
-    spansExported.inc(undefined, Math.max(0, batchSize - rejected));
-    return { code: ExportResultCode.SUCCESS };
+    return { code: ExportResultCode.SUCCESS, acceptedSpans: batchSize - rejected, rejectedSpans: rejected };
   }
 
   #report(message: string, result: AttemptResult, spans: number, attempts: number): void {
