@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources (the `@dynotel/source` export condition), never dist/.
 // Only the workspace packages know that condition; third-party packages resolve as Node resolves them.
@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude],
           testTimeout: 15_000,
         },
       },
@@ -22,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-          exclude: ['test/reliability/**'],
+          exclude: [...configDefaults.exclude, 'test/reliability/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
