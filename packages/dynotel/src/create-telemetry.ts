@@ -73,7 +73,9 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   );
   const shutdown = wireShutdown(config, options, health);
   shutdown.addHook('system status server', async () => (await systemServer)?.close());
-  shutdown.addHook('spans', () => tracing.shutdown(config.shutdown.timeoutMs / 4));
+  // The flush must end (counting what it gives up on as dropped) inside the coordinator's hook timeout;
+  // a longer budget let the coordinator move on, or exit, with spans neither delivered nor counted.
+  shutdown.addHook('spans', () => tracing.shutdown(Math.floor(hookTimeoutMs(config) * SPAN_FLUSH_SHARE)));
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown);
   shutdown.addHook('health', () => health.close());
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
@@ -150,13 +152,21 @@ function wireShutdown(
     drainDelayMs,
     // DYN_SHUTDOWN_TIMEOUT covers both the in-flight requests and the telemetry flush after the drain.
     inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
-    hookTimeoutMs: Math.round(timeoutMs * 0.1),
+    hookTimeoutMs: hookTimeoutMs(config),
     gracePeriodMs,
     exitOnComplete: options.exitOnShutdown ?? handleSignals,
   });
   if (handleSignals) coordinator.install();
   return coordinator;
 }
+
+/** Each shutdown hook's timeout: a tenth of DYN_SHUTDOWN_TIMEOUT. */
+function hookTimeoutMs(config: DynotelConfig): number {
+  return Math.max(1, Math.round(config.shutdown.timeoutMs * 0.1));
+}
+
+/** The span flush's share of its hook timeout: the rest is margin for counting what was left. */
+const SPAN_FLUSH_SHARE = 0.9;
 
 export function describeFailure(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
