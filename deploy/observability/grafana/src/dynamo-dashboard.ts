@@ -12,6 +12,12 @@ import { dashboard, promQueries, promVariable, row, stat, table, timeseries } fr
 const component =
   'dynamo_namespace=~"$namespace", dynamo_component=~"$component", dynamo_endpoint=~"$endpoint"';
 const model = 'model=~"$model"';
+/**
+ * The dynamo_frontend_model_* gauges keep the model name as registered (Dynamo lower-cases `model` only on
+ * request metrics), while $model lists the lower-cased names of dynamo_frontend_requests_total: match
+ * them case-insensitively, or "Qwen/Qwen3-0.6B" never matches "qwen/qwen3-0.6b".
+ */
+const modelAnyCase = 'model=~"(?i)$model"';
 
 function cumulativeAverageMs(metric: string): string {
   return `1000 * sum by (model) (${metric}_sum{${model}}) / sum by (model) (${metric}_count{${model}})`;
@@ -237,15 +243,27 @@ const trafficPanels = [
   table(
     'Model configuration',
     promQueries(
-      [`max by (model) (dynamo_frontend_model_context_length{${model}})`, { legend: 'context length' }],
-      [`max by (model) (dynamo_frontend_model_kv_cache_block_size{${model}})`, { legend: 'KV block size' }],
-      [`max by (model) (dynamo_frontend_model_total_kv_blocks{${model}})`, { legend: 'total KV blocks' }],
-      [`max by (model) (dynamo_frontend_model_max_num_seqs{${model}})`, { legend: 'max seqs' }],
       [
-        `max by (model) (dynamo_frontend_model_max_num_batched_tokens{${model}})`,
+        `max by (model) (dynamo_frontend_model_context_length{${modelAnyCase}})`,
+        { legend: 'context length' },
+      ],
+      [
+        `max by (model) (dynamo_frontend_model_kv_cache_block_size{${modelAnyCase}})`,
+        { legend: 'KV block size' },
+      ],
+      [
+        `max by (model) (dynamo_frontend_model_total_kv_blocks{${modelAnyCase}})`,
+        { legend: 'total KV blocks' },
+      ],
+      [`max by (model) (dynamo_frontend_model_max_num_seqs{${modelAnyCase}})`, { legend: 'max seqs' }],
+      [
+        `max by (model) (dynamo_frontend_model_max_num_batched_tokens{${modelAnyCase}})`,
         { legend: 'max batched tokens' },
       ],
-      [`max by (model) (dynamo_frontend_model_migration_limit{${model}})`, { legend: 'migration limit' }],
+      [
+        `max by (model) (dynamo_frontend_model_migration_limit{${modelAnyCase}})`,
+        { legend: 'migration limit' },
+      ],
     ),
     { width: 24, height: 6, description: 'dynamo_frontend_model_* gauges, set when a worker registers.' },
   ),
