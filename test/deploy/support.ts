@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEPLOY_DIR, OBSERVABILITY_DIR, REPO_ROOT } from '../../deploy/observability/grafana/generate.ts';
+import { type RunResult, runBinary } from '../support/run-binary.ts';
 
 export { DEPLOY_DIR, OBSERVABILITY_DIR, REPO_ROOT };
 
@@ -32,25 +32,9 @@ export function readYamlDocuments(path: string): unknown[] {
   });
 }
 
-export interface RunResult {
-  readonly code: number;
-  readonly output: string;
-}
-
 /** Runs a binary to completion (bounded by a timeout) and returns its exit code with stdout+stderr. */
-export async function run(binary: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, output: output.trim() }));
-  });
+export function run(binary: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
+  return runBinary(binary, args, { timeoutMs });
 }
 
 export interface Rule {

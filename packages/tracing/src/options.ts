@@ -1,18 +1,12 @@
-import { DynotelError } from '@dynotel/core';
+import { DynotelError, type OtlpProtocol, type TraceSampler } from '@dynotel/core';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingErrorCode } from './errors.ts';
 
-/** OTEL_EXPORTER_OTLP_PROTOCOL values we support. `grpc` is the default (as Dynamo). */
-export type OtlpProtocol = 'grpc' | 'http/protobuf';
+/** OTEL_EXPORTER_OTLP_PROTOCOL values we support (`grpc` is the default, as Dynamo): the config table's. */
+export type { OtlpProtocol };
 
-/** OTEL_TRACES_SAMPLER values we support. */
-export type TracesSamplerName =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
+/** OTEL_TRACES_SAMPLER values we support: the config table's. */
+export type TracesSamplerName = TraceSampler;
 
 /** OTEL_BSP_* settings. */
 export interface BatchOptions {
