@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
 import type { DynotelLogger } from '@dynotel/logging';
@@ -41,9 +40,9 @@ export interface ActiveRequest {
   readonly method: string;
   readonly startedAt: number;
   finished: boolean;
-  /** The access-log call bound to the request's async context (both its span and request ids). */
-  log?: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string) => void;
 }
+
+type AccessLevel = 'info' | 'warn' | 'error';
 
 export interface FinishDetails {
   readonly statusCode: number;
@@ -101,15 +100,21 @@ export class HttpInstrumentation {
 
   /** Runs `fn` with the request's span active and its request context set. */
   run<T>(active: ActiveRequest, fn: () => T): T {
-    return context.with(active.context, () =>
-      runWithRequestContext(active.identity, () => {
-        // Bound here, once, so the access line written from the response's 'finish' event (which runs
-        // outside the request's async context) still carries trace_id, span_id and the request ids.
-        active.log = AsyncResource.bind((level, fields, message) =>
-          this.#deps.logger[level](fields, message),
-        );
-        return fn();
-      }),
+    // `with`'s extra arguments instead of a closure: nothing allocated per request beyond the contexts.
+    return context.with(active.context, runWithRequestContext<T>, undefined, active.identity, fn);
+  }
+
+  /**
+   * Writes the access line inside the request's span context and request context, so it carries
+   * trace_id, span_id and the request ids although `finish` runs from the response's 'finish'/'close'
+   * event, outside the request's async context. Re-entering both contexts here, only when the line is
+   * enabled, costs two context frames; the AsyncResource.bind done for every request before cost a
+   * resource, a bound function and its property definitions, logged or not (3–4% of server CPU).
+   */
+  #writeAccessLine(active: ActiveRequest, level: AccessLevel, fields: Record<string, unknown>): void {
+    const logger = this.#deps.logger;
+    context.with(active.context, runWithRequestContext<void>, undefined, active.identity, () =>
+      logger[level](fields, 'http response sent'),
     );
   }
 
@@ -135,8 +140,8 @@ export class HttpInstrumentation {
         latency_ms: Math.round(seconds * 1e6) / 1e3,
         ...(details.aborted ? { aborted: true } : {}),
       };
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      active.log?.(level, fields, 'http response sent');
+      const level: AccessLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (this.#deps.logger.isLevelEnabled(level)) this.#writeAccessLine(active, level, fields);
       span.end();
     } catch (error) {
       // Telemetry must never fail the request: count it, say it once, and make sure the span ends.
