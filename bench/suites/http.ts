@@ -17,7 +17,7 @@ interface Variant {
   readonly server: string;
 }
 
-export const HTTP_VARIANTS: readonly Variant[] = [
+const ALL_VARIANTS: readonly Variant[] = [
   { framework: 'fastify', impl: 'bare', server: 'fastify-bare' },
   { framework: 'fastify', impl: 'peer stack', server: 'fastify-peer' },
   { framework: 'fastify', impl: 'dynotel', server: 'fastify-dynotel' },
@@ -28,6 +28,11 @@ export const HTTP_VARIANTS: readonly Variant[] = [
   { framework: 'express', impl: 'dynotel', server: 'express-dynotel' },
   { framework: 'express', impl: 'dynotel metrics-only', server: 'express-metrics-only' },
 ];
+
+/** BENCH_HTTP_ONLY=fastify-bare,fastify-dynotel narrows the run (A/B checks while optimising). */
+const only = process.env.BENCH_HTTP_ONLY?.split(',');
+export const HTTP_VARIANTS: readonly Variant[] =
+  only === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => only.includes(v.server));
 
 interface Sample {
   readonly rps: number;
@@ -56,7 +61,7 @@ export const httpSuite: Suite = {
     canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
   ].join('\n\n'),
   async run(context) {
-    const seconds = context.smoke ? 1 : 5;
+    const seconds = context.smoke ? 1 : Number(process.env.BENCH_HTTP_SECONDS ?? 5);
     const pinned = pinSelf('1');
     context.log(
       `  http: ${pinned ? 'servers on core 0, load generator on core 1' : 'unpinned (no taskset)'}`,
@@ -88,6 +93,7 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const framework of ['fastify', 'express'] as const) {
     const bareIndex = HTTP_VARIANTS.findIndex((v) => v.framework === framework && v.impl === 'bare');
+    if (bareIndex === -1) continue;
     const bare = samples[bareIndex]!;
     const variants = HTTP_VARIANTS.map((v, i) => ({ v, s: samples[i]! })).filter(
       ({ v }) => v.framework === framework,

@@ -43,6 +43,8 @@ export function serveAdmin(port: number): void {
   });
   // The harness going away, however it goes, ends the server.
   process.on('disconnect', () => process.exit(0));
+  // An orderly exit on SIGINT, so that a --cpu-prof profile gets written.
+  process.on('SIGINT', () => process.exit(0));
   process.send?.({ type: 'ready', port });
 }
 

@@ -1,0 +1,66 @@
+/**
+ * Profiles one benchmark server under load: `pnpm exec node --conditions=@dynotel/source
+ * bench/http/profile.ts fastify-dynotel [seconds]` writes a V8 CPU profile into bench/profiles/ and
+ * prints the top self-time frames.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startOtlpSink } from '../lib/otlp-sink.ts';
+import { pinSelf, startServer } from '../lib/server-process.ts';
+import { drive } from './load.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+const name = process.argv[2] ?? 'fastify-dynotel';
+const seconds = Number(process.argv[3] ?? 10);
+const dir = fileURLToPath(new URL(`../profiles/${name}-${Date.now()}/`, import.meta.url));
+pinSelf('1');
+const sink = await startOtlpSink();
+const server = await startServer(name, {
+  env: { BENCH_OTLP_ENDPOINT: sink.endpoint },
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+});
+await drive(`${server.url}/items/42`, { seconds: 2 });
+const load = await drive(`${server.url}/items/42`, { seconds });
+console.log(`${name}: ${Math.round(load.requests / load.seconds)} req/s`);
+await server.stop();
+await sink.stop();
+
+const [file] = await readdir(dir);
+const profile = JSON.parse(await readFile(`${dir}${file}`, 'utf8')) as { nodes: ProfileNode[] };
+const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+const byFrame = new Map<string, number>();
+const byArea = new Map<string, number>();
+for (const node of profile.nodes) {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const short = url
+    .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+    .replace(/^file:\/\/\/work\/main\//, '');
+  const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+  byFrame.set(key, (byFrame.get(key) ?? 0) + (node.hitCount ?? 0));
+  const area = short.startsWith('packages/')
+    ? short.split('/').slice(0, 2).join('/')
+    : short === ''
+      ? functionName.startsWith('(')
+        ? functionName
+        : '(native)'
+      : short.startsWith('node:')
+        ? 'node core'
+        : short.split('/')[0]!.startsWith('@')
+          ? short.split('/').slice(0, 2).join('/')
+          : short.split('/')[0]!;
+  byArea.set(area, (byArea.get(area) ?? 0) + (node.hitCount ?? 0));
+}
+const top = (map: Map<string, number>, n: number) =>
+  [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .join('\n');
+console.log(
+  `profile: ${dir}${file}\n\nself time by area:\n${top(byArea, 20)}\n\ntop frames:\n${top(byFrame, 40)}`,
+);
