@@ -9,6 +9,7 @@ import {
 import {
   createHealthHandlers,
   createShutdownCoordinator,
+  type MetricsScrape,
   type ShutdownCoordinator,
   type SystemServer,
   startSystemServer,
@@ -43,7 +44,8 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   const tracing = wireTracing(config, options);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);
-  const scrape = (accept: string | undefined) => metrics.root.scrape(accept);
+  // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.
+  const scrape = (accept: string | undefined) => metrics.root.scrapeStream(accept);
   const handlers = createHealthHandlers({
     health,
     metrics: scrape,
@@ -127,7 +129,7 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
 function startSystemServerIfOn(
   config: DynotelConfig,
   health: Telemetry['health'],
-  scrape: (accept: string | undefined) => ReturnType<Telemetry['metrics']['scrape']>,
+  scrape: MetricsScrape,
 ): Promise<SystemServer | undefined> {
   if (config.system.port < 0) return Promise.resolve(undefined);
   return startSystemServer({

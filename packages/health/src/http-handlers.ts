@@ -4,8 +4,14 @@ import type { HealthState } from './health-state.ts';
 import { scrapesRejectedTotal } from './self-metrics.ts';
 import { invalidOption, pathOption } from './validate.ts';
 
-/** What `level.scrape(accept)` of @dynotel/metrics returns; injected so health never imports metrics. */
-export type MetricsScrape = (accept: string | undefined) => Promise<{ contentType: string; body: string }>;
+/**
+ * What `level.scrape(accept)` (a string body) or `level.scrapeStream(accept)` (chunks) of @dynotel/metrics
+ * returns; injected so health never imports metrics. A streamed body is written with backpressure, so a
+ * 100k-series scrape never sits in memory twice nor blocks the event loop while it is sent.
+ */
+export type MetricsScrape = (
+  accept: string | undefined,
+) => Promise<{ contentType: string; body: string | AsyncIterable<string> }>;
 
 export interface HealthHandlersOptions {
   health: HealthState;
@@ -101,7 +107,7 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
       return;
     }
     if (!acquire(res, head)) return;
-    let scrape: Promise<{ contentType: string; body: string }>;
+    let scrape: ReturnType<MetricsScrape>;
     try {
       scrape = metrics(req.headers.accept);
     } catch (error) {
@@ -109,8 +115,14 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
     }
     scrape.then(
       (result) => {
-        inFlight--;
-        send(res, 200, result.contentType, result.body, head);
+        if (typeof result.body === 'string') {
+          inFlight--;
+          send(res, 200, result.contentType, result.body, head);
+          return;
+        }
+        sendStream(res, result.contentType, result.body, head).finally(() => {
+          inFlight--;
+        });
       },
       (error: unknown) => {
         inFlight--;
@@ -153,6 +165,48 @@ function methodGuard(req: IncomingMessage, res: ServerResponse): boolean | undef
   if (req.method === 'HEAD') return true;
   send(res, 405, TEXT_TYPE, 'Method not allowed', false, { allow: 'GET, HEAD' });
   return undefined;
+}
+
+/** Resolves when the socket can take more, or the client went away (then `res.destroyed` is true). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Writes a chunked body, waiting for 'drain' when the socket is full; a failure cuts the response. */
+async function sendStream(
+  res: ServerResponse,
+  contentType: string,
+  body: AsyncIterable<string>,
+  head: boolean,
+): Promise<void> {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = 200;
+  res.setHeader('content-type', contentType);
+  res.setHeader('cache-control', 'no-store');
+  if (head) {
+    res.end();
+    return;
+  }
+  try {
+    for await (const chunk of body) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drainOrClose(res);
+    }
+    res.end();
+  } catch (error) {
+    diag.warn('dynotel.health', 'metrics scrape failed while streaming', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    res.destroy();
+  }
 }
 
 function send(

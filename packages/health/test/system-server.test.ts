@@ -181,6 +181,24 @@ describe('system status server', () => {
     expect(accepts).toEqual([undefined, 'application/openmetrics-text']);
   });
 
+  it('streams a chunked scrape body with backpressure, and sends no body to HEAD', async () => {
+    const chunks = Array.from({ length: 64 }, (_, i) => `# chunk ${i}\n${'x'.repeat(64 * 1024)}\n`);
+    const s = await start(createHealthState(), {
+      metrics: async () => ({
+        contentType: 'text/plain; version=0.0.4; charset=utf-8',
+        body: (async function* () {
+          yield* chunks;
+        })(),
+      }),
+    });
+    const get = await httpRequest(`${s.url}/metrics`);
+    expect(get.status).toBe(200);
+    expect(get.body).toBe(chunks.join(''));
+    const head = await httpRequest(`${s.url}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+  });
+
   it('answers an empty valid exposition without a metrics function, and 500 when the scrape fails', async () => {
     const health = createHealthState();
     const s = await start(health);
