@@ -7,7 +7,7 @@
  *   pnpm bench --suite scrape  one suite
  *   pnpm bench --write         also rewrite bench/RESULTS.md
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from './lib/report.ts';
@@ -49,7 +49,9 @@ for (const suite of selected) {
   rows.push(...(await suite.run(context)));
 }
 
-const markdown = renderMarkdown({ command, machine, suites: selected, rows, smoke: context.smoke });
+// The hand-written analysis (profiles, targets) follows the generated tables in RESULTS.md.
+const analysis = await readFile(new URL('./ANALYSIS.md', import.meta.url), 'utf8').catch(() => '');
+const markdown = `${renderMarkdown({ command, machine, suites: selected, rows, smoke: context.smoke })}${analysis === '' ? '' : `\n${analysis}`}`;
 console.log(markdown);
 if (values.write && !context.smoke) {
   await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);

@@ -61,7 +61,7 @@ export const httpSuite: Suite = {
     canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
   ].join('\n\n'),
   async run(context) {
-    const seconds = context.smoke ? 1 : Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+    const seconds = context.smoke ? 0.5 : Number(process.env.BENCH_HTTP_SECONDS ?? 5);
     const pinned = pinSelf('1');
     context.log(
       `  http: ${pinned ? 'servers on core 0, load generator on core 1' : 'unpinned (no taskset)'}`,
@@ -74,7 +74,7 @@ export const httpSuite: Suite = {
       }
       // Warm-up: JIT, connection pools, the exporters' first batches.
       for (const server of servers)
-        await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.5 : 2 });
+        await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.2 : 2 });
       const samples = HTTP_VARIANTS.map((): Sample[] => []);
       for (let round = 0; round < context.rounds; round++) {
         for (const [index, server] of servers.entries()) samples[index]!.push(await measure(server, seconds));

@@ -78,11 +78,11 @@ export const memorySuite: Suite = {
   name: 'memory',
   title: 'Memory: heap trend under sustained load (fastify-dynotel)',
   description:
-    'Slope of heapUsed after a full GC against requests served (MiB per 1M requests; ~0 is no upward trend), sampled after each of 10 chunks (4 in smoke). `dead collector`: the OTLP endpoint is a closed port, so every export fails and the bounded span queue drops.',
+    'Slope of heapUsed after a full GC against requests served (MiB per 1M requests; ~0 is no upward trend), sampled after each of 10 chunks (3 in smoke). `dead collector`: the OTLP endpoint is a closed port, so every export fails and the bounded span queue drops.',
   async run(context) {
     pinSelf('1');
-    const total = context.smoke ? 20_000 : 1_000_000;
-    const chunks = context.smoke ? 4 : 10;
+    const total = context.smoke ? 6_000 : 1_000_000;
+    const chunks = context.smoke ? 3 : 10;
     const sink = await startOtlpSink();
     try {
       return [
