@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { injectTraceHeaders, type Telemetry } from 'dynotel';
-import { dynotel as expressMiddleware } from 'dynotel/express';
+import { dynamoEndpoint, dynotel as expressMiddleware } from 'dynotel/express';
 import { dynotel as fastifyPlugin } from 'dynotel/fastify';
 import express from 'express';
 import Fastify from 'fastify';
@@ -40,6 +40,9 @@ export async function startApp(
     app.get('/v1/hop', async (_req, res) => {
       res.json(await hop());
     });
+    app.post('/v1/generate', dynamoEndpoint(telemetry.endpoint('generate')), express.json(), (req, res) => {
+      res.status(req.body?.fail ? 500 : 200).json({ text: 'hello world' });
+    });
     app.post('/v1/slow', express.json(), async (_req, res) => {
       await sleep(300);
       if (!res.destroyed) res.json({ late: true });
@@ -57,6 +60,11 @@ export async function startApp(
     throw new Error('boom');
   });
   app.get('/v1/hop', async () => hop());
+  app.post<{ Body: { fail?: boolean } }>(
+    '/v1/generate',
+    { config: { dynamoEndpoint: 'generate' } },
+    async (request, reply) => reply.code(request.body?.fail ? 500 : 200).send({ text: 'hello world' }),
+  );
   app.post('/v1/slow', async () => {
     await sleep(300);
     return { late: true };

@@ -161,6 +161,36 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
     );
   });
 
+  it('feeds the work-handler metrics of a route declared as a Dynamo endpoint', async () => {
+    const body = JSON.stringify({ prompt: 'hi' });
+    const ok = await fetch(`${app.url}/v1/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    const failed = await fetch(`${app.url}/v1/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fail: true }),
+    });
+    expect(failed.status).toBe(500);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const value = (name: string) =>
+      Number(
+        new RegExp(`^${name}\\{[^}]*dynamo_endpoint="generate"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1],
+      );
+    expect(value('dynamo_component_requests_total')).toBe(2);
+    expect(value('dynamo_component_request_bytes_total')).toBe(
+      Buffer.byteLength(body) + Buffer.byteLength('{"fail":true}'),
+    );
+    expect(value('dynamo_component_response_bytes_total')).toBeGreaterThanOrEqual(
+      2 * Buffer.byteLength('{"text":"hello world"}'),
+    );
+    expect(value('dynamo_component_inflight_requests')).toBe(0);
+    expect(metrics).toMatch(/dynamo_component_errors_total\{[^}]*error_type="generate"[^}]*\} 1/);
+  });
+
   it('serves /health on the application port, ready once the server is serving', async () => {
     const response = await fetch(`${app.url}/health`);
     expect(response.status).toBe(200);

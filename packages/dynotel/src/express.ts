@@ -5,6 +5,7 @@
  * `/metrics`, `/health` and `/live` on the application's port (DYN_HTTP_SVC_*_PATH), uninstrumented.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServedEndpoint } from './endpoint.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -38,6 +39,17 @@ function routeOf(req: ExpressRequest): string | undefined {
   const path = req.route?.path;
   if (typeof path !== 'string') return undefined;
   return `${req.baseUrl ?? ''}${path}`;
+}
+
+/**
+ * Declares a route as a Dynamo endpoint: `app.post('/generate', dynamoEndpoint(telemetry.endpoint('generate')), handler)`
+ * feeds that endpoint's `dynamo_component_*` work-handler metrics and its canary idle timer.
+ */
+export function dynamoEndpoint(endpoint: ServedEndpoint): ExpressMiddleware {
+  return function dynamoEndpointMiddleware(req, res, next) {
+    endpoint.track(req, res);
+    next();
+  };
 }
 
 export function dynotel(

@@ -1,5 +1,6 @@
 /**
- * Fastify 5 plugin: `await app.register(dynotel, { telemetry })`. The same per-request work as the
+ * Fastify 5 plugin: `await app.register(dynotel, { telemetry })`. A route declared as a Dynamo endpoint
+ * with `config: { dynamoEndpoint: 'generate' }` also feeds that endpoint's work-handler metrics. The same per-request work as the
  * Express middleware, with Fastify's route template (`request.routeOptions.url`), plus GET/HEAD routes
  * for `/metrics`, `/health` and `/live` on the application's port.
  */
@@ -70,6 +71,9 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     }
     const active = http.start(request.raw);
     request.dynotel = active;
+    const endpointName = (request.routeOptions.config as { dynamoEndpoint?: string } | undefined)
+      ?.dynamoEndpoint;
+    if (endpointName !== undefined) telemetry.endpoint(endpointName).track(request.raw, reply.raw);
     reply.header('x-request-id', active.identity.xRequestId);
     // Fastify fires neither onResponse nor onRequestAbort when the client hangs up after its body was
     // read (a cancelled stream): the raw response's 'close' is the one event that always comes.
