@@ -2,7 +2,7 @@ import { diag } from '@dynotel/core';
 import * as grpc from '@grpc/grpc-js';
 import { retryDelayFromStatusDetails } from './retry-info.ts';
 import { grpcCodeName, isRetryableGrpcCode } from './retry-policy.ts';
-import type { AttemptResult, OtlpTransport } from './transport.ts';
+import { type AttemptResult, type OtlpTransport, TRANSPORT_CLOSED } from './transport.ts';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const GRPC_COMPRESSION_GZIP = 2;
@@ -87,13 +87,7 @@ export class GrpcTransport implements OtlpTransport {
   }
 
   send(body: Uint8Array, deadline: number): Promise<AttemptResult> {
-    if (this.#closed)
-      return Promise.resolve({
-        kind: 'failure',
-        retryable: false,
-        code: 'CANCELLED',
-        message: 'exporter is shut down',
-      });
+    if (this.#closed) return TRANSPORT_CLOSED;
     return new Promise((resolve) => {
       const call = this.#client.makeUnaryRequest(
         EXPORT_PATH,

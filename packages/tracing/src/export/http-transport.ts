@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { isRetryableHttpStatus, parseRetryAfter } from './retry-policy.ts';
-import type { AttemptResult, OtlpTransport } from './transport.ts';
+import { type AttemptResult, type OtlpTransport, TRANSPORT_CLOSED } from './transport.ts';
 
 /** Cap on the response body we read (OTLP spec: the client MUST cap response size; 4 MiB is fine). */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -31,13 +31,7 @@ export class HttpTransport implements OtlpTransport {
   }
 
   send(body: Uint8Array, deadline: number): Promise<AttemptResult> {
-    if (this.#closed)
-      return Promise.resolve({
-        kind: 'failure',
-        retryable: false,
-        code: 'CANCELLED',
-        message: 'exporter is shut down',
-      });
+    if (this.#closed) return TRANSPORT_CLOSED;
     const gzip = this.#options.compression === 'gzip';
     const payload = gzip ? gzipSync(body) : body;
     return new Promise((resolve) => {

@@ -13,6 +13,14 @@ export type AttemptResult =
       readonly retryAfterMs?: number | undefined;
     };
 
+/** What a transport answers once it is closed: final, never retried. */
+export const TRANSPORT_CLOSED: Promise<AttemptResult> = Promise.resolve({
+  kind: 'failure',
+  retryable: false,
+  code: 'CANCELLED',
+  message: 'exporter is shut down',
+});
+
 /** Sends one serialized ExportTraceServiceRequest. Never throws and never outlives `deadline`. */
 export interface OtlpTransport {
   readonly protocol: OtlpProtocol;
