@@ -7,5 +7,6 @@ export default defineConfig(
     express: 'src/express.ts',
     fastify: 'src/fastify.ts',
     register: 'src/register.ts',
+    cli: 'src/cli/main.ts',
   }),
 );

@@ -41,12 +41,12 @@ export async function checkHealth(base: URL, path: string, timeoutMs: number): P
   if (failingChecks.length > 0) {
     causes.push(`readiness checks failing: ${failingChecks.join(', ')}`);
     fixes.push(
-      'a readiness check (telemetry.health.addReadinessCheck) fails: the dependency it tests is down or slow',
+      'a readiness check (telemetry.health.addReadinessCheck) fails: the dependency it tests is down or slow — or the process itself is not ready yet, and then the checks are not run (see below)',
     );
   }
-  if (causes.length === 0) {
+  if (notReadyEndpoints.length === 0) {
     fixes.push(
-      'the process reports itself not ready: DYN_SYSTEM_STARTING_HEALTH_STATUS=notready and nothing marked it ready, or it is shutting down',
+      "the process is not marked ready: the dynotel Express/Fastify middleware does it once serving; a process without it calls telemetry.health.setProcessStatus('ready') or sets DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS to the endpoints that decide readiness; it also answers 503 while shutting down",
     );
   }
   return {
