@@ -39,6 +39,8 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
       return `no answer within ${timeoutMs} ms`;
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code !== undefined) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+    // fetch refuses some ports outright (the Fetch standard's "bad ports", e.g. 1, 6000, 10080).
+    if (cause?.message !== undefined) return `${error.message}: ${cause.message}`;
     return error.message;
   }
   return String(error);
