@@ -13,6 +13,8 @@
  * relaxed (`> 2` becomes `>= -Inf`) it must return data, which proves its inputs exist under the names
  * and labels it uses. Finally the worker is killed and DynotelTargetDown must reach the webhook.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,12 +35,34 @@ import {
   startWebhook,
   type Webhook,
 } from './stack-e2e-stack.ts';
-import { ALERT_RULES, RECORDING_RULES, ruleGroups } from './support.ts';
+import { ALERT_RULES, RECORDING_RULES, REPO_ROOT, ruleGroups } from './support.ts';
 
 const prometheusBinary = requireBinaryInCi('prometheus');
 const alertmanagerBinary = requireBinaryInCi('prometheus-alertmanager');
 
 const MODEL = 'Qwen/Qwen3-0.6B';
+const DOCTOR = join(REPO_ROOT, 'packages', 'dynotel', 'src', 'cli', 'main.ts');
+
+/** `dynotel doctor … --json` as a child process (killed after 20 s): exit code and report. */
+async function doctor(
+  ...args: string[]
+): Promise<{ code: number | null; checks: Array<Record<string, string>> }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@dynotel/source', DOCTOR, 'doctor', ...args, '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, checks: (JSON.parse(stdout) as { checks: Array<Record<string, string>> }).checks };
+}
 
 /**
  * Alerts that fire on purpose in this run, so their expressions are not required to be quiet: the load
@@ -313,6 +337,24 @@ describe.skipIf(prometheusBinary === undefined || alertmanagerBinary === undefin
       expect([...neededReasons].sort()).toEqual(CONDITIONAL_EXPRESSIONS.map((entry) => entry.reason).sort());
     });
 
+    it('dynotel doctor passes for the worker and the gateway, with this Prometheus and the OTLP receiver', async () => {
+      const worker = await doctor(stack.systemUrl, '--role', 'worker', '--prometheus', prometheus!.url);
+      expect(worker.code, JSON.stringify(worker.checks)).toBe(0);
+      const gateway = await doctor(
+        stack.gatewayUrl,
+        '--role',
+        'frontend',
+        '--expect',
+        'http_server_request_duration_seconds',
+        '--prometheus',
+        prometheus!.url,
+        '--otlp',
+        receiver!.grpcEndpoint,
+      );
+      expect(gateway.code, JSON.stringify(gateway.checks)).toBe(0);
+      expect(gateway.checks.map((check) => check.status)).toEqual(Array(6).fill('pass'));
+    }, 30_000);
+
     it('sends DynotelTargetDown for the worker to the webhook when the worker dies (and not for optional exporters)', async () => {
       const worker = services.find((service) => service.name === 'worker')!;
       await worker.stop(0);
@@ -337,6 +379,14 @@ describe.skipIf(prometheusBinary === undefined || alertmanagerBinary === undefin
       // The optional exporters have been down all along and never page.
       const paged = webhook!.received.flatMap((n) => n.body.alerts.map((alert) => alert.labels.job));
       expect(paged.filter((job) => job !== 'dynamo-backend' && job !== 'dynamo-frontend')).toEqual([]);
-    }, 40_000);
+
+      // The doctor explains the outage from the gateway's side: its readiness check on the worker fails.
+      const gateway = await doctor(stack.gatewayUrl, '--prometheus', prometheus!.url);
+      expect(gateway.code).toBe(1);
+      expect(gateway.checks.find((check) => check.id === 'health')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^503: readiness checks failing: worker/),
+      });
+    }, 60_000);
   },
 );
