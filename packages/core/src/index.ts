@@ -57,6 +57,7 @@ export {
   type SelfCounter,
   type SelfGauge,
   type SelfMetricFamily,
+  type SelfMetricOptions,
   type SelfMetricSample,
   type SelfMetricsRegistry,
   type SelfMetricType,

@@ -29,6 +29,12 @@ declare module 'fastify' {
     /** @internal dynotel's per-request state. */
     dynotel: ActiveRequest | null;
   }
+  interface FastifyContextConfig {
+    /** Declares the route as this Dynamo endpoint: it feeds the endpoint's work-handler metrics. */
+    dynamoEndpoint?: string;
+    /** @internal Marks dynotel's own /metrics, /health and /live routes (not instrumented). */
+    dynotelSystemRoute?: boolean;
+  }
 }
 
 const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, done) => {
@@ -65,14 +71,13 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   }
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
-    if ((request.routeOptions.config as { dynotelSystemRoute?: boolean } | undefined)?.dynotelSystemRoute) {
+    if (request.routeOptions.config?.dynotelSystemRoute) {
       hookDone();
       return;
     }
     const active = http.start(request.raw);
     request.dynotel = active;
-    const endpointName = (request.routeOptions.config as { dynamoEndpoint?: string } | undefined)
-      ?.dynamoEndpoint;
+    const endpointName = request.routeOptions.config?.dynamoEndpoint;
     if (endpointName !== undefined) telemetry.endpoint(endpointName).track(request.raw, reply.raw);
     reply.header('x-request-id', active.identity.xRequestId);
     // Fastify fires neither onResponse nor onRequestAbort when the client hangs up after its body was

@@ -20,4 +20,5 @@ export const readinessCheckTotal = selfMetrics.counter(
 export const scrapesRejectedTotal = selfMetrics.counter(
   'dynotel_scrapes_rejected_total',
   'Metrics scrapes answered 503 because maxConcurrentScrapes were already in flight.',
+  { initial: [{}] },
 );

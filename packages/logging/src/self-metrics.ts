@@ -8,10 +8,12 @@ import { selfMetrics } from '@dynotel/core';
 export const logLinesDropped = selfMetrics.counter(
   'dynotel_log_lines_dropped_total',
   'Log lines dynotel could not write, by reason.',
+  { initial: ['buffer_full', 'closed', 'write_error', 'exit_timeout'].map((reason) => ({ reason })) },
 );
 
 /** Log records that could not be handed to the OTLP logger provider. */
 export const logRecordsExportFailed = selfMetrics.counter(
   'dynotel_log_records_export_failed_total',
   'Log records that could not be passed to the OTLP log pipeline.',
+  { initial: [{}] },
 );

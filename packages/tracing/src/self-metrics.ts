@@ -14,11 +14,23 @@ import { selfMetrics } from '@dynotel/core';
 export const spansExported = selfMetrics.counter(
   'dynotel_spans_exported_total',
   'Spans the OTLP collector acknowledged.',
+  { initial: [{}] },
 );
 
 export const spansDropped = selfMetrics.counter(
   'dynotel_spans_dropped_total',
   'Finished spans that were never delivered, by reason.',
+  {
+    initial: [
+      'queue_full',
+      'non_retryable',
+      'retries_exhausted',
+      'rejected',
+      'shutdown',
+      'export_timeout',
+      'export_failed',
+    ].map((reason) => ({ reason })),
+  },
 );
 
 export const spanExportFailures = selfMetrics.counter(

@@ -32,21 +32,56 @@ export interface SelfGauge extends SelfCounter {
 
 const SELF_METRIC_NAME = /^dynotel_[a-z0-9_]+$/;
 
+export interface SelfMetricOptions {
+  /**
+   * Label sets that exist at 0 from the start (`[{}]` for an unlabelled counter, one per reason for a
+   * drop counter): a series that first appears at 1 is invisible to `rate()`/`increase()`, so an alert on
+   * the first drop would never fire.
+   */
+  readonly initial?: ReadonlyArray<Readonly<Record<string, string>>>;
+}
+
+/** One key per label set, whatever the order of its keys; no labels and `{}` are the same series. */
+function seriesKey(labels: Readonly<Record<string, string>> | undefined): string {
+  if (labels === undefined) return '';
+  const names = Object.keys(labels);
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]}\u0000${labels[names[0]!]}`;
+  return names
+    .sort()
+    .map((name) => `${name}\u0000${labels[name]}`)
+    .join('\u0001');
+}
+
 class SelfMetric implements SelfGauge {
   readonly series = new Map<string, { labels: Readonly<Record<string, string>>; value: number }>();
 
   readonly name: string;
   readonly help: string;
   readonly type: SelfMetricType;
+  readonly #initial: ReadonlyArray<Readonly<Record<string, string>>>;
 
-  constructor(name: string, help: string, type: SelfMetricType) {
+  constructor(
+    name: string,
+    help: string,
+    type: SelfMetricType,
+    initial: ReadonlyArray<Readonly<Record<string, string>>>,
+  ) {
     this.name = name;
     this.help = help;
     this.type = type;
+    this.#initial = initial;
+    this.clear();
+  }
+
+  /** Forgets every series but the initial ones, which go back to 0. */
+  clear(): void {
+    this.series.clear();
+    for (const labels of this.#initial) this.set(labels, 0);
   }
 
   #entry(labels: Readonly<Record<string, string>> | undefined) {
-    const key = labels === undefined ? '' : JSON.stringify(Object.entries(labels).sort());
+    const key = seriesKey(labels);
     let entry = this.series.get(key);
     if (entry === undefined) {
       entry = { labels: { ...labels }, value: 0 };
@@ -64,7 +99,7 @@ class SelfMetric implements SelfGauge {
   }
 
   get(labels?: Readonly<Record<string, string>>): number {
-    const key = labels === undefined ? '' : JSON.stringify(Object.entries(labels).sort());
+    const key = seriesKey(labels);
     return this.series.get(key)?.value ?? 0;
   }
 }
@@ -72,7 +107,7 @@ class SelfMetric implements SelfGauge {
 class SelfMetricsRegistry {
   readonly #metrics = new Map<string, SelfMetric>();
 
-  #define(name: string, help: string, type: SelfMetricType): SelfMetric {
+  #define(name: string, help: string, type: SelfMetricType, options: SelfMetricOptions): SelfMetric {
     if (!SELF_METRIC_NAME.test(name))
       throw new TypeError(`self-metric name '${name}' must match ${SELF_METRIC_NAME}`);
     const existing = this.#metrics.get(name);
@@ -80,19 +115,19 @@ class SelfMetricsRegistry {
       if (existing.type !== type) throw new TypeError(`self-metric '${name}' is already a ${existing.type}`);
       return existing;
     }
-    const metric = new SelfMetric(name, help, type);
+    const metric = new SelfMetric(name, help, type, options.initial ?? []);
     this.#metrics.set(name, metric);
     return metric;
   }
 
   /** Defines (or returns the existing) self counter. Counter names end in `_total`. */
-  counter(name: string, help: string): SelfCounter {
+  counter(name: string, help: string, options: SelfMetricOptions = {}): SelfCounter {
     if (!name.endsWith('_total')) throw new TypeError(`self counter '${name}' must end in _total`);
-    return this.#define(name, help, 'counter');
+    return this.#define(name, help, 'counter', options);
   }
 
-  gauge(name: string, help: string): SelfGauge {
-    return this.#define(name, help, 'gauge');
+  gauge(name: string, help: string, options: SelfMetricOptions = {}): SelfGauge {
+    return this.#define(name, help, 'gauge', options);
   }
 
   /** A consistent snapshot of every self-metric, sorted by name. */
@@ -107,9 +142,9 @@ class SelfMetricsRegistry {
       }));
   }
 
-  /** Zeroes every series (tests). Definitions stay. */
+  /** Zeroes every series (tests). Definitions, and their initial label sets at 0, stay. */
   reset(): void {
-    for (const metric of this.#metrics.values()) metric.series.clear();
+    for (const metric of this.#metrics.values()) metric.clear();
   }
 }
 

@@ -18,10 +18,12 @@ import { identifyRequest, type RequestIdentity } from './request-ids.ts';
 const replacedRequestIds = selfMetrics.counter(
   'dynotel_http_request_ids_replaced_total',
   'Inbound x-request-id values rejected by validation and replaced by a generated id.',
+  { initial: [{}] },
 );
 const instrumentationErrors = selfMetrics.counter(
   'dynotel_http_instrumentation_errors_total',
   'Failures inside the HTTP instrumentation itself (the request was still served).',
+  { initial: [{}] },
 );
 
 /** What the adapters (Express, Fastify, node:http) need from the initialised telemetry. */

@@ -33,6 +33,15 @@ export type ForeignTextResult =
 const foreignTextDropped = selfMetrics.counter(
   'dynotel_metrics_foreign_text_dropped_total',
   'Foreign exposition texts (engine metrics, callbacks) dropped from a scrape because they were invalid, by reason.',
+  {
+    initial: [
+      'invalid_text',
+      'invalid_after_filter',
+      'invalid_labels',
+      'duplicate_after_inject',
+      'internal',
+    ].map((reason) => ({ reason })),
+  },
 );
 
 function drop(reason: ForeignTextDropReason, message: string, source: string | undefined): ForeignTextResult {
