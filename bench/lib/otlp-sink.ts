@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface OtlpSink {
   readonly endpoint: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +20,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
   ])) as [Buffer];
   return {
     endpoint: chunk.toString().trim(),
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');

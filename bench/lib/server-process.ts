@@ -12,6 +12,12 @@ export function pinSelf(cores: string): boolean {
   return spawnSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)]).status === 0;
 }
 
+/** Pins another process (every thread) to `cores`. */
+export function pinPid(pid: number, cores: string): boolean {
+  if (!canPin) return false;
+  return spawnSync('taskset', ['-a', '-p', '-c', cores, String(pid)]).status === 0;
+}
+
 export interface ServerProcess {
   readonly name: string;
   readonly url: string;

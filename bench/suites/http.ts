@@ -7,7 +7,7 @@
  */
 import { drive } from '../http/load.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
-import { canPin, pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
+import { canPin, pinPid, pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
 
@@ -67,6 +67,8 @@ export const httpSuite: Suite = {
       `  http: ${pinned ? 'servers on core 0, load generator on core 1' : 'unpinned (no taskset)'}`,
     );
     const sink = await startOtlpSink();
+    // BENCH_SINK_CORE=0 moves the OTLP sink onto the servers' core (default: beside the load generator).
+    if (process.env.BENCH_SINK_CORE !== undefined) pinPid(sink.pid, process.env.BENCH_SINK_CORE);
     const servers: ServerProcess[] = [];
     try {
       for (const variant of HTTP_VARIANTS) {
