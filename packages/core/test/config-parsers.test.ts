@@ -88,6 +88,15 @@ describe('numbers', () => {
     expect(parse(seconds(0), '2147484').ok).toBe(false);
     expect(value(seconds(0), '2147483')).toBe(2_147_483_000);
   });
+
+  // Found by the reliability suite (test/reliability/hostile-env.test.ts): DYN_HEALTH_CHECK_REQUEST_TIMEOUT=1e-309
+  // passed `> 0` as seconds, became a 0 ms timeout and made the health package throw inside init().
+  it('seconds > 0 rejects values that round to 0 ms', () => {
+    expect(parse(seconds(0, true), '1e-309').ok).toBe(false);
+    expect(parse(seconds(0, true), '0.0004').ok).toBe(false);
+    expect(value(seconds(0, true), '0.001')).toBe(1);
+    expect(value(seconds(0), '0.0004')).toBe(0);
+  });
 });
 
 describe('strings', () => {

@@ -79,7 +79,12 @@ export function seconds(minSeconds: number, exclusiveMin = false): Parser<number
   const parse = decimal({ min: minSeconds, max: MAX_TIMER_MS / 1000, exclusiveMin });
   return (raw, context) => {
     const result = parse(raw, context);
-    return result.ok ? ok(Math.round(result.value * 1000)) : result;
+    if (!result.ok) return result;
+    const ms = Math.round(result.value * 1000);
+    // `> 0` must still hold in milliseconds: 0.0001 or 1e-309 would otherwise become a 0 ms timeout,
+    // which the packages reject at init().
+    if (exclusiveMin && ms <= minSeconds * 1000) return fail('out of range');
+    return ok(ms);
   };
 }
 
