@@ -36,6 +36,7 @@ describe.each(['express', 'fastify'])('SIGTERM under load on %s', (framework) =>
       OTEL_BSP_SCHEDULE_DELAY: '2000',
       DYN_SHUTDOWN_DRAIN_DELAY: '0.5',
       DYN_SYSTEM_PORT: '0',
+      DYN_SYSTEM_HOST: '127.0.0.1',
     });
     const port = child.ready;
     let exitedAt: number | undefined;

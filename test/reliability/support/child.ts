@@ -8,6 +8,8 @@ export interface Child {
   readonly ready: string;
   stdout(): string;
   stderr(): string;
+  /** Newlines seen on stdout (counted even when the text is discarded). */
+  stdoutLines(): number;
   /** Resolves with the exit code (or signal name) once the child exited. */
   readonly exited: Promise<number | string>;
   /** SIGKILLs the child if it is still running (cleanup). */
@@ -17,7 +19,12 @@ export interface Child {
 export async function startFixture(
   name: string,
   env: Record<string, string>,
-  options: { nodeFlags?: string[]; stdio?: 'pipe' | 'ignore-stdout'; readyTimeoutMs?: number } = {},
+  options: {
+    nodeFlags?: string[];
+    stdio?: 'pipe' | 'ignore-stdout';
+    readyTimeoutMs?: number;
+    discardStdout?: boolean;
+  } = {},
 ): Promise<Child> {
   const file = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
   const child = spawn(
@@ -31,7 +38,11 @@ export async function startFixture(
   );
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  let newlines = 0;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+    if (options.discardStdout !== true) out.push(chunk);
+  });
   child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
@@ -60,6 +71,7 @@ export async function startFixture(
     ready,
     stdout: () => Buffer.concat(out).toString('utf8'),
     stderr,
+    stdoutLines: () => newlines,
     exited,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -22,6 +22,8 @@ export interface LoadOptions {
   /** Stop issuing new requests once this returns true (requests already sent finish). */
   readonly stop?: () => boolean;
   readonly headers?: (index: number) => Record<string, string>;
+  /** Paced: request i is not sent before startedAt + i / perSecond seconds. */
+  readonly pace?: { readonly startedAt: number; readonly perSecond: number };
   /** Called after each response (e.g. to send SIGTERM after N). */
   readonly onResult?: (result: LoadResult, done: number) => void;
 }
@@ -32,6 +34,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult[]> {
   const worker = async (): Promise<void> => {
     while (next < options.total && options.stop?.() !== true) {
       const index = next++;
+      if (options.pace !== undefined) {
+        const due = options.pace.startedAt + (index * 1000) / options.pace.perSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       const id = `${options.idPrefix}-${index}`;
       const startedAt = performance.now();
       let status = 0;
