@@ -22,10 +22,25 @@ export function init(options: InitOptions = {}): Telemetry {
   } catch (error) {
     if (isDynotelError(error) && error.code === 'ERR_DYNOTEL_CONFIG_INVALID') throw error;
     describeFailure(error);
-    telemetry = createTelemetry(fallbackConfig(options), { logDestination: 2, handleSignals: false }, true);
+    telemetry = createFallbackTelemetry(options);
   }
   holder[current] = telemetry;
   return telemetry;
+}
+
+/**
+ * A degraded handle: on the environment alone (the options in code may have been the problem), and if
+ * wiring fails again on it (a value the config accepts but a package rejects), on the defaults — so
+ * init() never throws outside strict mode.
+ */
+function createFallbackTelemetry(options: InitOptions): Telemetry {
+  const fallbackOptions: InitOptions = { logDestination: 2, handleSignals: false };
+  try {
+    return createTelemetry(fallbackConfig(options), fallbackOptions, true);
+  } catch (error) {
+    describeFailure(error);
+    return createTelemetry(readConfig({}).config, fallbackOptions, true);
+  }
 }
 
 /** The environment alone (the options in code were the problem), or the defaults if even that fails. */
