@@ -26,6 +26,7 @@ export {
   renderConfigurationDoc,
   reportConfigProblems,
   type ShutdownConfig,
+  type SignalExporter,
   type SystemServerConfig,
   type TraceSampler,
   type TracingConfig,

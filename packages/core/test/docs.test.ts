@@ -17,9 +17,9 @@ import { coreErrors, ENV_TABLE, renderConfigurationDoc } from '../src/index.ts';
 const run = promisify(execFile);
 
 describe('generated docs', () => {
-  it('docs/configuration.md and docs/errors.md equal what the generator produces now (run `pnpm docs`)', async () => {
+  it('docs/configuration.md and docs/errors.md equal what the generator produces now (run `pnpm docs:generate`)', async () => {
     for (const [file, expected] of await renderDocs()) {
-      expect(readFileSync(file, 'utf8'), `${file} is stale: run pnpm docs`).toBe(expected);
+      expect(readFileSync(file, 'utf8'), `${file} is stale: run pnpm docs:generate`).toBe(expected);
     }
   });
 
@@ -83,7 +83,7 @@ describe('generated docs', () => {
       expect(failure?.stderr).toContain(
         'Generated docs are stale: docs/configuration.md, docs/errors.md differ',
       );
-      expect(failure?.stderr).toContain('pnpm docs');
+      expect(failure?.stderr).toContain('pnpm docs:generate');
 
       const { stdout } = await run(process.execPath, [script, `--root=${root}`]);
       expect(stdout).toContain('wrote docs/configuration.md');

@@ -13,9 +13,11 @@ describe('selfMetrics', () => {
   });
 
   it('exposes the initial label sets at 0 before the first increment, and again after reset()', () => {
-    selfMetrics.counter('dynotel_test_initial_total', 'test', { initial: [{ reason: 'x' }, { reason: 'y' }] }).inc({
-      reason: 'x',
-    });
+    selfMetrics
+      .counter('dynotel_test_initial_total', 'test', { initial: [{ reason: 'x' }, { reason: 'y' }] })
+      .inc({
+        reason: 'x',
+      });
     const family = () => selfMetrics.collect().find((f) => f.name === 'dynotel_test_initial_total')!;
     expect(family().samples).toEqual([
       { labels: { reason: 'x' }, value: 1 },

@@ -79,6 +79,23 @@ describe('init()', () => {
     expect(telemetry.config.identity.namespace).toBe('kept');
   });
 
+  it('keeps a signal local when its OTEL_*_EXPORTER is none, and rejects exporters it cannot serve', () => {
+    telemetry = init({
+      env: {
+        ...quiet,
+        OTEL_EXPORT_ENABLED: '1',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'console',
+      },
+      handleSignals: false,
+      logDestination: new Lines(),
+    });
+    expect(telemetry.tracing.exporting).toBe(false);
+    // `console` is not supported: a warning, and the default (otlp) is used for that variable alone.
+    expect(telemetry.config.tracing.logsExporter).toBe('otlp');
+    expect(telemetry.config.tracing.tracesExporter).toBe('none');
+  });
+
   it('throws one error listing every problem in strict mode', () => {
     let thrown: unknown;
     try {

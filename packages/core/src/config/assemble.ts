@@ -213,6 +213,8 @@ function readTracing(env: EnvReader): TracingConfig {
   return {
     sdkDisabled: env.get(ENV.OTEL_SDK_DISABLED),
     exportEnabled: env.get(ENV.OTEL_EXPORT_ENABLED),
+    tracesExporter: env.get(ENV.OTEL_TRACES_EXPORTER),
+    logsExporter: env.get(ENV.OTEL_LOGS_EXPORTER),
     sampler: env.get(ENV.OTEL_TRACES_SAMPLER),
     samplerRatio: env.get(ENV.OTEL_TRACES_SAMPLER_ARG),
     batch: {

@@ -25,6 +25,7 @@ export type {
   ReadConfigOptions,
   ReadConfigResult,
   ShutdownConfig,
+  SignalExporter,
   SystemServerConfig,
   TraceSampler,
   TracingConfig,

@@ -7,6 +7,9 @@
 export type HealthStatus = 'ready' | 'notready';
 export type OtlpProtocol = 'grpc' | 'http/protobuf';
 export type OtlpCompression = 'gzip' | 'none';
+/** OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER values dynotel supports. */
+export type SignalExporter = 'otlp' | 'none';
+
 export type TraceSampler =
   | 'always_on'
   | 'always_off'
@@ -108,6 +111,10 @@ export interface TracingConfig {
   readonly sdkDisabled: boolean;
   /** OTEL_EXPORT_ENABLED: export traces and logs over OTLP (independent of DYN_LOGGING_JSONL). */
   readonly exportEnabled: boolean;
+  /** OTEL_TRACES_EXPORTER: `none` keeps spans local even with export on. */
+  readonly tracesExporter: SignalExporter;
+  /** OTEL_LOGS_EXPORTER: `none` keeps log records out of OTLP even with export on. */
+  readonly logsExporter: SignalExporter;
   readonly sampler: TraceSampler;
   /** Ratio for the `*traceidratio` samplers, 0..1. */
   readonly samplerRatio: number;

@@ -28,7 +28,7 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
   const { logging, identity, tracing } = config;
   let otlpShutdown: WiredLogging['otlpShutdown'];
   let otlp: LoggerOptions['otlp'];
-  if (tracing.exportEnabled && !tracing.sdkDisabled) {
+  if (tracing.exportEnabled && !tracing.sdkDisabled && tracing.logsExporter === 'otlp') {
     const provider = createOtlpLoggerProvider({
       endpoint: tracing.logs.endpoint,
       protocol: tracing.logs.protocol,

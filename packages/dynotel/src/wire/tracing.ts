@@ -5,7 +5,7 @@ import type { InitOptions } from '../options.ts';
 export function wireTracing(config: DynotelConfig, options: InitOptions): Tracing {
   const { tracing, identity } = config;
   return createTracing({
-    exportEnabled: tracing.exportEnabled,
+    exportEnabled: tracing.exportEnabled && tracing.tracesExporter === 'otlp',
     sdkDisabled: tracing.sdkDisabled,
     tracesEndpoint: tracing.traces.endpoint,
     protocol: tracing.traces.protocol,

@@ -8,7 +8,7 @@ import {
   otelBoolean,
   truthyBoolean,
 } from '../parsers.ts';
-import type { EnvVariable, OtlpCompression, OtlpProtocol, TraceSampler } from '../types.ts';
+import type { EnvVariable, OtlpCompression, OtlpProtocol, SignalExporter, TraceSampler } from '../types.ts';
 import { envVar } from './row.ts';
 
 const OTEL_BOOL_ACCEPTED = 'true|false (case-insensitive)';
@@ -21,6 +21,8 @@ export const SAMPLERS: readonly TraceSampler[] = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ];
+
+const EXPORTERS: readonly SignalExporter[] = ['otlp', 'none'];
 
 export const DEFAULT_ENDPOINTS: Readonly<Record<OtlpProtocol, string>> = {
   grpc: 'http://localhost:4317',
@@ -171,6 +173,37 @@ export const TRACING_VARIABLES = {
     keys: ['tracing.exportEnabled'],
     parse: truthyBoolean,
     fallback: false,
+  }),
+  OTEL_TRACES_EXPORTER: envVar({
+    name: 'OTEL_TRACES_EXPORTER',
+    group: 'tracing',
+    type: 'enum',
+    default: 'otlp',
+    accepted: 'otlp|none',
+    description:
+      'Where spans go once export is on (OTEL_EXPORT_ENABLED): `otlp`, or `none` to keep spans local (trace ids in logs, no export).',
+    source: 'otel',
+    keys: ['tracing.tracesExporter'],
+    parse: oneOf<SignalExporter>(EXPORTERS, {
+      console: 'console is not supported by dynotel',
+      zipkin: 'zipkin is not supported by dynotel',
+    }),
+    fallback: 'otlp' as SignalExporter,
+  }),
+  OTEL_LOGS_EXPORTER: envVar({
+    name: 'OTEL_LOGS_EXPORTER',
+    group: 'tracing',
+    type: 'enum',
+    default: 'otlp',
+    accepted: 'otlp|none',
+    description:
+      'Where log records go once export is on (OTEL_EXPORT_ENABLED), besides the JSONL/readable lines: `otlp`, or `none` when the lines are collected from stdout already (saves one OTLP record per line).',
+    source: 'otel',
+    keys: ['tracing.logsExporter'],
+    parse: oneOf<SignalExporter>(EXPORTERS, {
+      console: 'console is not supported by dynotel',
+    }),
+    fallback: 'otlp' as SignalExporter,
   }),
   OTEL_TRACES_SAMPLER: envVar({
     name: 'OTEL_TRACES_SAMPLER',
