@@ -153,12 +153,8 @@ describe.each<Framework>(['express', 'fastify'])('hostile headers on the %s midd
           expect(access).toHaveLength(1);
           expect(lines.filter((line) => line.message === 'handling item')).toHaveLength(1);
           for (const line of lines) expect(line.x_request_id).toBe(echoed);
-          if (
-            inbound !== undefined &&
-            !isValidRequestId(inbound) &&
-            inbound.length >= 8 &&
-            /[^0-9a-f-]/.test(inbound)
-          )
+          const inboundValid: boolean = inbound !== undefined && isValidRequestId(inbound);
+          if (inbound !== undefined && !inboundValid && inbound.length >= 8 && /[^0-9a-f-]/.test(inbound))
             expect(JSON.stringify(lines)).not.toContain(JSON.stringify(inbound).slice(1, -1));
 
           const expectedTrace =
