@@ -31,6 +31,8 @@ export {
   type TraceSampler,
   type TracingConfig,
 } from './config/index.ts';
+// Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
+export { sanitizeMetricName } from './config/parsers.ts';
 export {
   getRequestContext,
   type RequestContext,

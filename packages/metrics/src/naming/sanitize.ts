@@ -3,20 +3,14 @@
  * including the quirk that a leading colon is rejected for metric names. They return `undefined` where the
  * Rust code returns an error; callers turn that into a DynotelError.
  */
+import { sanitizeMetricName } from '@dynotel/core';
 
-const NOT_METRIC_CHAR = /[^a-zA-Z0-9_:]/g;
 const NOT_LABEL_CHAR = /[^a-zA-Z0-9_]/g;
-const METRIC_FIRST = /^[a-zA-Z_]/;
 const LABEL_FIRST = /^[a-zA-Z_]/;
 const ONLY_UNDERSCORES = /^_*$/;
 
-/** `sanitize_prometheus_name`: `test.name`→`test_name`, `123test`→`_123test`; `''` and `@#$%` fail. */
-export function sanitizeMetricName(raw: string): string | undefined {
-  if (raw.length === 0) return undefined;
-  let name = raw.replace(NOT_METRIC_CHAR, '_');
-  if (!METRIC_FIRST.test(name)) name = `_${name}`;
-  return ONLY_UNDERSCORES.test(name) ? undefined : name;
-}
+/** `sanitize_prometheus_name` (prometheus_names.rs L693-731), shared with the config table: see @dynotel/core. */
+export { sanitizeMetricName };
 
 /** `sanitize_prometheus_label`: `test:label`→`test_label`, `__test`→`test`, `:test`→`_test`; `____` fails. */
 export function sanitizeLabelName(raw: string): string | undefined {
