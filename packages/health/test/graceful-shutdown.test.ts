@@ -69,7 +69,7 @@ describe('graceful shutdown of a real process', () => {
     const fixture = await startFixture();
     const app = `http://127.0.0.1:${fixture.ready.appPort}`;
     const system = `http://127.0.0.1:${fixture.ready.systemPort}`;
-    expect(fixture.ready.node).toMatch(/^v2[4-9]\./);
+    expect(fixture.ready.node).toBe(process.version);
     expect((await httpRequest(`${system}/health`)).status).toBe(200);
 
     const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });

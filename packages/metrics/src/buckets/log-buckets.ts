@@ -13,8 +13,16 @@ function roundHalfAwayFromZero(value: number): number {
 /** Rounds to two significant digits, as Dynamo's `round2sig` does. */
 export function roundToTwoSignificantDigits(value: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
-  const scale = 10 ** (1 - Math.floor(Math.log10(Math.abs(value))));
-  return roundHalfAwayFromZero(value * scale) / scale;
+  const exponent = 1 - Math.floor(Math.log10(Math.abs(value)));
+  // Only non-negative powers of ten are exact doubles, and `10 ** -4` even differs between V8 versions
+  // (Node 22 gives 130000.00000000001 for the ISL list's last bucket): divide by 10^k instead of
+  // multiplying by 10^-k.
+  if (exponent >= 0) {
+    const scale = 10 ** exponent;
+    return roundHalfAwayFromZero(value * scale) / scale;
+  }
+  const divisor = 10 ** -exponent;
+  return roundHalfAwayFromZero(value / divisor) * divisor;
 }
 
 /**
