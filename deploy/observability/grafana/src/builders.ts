@@ -254,19 +254,21 @@ export interface VariableOptions {
   readonly allValue?: string;
 }
 
-/** A Prometheus query variable (label_values(...), query_result(...)), refreshed on time-range change. */
-export function promVariable(
+/** A query variable on any datasource, refreshed on time-range change; "All" selected by default. */
+function queryVariable(
   name: string,
-  query: string,
-  options: VariableOptions = {},
+  datasource: unknown,
+  definition: string,
+  query: unknown,
+  options: VariableOptions,
 ): Record<string, unknown> {
   return {
     name,
     label: options.label ?? name,
     type: 'query',
-    datasource: DATASOURCES.prometheus,
-    definition: query,
-    query: { query, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 },
+    datasource,
+    definition,
+    query,
     refresh: 2,
     includeAll: options.includeAll ?? true,
     multi: options.multi ?? true,
@@ -279,29 +281,23 @@ export function promVariable(
   };
 }
 
+/** A Prometheus query variable (label_values(...), query_result(...)). */
+export function promVariable(
+  name: string,
+  query: string,
+  options: VariableOptions = {},
+): Record<string, unknown> {
+  const editorQuery = { query, refId: 'PrometheusVariableQueryEditor-VariableQuery', qryType: 1 };
+  return queryVariable(name, DATASOURCES.prometheus, query, editorQuery, options);
+}
+
 /** A Loki label-values variable. */
 export function lokiVariable(
   name: string,
   query: string,
   options: VariableOptions = {},
 ): Record<string, unknown> {
-  return {
-    name,
-    label: options.label ?? name,
-    type: 'query',
-    datasource: DATASOURCES.loki,
-    definition: query,
-    query,
-    refresh: 2,
-    includeAll: options.includeAll ?? true,
-    multi: options.multi ?? true,
-    allValue: options.allValue ?? '.*',
-    current: { selected: true, text: ['All'], value: ['$__all'] },
-    options: [],
-    sort: 1,
-    regex: '',
-    hide: 0,
-  };
+  return queryVariable(name, DATASOURCES.loki, query, query, options);
 }
 
 export function textVariable(name: string, label: string, defaultValue = ''): Record<string, unknown> {
