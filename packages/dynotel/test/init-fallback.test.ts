@@ -3,8 +3,9 @@ import { afterEach, expect, it } from 'vitest';
 import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
 
 // Found by the reliability suite (test/reliability/hostile-env.test.ts): DYN_NAMESPACE with characters
-// that sanitise to nothing passes the config reader but makes the metrics package throw; the fallback
-// re-read the same environment, threw again, and init() threw to the caller.
+// that sanitise to nothing passed the config reader but made the metrics package throw; the fallback
+// re-read the same environment, threw again, and init() threw to the caller. Now the config table
+// rejects such a name, so that variable alone falls back and every other setting is kept.
 
 let telemetry: Telemetry | undefined;
 
@@ -14,7 +15,7 @@ afterEach(async () => {
   resetTelemetryForTests();
 });
 
-it('returns a degraded handle on defaults when the environment itself makes wiring fail', async () => {
+it('lets a hierarchy name that sanitises to nothing fall back alone, keeping every other setting', async () => {
   const stderrWrite = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
@@ -26,8 +27,10 @@ it('returns a degraded handle on defaults when the environment itself makes wiri
   } finally {
     process.stderr.write = stderrWrite;
   }
-  expect(telemetry.degraded).toBe(true);
+  expect(telemetry.degraded).toBe(false);
   expect(telemetry.config.identity.namespace).toBeUndefined();
+  expect(telemetry.config.shutdown.drainDelayMs).toBe(0);
+  expect(telemetry.config.logging.jsonl).toBe(true);
   expect(() => telemetry!.logger.info('still logging')).not.toThrow();
   expect(await telemetry.metrics.scrape(undefined)).toBeDefined();
 });

@@ -111,6 +111,18 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export const text: Parser<string> = (raw) =>
   CONTROL.test(raw) ? fail('contains control characters') : ok(raw);
 
+/**
+ * A Dynamo hierarchy name (namespace, component, endpoint): Dynamo sanitises it into a label value and
+ * fails when nothing but underscores is left, so at least one letter or digit is required here — the
+ * variable falls back alone instead of breaking the metrics wiring later.
+ */
+export const hierarchyName: Parser<string> = (raw) =>
+  CONTROL.test(raw)
+    ? fail('contains control characters')
+    : /[A-Za-z0-9]/.test(raw)
+      ? ok(raw)
+      : fail('has no letter or digit, so it sanitises to an empty label value');
+
 export const host: Parser<string> = (raw) => (/^[^\s/?#@]+$/.test(raw) ? ok(raw) : fail());
 
 /** A URL path for an HTTP route: starts with `/`, no whitespace, query or fragment. */

@@ -1,7 +1,8 @@
-import { instanceId, keyValueList, text } from '../parsers.ts';
+import { hierarchyName, instanceId, keyValueList, text } from '../parsers.ts';
 import { envVar } from './row.ts';
 
 const NAME_ACCEPTED = 'any string without control characters';
+const HIERARCHY_ACCEPTED = 'a name with at least one letter or digit, without control characters';
 
 export const IDENTITY_VARIABLES = {
   OTEL_SERVICE_NAME: envVar({
@@ -35,12 +36,12 @@ export const IDENTITY_VARIABLES = {
     group: 'identity',
     type: 'string',
     default: 'unset',
-    accepted: NAME_ACCEPTED,
+    accepted: HIERARCHY_ACCEPTED,
     description:
       'Dynamo namespace of this service: the `dynamo_namespace` label of hierarchy metrics and a span attribute.',
     source: 'dynotel',
     keys: ['identity.namespace'],
-    parse: text,
+    parse: hierarchyName,
     fallback: undefined,
   }),
   DYN_COMPONENT: envVar({
@@ -48,11 +49,11 @@ export const IDENTITY_VARIABLES = {
     group: 'identity',
     type: 'string',
     default: 'unset',
-    accepted: NAME_ACCEPTED,
+    accepted: HIERARCHY_ACCEPTED,
     description: 'Component name: the `dynamo_component` label of hierarchy metrics.',
     source: 'dynotel',
     keys: ['identity.component'],
-    parse: text,
+    parse: hierarchyName,
     fallback: undefined,
   }),
   DYN_ENDPOINT: envVar({
@@ -60,11 +61,11 @@ export const IDENTITY_VARIABLES = {
     group: 'identity',
     type: 'string',
     default: 'unset',
-    accepted: NAME_ACCEPTED,
+    accepted: HIERARCHY_ACCEPTED,
     description: 'Default endpoint name: the `dynamo_endpoint` label of endpoint-level metrics.',
     source: 'dynotel',
     keys: ['identity.endpoint'],
-    parse: text,
+    parse: hierarchyName,
     fallback: undefined,
   }),
   DYN_INSTANCE_ID: envVar({
