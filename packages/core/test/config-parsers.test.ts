@@ -11,7 +11,6 @@ import {
   oneOf,
   otelBoolean,
   port,
-  sanitizeMetricName,
   seconds,
   stringArray,
   systemPort,
@@ -140,13 +139,10 @@ describe('metric prefix sanitising (Dynamo sanitize_frontend_prometheus_prefix)'
     ['123.test-name@domain', '_123_test_name_domain'],
     ['my-app', 'my_app'],
   ])('%s -> %s', (raw, expected) => {
-    expect(sanitizeMetricName(raw)).toBe(expected);
     expect(value(metricPrefix, raw)).toBe(expected);
   });
 
   it('rejects values with nothing but underscores left', () => {
-    expect(sanitizeMetricName('@#$%')).toBeUndefined();
-    expect(sanitizeMetricName('___')).toBeUndefined();
     expect(parse(metricPrefix, '@#$%').ok).toBe(false);
   });
 });

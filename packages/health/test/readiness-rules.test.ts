@@ -2,7 +2,7 @@ import { selfMetrics } from '@dynotel/core';
 import { describe, expect, it } from 'vitest';
 import { createHealthState } from '../src/index.ts';
 import { serve } from './probe.ts';
-import { isDynotelErrorCode } from './support.ts';
+import { expectDynotelError } from './support.ts';
 
 // Dynamo's readiness rules (reference §6.2, lib/runtime/src/system_health.rs L61-161), over real sockets.
 describe('readiness rules', () => {
@@ -128,37 +128,36 @@ describe('readiness rules', () => {
   });
 
   it('rejects bad input with coded errors', () => {
-    const check = (fn: () => unknown, code: string, mention: string) => {
-      let thrown: unknown;
-      try {
-        fn();
-      } catch (error) {
-        thrown = error;
-      }
-      expect(isDynotelErrorCode(thrown, code, mention), String(thrown)).toBe(true);
-    };
-    check(
+    expectDynotelError(
       () => createHealthState({ startingStatus: 'up' as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
       'startingStatus',
     );
-    check(
+    expectDynotelError(
       () => createHealthState({ endpointHealthStatus: 'generate' as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
       'endpointHealthStatus',
     );
-    check(() => createHealthState({ canaryWaitMs: -5 }), 'ERR_DYNOTEL_HEALTH_INVALID_OPTION', 'canaryWaitMs');
-    check(
+    expectDynotelError(
+      () => createHealthState({ canaryWaitMs: -5 }),
+      'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
+      'canaryWaitMs',
+    );
+    expectDynotelError(
       () => createHealthState({ canaryPayload: [] as never }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
       'canaryPayload',
     );
     const health = createHealthState();
-    check(() => health.registerEndpoint(''), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'name'");
+    expectDynotelError(() => health.registerEndpoint(''), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'name'");
     health.registerEndpoint('x');
-    check(() => health.registerEndpoint('x'), 'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME', "'x'");
-    check(() => health.setProcessStatus('up' as never), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'status'");
-    check(
+    expectDynotelError(() => health.registerEndpoint('x'), 'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME', "'x'");
+    expectDynotelError(
+      () => health.setProcessStatus('up' as never),
+      'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT',
+      "'status'",
+    );
+    expectDynotelError(
       () => health.addReadinessCheck('db', 'yes' as never),
       'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT',
       "'check'",

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHealthState, createShutdownCoordinator } from '../src/index.ts';
 import { httpRequest } from './http-client.ts';
 import { serve } from './probe.ts';
-import { isDynotelErrorCode, sleep, waitFor } from './support.ts';
+import { expectDynotelError, sleep, waitFor } from './support.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -213,29 +213,28 @@ describe('shutdown coordinator', () => {
   });
 
   it('rejects bad options and arguments with coded errors', () => {
-    const expectCode = (fn: () => unknown, code: string, mention: string) => {
-      let thrown: unknown;
-      try {
-        fn();
-      } catch (error) {
-        thrown = error;
-      }
-      expect(isDynotelErrorCode(thrown, code, mention), String(thrown)).toBe(true);
-    };
-    expectCode(
+    expectDynotelError(
       () => createShutdownCoordinator({ drainDelayMs: -1 }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
       'drainDelayMs',
     );
-    expectCode(
+    expectDynotelError(
       () => createShutdownCoordinator({ signals: ['TERM' as never] }),
       'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
       'signals',
     );
     const coordinator = createShutdownCoordinator();
-    expectCode(() => coordinator.addHook('x', 42 as never), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'hook'");
+    expectDynotelError(
+      () => coordinator.addHook('x', 42 as never),
+      'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT',
+      "'hook'",
+    );
     coordinator.addHook('x', () => {});
-    expectCode(() => coordinator.addHook('x', () => {}), 'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME', "'x'");
-    expectCode(() => coordinator.trackServer({} as never), 'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT', "'server'");
+    expectDynotelError(() => coordinator.addHook('x', () => {}), 'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME', "'x'");
+    expectDynotelError(
+      () => coordinator.trackServer({} as never),
+      'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT',
+      "'server'",
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { isDynotelError } from '@dynotel/core';
+import { expect } from 'vitest';
 
 /** True when `error` is a DynotelError with this code whose message mentions `mention`. */
 export function isDynotelErrorCode(error: unknown, code: string, mention?: string): boolean {
@@ -22,4 +23,15 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** Asserts that `fn` throws a DynotelError with this code whose message mentions `mention`. */
+export function expectDynotelError(fn: () => unknown, code: string, mention: string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isDynotelErrorCode(thrown, code, mention), String(thrown)).toBe(true);
 }
