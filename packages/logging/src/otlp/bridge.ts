@@ -8,6 +8,8 @@ import {
 } from '@opentelemetry/api-logs';
 import { jsonValue } from '../format/json-text.ts';
 import { logRecordsExportFailed } from '../self-metrics.ts';
+import { boundedProcessorOf } from './provider.ts';
+import { logRecordsDropped } from './self-metrics.ts';
 
 /**
  * Hands each written record to an OpenTelemetry `LoggerProvider` (api-logs), so it is also exported
@@ -52,8 +54,14 @@ function attributeValue(value: unknown): AnyValue | undefined {
 
 export function createOtlpBridge(loggerProvider: LoggerProvider): OtlpBridge {
   const logger = loggerProvider.getLogger(SCOPE);
+  const processor = boundedProcessorOf(loggerProvider);
   return {
     emit(levelNumber, target, message, fields, file, line) {
+      // Once shutdown started the SDK's logger silently ignores records: count them here instead.
+      if (processor?.isClosing === true) {
+        logRecordsDropped.inc({ reason: 'shutdown' });
+        return;
+      }
       try {
         const attributes: LogAttributes = { target };
         for (const [key, value] of fields) {
