@@ -7,6 +7,7 @@ import { RateLimitedReporter } from '../rate-limited-reporter.ts';
 import { type DropReason, spanExportFailures } from '../self-metrics.ts';
 import { GrpcTransport } from './grpc-transport.ts';
 import { HttpTransport } from './http-transport.ts';
+import { TraceRequestEncoder } from './protobuf/trace-request.ts';
 import { type BackoffSettings, backoffDelayMs } from './retry-policy.ts';
 import type { AttemptResult, OtlpTransport } from './transport.ts';
 
@@ -68,6 +69,7 @@ export class OtlpSpanExporter implements SpanExporter {
   readonly #options: OtlpSpanExporterOptions;
   readonly #transport: OtlpTransport;
   readonly #reporter: RateLimitedReporter;
+  readonly #encoder = new TraceRequestEncoder();
   readonly #sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   #shutdown = false;
 
@@ -99,8 +101,7 @@ export class OtlpSpanExporter implements SpanExporter {
 
   async #exportWithRetries(spans: ReadableSpan[]): Promise<ExportResult> {
     if (this.#shutdown) return failed('exporter is shut down', 'shutdown', spans.length);
-    const body = ProtobufTraceSerializer.serializeRequest(spans);
-    if (body === undefined) return failed('spans could not be serialized', 'non_retryable', spans.length);
+    const body = this.#encoder.encode(spans);
     const deadline = Date.now() + this.#options.timeoutMs;
     const protocol = this.#options.protocol;
     for (let attempt = 1; ; attempt++) {
