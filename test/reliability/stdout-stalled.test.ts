@@ -1,0 +1,197 @@
+/**
+ * stdout stalled (not closed) under the service: a child process running init() with JSONL logs on
+ * stdout, whose reader stops reading (the parent pauses the pipe, so the kernel's pipe buffer fills and
+ * the child's writes answer EAGAIN). While it is stalled:
+ * - every request is answered, with bounded latency: no request waits on the log writer;
+ * - readiness stays 200;
+ * - memory is bounded: heapUsed after GC grows by at most the destination's buffer (16 MiB of
+ *   characters) plus a margin, and stops growing once the buffer is full;
+ * - lines beyond the buffer are counted in dynotel_log_lines_dropped_total{reason="buffer_full"}.
+ * After the reader resumes, everything buffered arrives, as valid JSONL only (no torn line), and the
+ * count is exact: lines that arrived + lines counted as dropped = lines the service produced. New
+ * requests log again. SIGTERM then ends in exit 0 within the shutdown budget.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Child, parseJsonl, startFixture } from './support/child.ts';
+import { quantile, runLoad, until } from './support/load.ts';
+import { recordFigures } from './support/report.ts';
+import { sized } from './support/settings.ts';
+
+/** Requests while stalled, each with a handler line padded to PAD characters. */
+const STALLED = sized(1600, 4000);
+/** The destination's buffer is 16 MiB of characters (createLogger's default maxBufferBytes). */
+const BUFFER_CHARS = 16 * 1024 * 1024;
+const PAD = 16 * 1024;
+const WARMUP = 50;
+const SHUTDOWN_TIMEOUT_S = 5;
+/** Far above the normal p99; only a request waiting on the stalled writer would reach it. */
+const P99_CEILING_MS = 2000;
+const MiB = 1024 * 1024;
+
+let child: Child | undefined;
+
+afterEach(() => {
+  child?.kill();
+});
+
+function counter(body: string, name: string, labels: string): number {
+  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** Waits until stdout has not grown for `quietMs` (everything the child had buffered has arrived). */
+async function settled(c: Child, quietMs: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const now = c.stdoutLines();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return now;
+    if (Date.now() > deadline) throw new Error(`stdout still growing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under %s', (framework) => {
+  it(`keeps serving ${STALLED} requests with a stalled reader, then delivers or counts every line exactly`, async () => {
+    child = await startFixture(
+      'service.ts',
+      {
+        FRAMEWORK: framework,
+        DYN_LOGGING_JSONL: '1',
+        DYN_SHUTDOWN_DRAIN_DELAY: '0',
+        DYN_SHUTDOWN_TIMEOUT: String(SHUTDOWN_TIMEOUT_S),
+      },
+      { nodeFlags: ['--expose-gc'] },
+    );
+    const c = child;
+    const base = `http://127.0.0.1:${c.ready}`;
+    const heap = async () =>
+      (await (await fetch(`${base}/debug/heap`)).json()) as { heapUsed: number; rss: number };
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
+    const health = async () => (await fetch(`${base}/health`)).status;
+    // Requests that write lines besides the load: each heap probe writes one access line.
+    let probeLines = 0;
+
+    const warm = await runLoad({
+      url: (i) => `${base}/v1/items/${i}`,
+      total: WARMUP,
+      concurrency: 8,
+      idPrefix: 'warm',
+    });
+    expect(warm.every((r) => r.status === 200)).toBe(true);
+    const heapBefore = await heap();
+    probeLines++;
+    const linesBefore = await settled(c, 300, 10_000);
+    expect(linesBefore).toBe(1 + 2 * WARMUP + probeLines);
+
+    // Stall: the parent stops reading; its stream buffer, then the kernel pipe, fill up.
+    c.process.stdout?.pause();
+    const healthStatuses: number[] = [];
+    let heapMid: { heapUsed: number; rss: number } | undefined;
+    const stalled = await runLoad({
+      url: (i) => `${base}/v1/items/${i}?pad=${PAD}`,
+      total: STALLED,
+      concurrency: 8,
+      idPrefix: 'stalled',
+      onResult: (_r, done) => {
+        if (done % 200 === 0)
+          void health().then(
+            (s) => healthStatuses.push(s),
+            () => healthStatuses.push(0),
+          );
+        if (done === Math.floor(STALLED * 0.75) && heapMid === undefined) {
+          probeLines++;
+          void heap().then((h) => (heapMid = h));
+        }
+      },
+    });
+    await until(() => heapMid !== undefined, 10_000, 'mid-stall heap probe');
+    const heapEnd = await heap();
+    probeLines++;
+    expect(stalled.filter((r) => r.status !== 200)).toEqual([]);
+    expect(await health()).toBe(200);
+    expect(healthStatuses.length).toBeGreaterThan(0);
+    expect(healthStatuses.every((s) => s === 200)).toBe(true);
+    const latencies = stalled.map((r) => r.latencyMs);
+    const p99 = quantile(latencies, 0.99);
+    expect(p99).toBeLessThan(P99_CEILING_MS);
+    const droppedWhileStalled = counter(
+      await scrape(),
+      'dynotel_log_lines_dropped_total',
+      'reason="buffer_full"',
+    );
+    // The buffer really filled: the lines produced exceed it, and the overflow was counted.
+    expect(droppedWhileStalled).toBeGreaterThan(0);
+    // Bounded memory: at most the buffer (one byte per character here) plus a margin, and flat once full.
+    expect(heapEnd.heapUsed - heapBefore.heapUsed).toBeLessThan(BUFFER_CHARS + 24 * MiB);
+    expect(heapEnd.heapUsed - heapMid!.heapUsed).toBeLessThan(8 * MiB);
+    const linesDuringStall = c.stdoutLines() - linesBefore;
+
+    // Resume: everything buffered arrives; the count is exact.
+    c.process.stdout?.resume();
+    const linesAfterResume = await settled(c, 500, 30_000);
+    const body = await scrape(); // scrapes write no line
+    const dropped = counter(body, 'dynotel_log_lines_dropped_total', 'reason="buffer_full"');
+    expect(counter(body, 'dynotel_log_lines_dropped_total', 'reason="closed"')).toBe(0);
+    expect(counter(body, 'dynotel_log_lines_dropped_total', 'reason="write_error"')).toBe(0);
+    const produced = linesBefore + 2 * STALLED + (probeLines - 1);
+    expect(linesAfterResume + dropped).toBe(produced);
+    expect(await settled(c, 300, 10_000)).toBe(linesAfterResume);
+
+    // Every line is valid JSON (no torn line at the stall boundary); each stalled request has its
+    // access line and handler line at most once, and every line that arrived belongs to a request.
+    const records = parseJsonl(c.stdout());
+    expect(records).toHaveLength(linesAfterResume);
+    const perRequest = new Map<string, number>();
+    for (const record of records) {
+      const id = record.x_request_id ?? record.request_id;
+      if (typeof id === 'string' && id.startsWith('stalled-'))
+        perRequest.set(id, (perRequest.get(id) ?? 0) + 1);
+    }
+    expect([...perRequest.values()].every((n) => n === 1 || n === 2)).toBe(true);
+    const padded = records.filter((r) => r.message === 'handling item' && typeof r.pad === 'string');
+    expect(padded.every((r) => (r.pad as string).length === PAD)).toBe(true);
+
+    // Output resumes: new requests log again, every line arrives.
+    const after = await runLoad({
+      url: (i) => `${base}/v1/items/${i}`,
+      total: 50,
+      concurrency: 8,
+      idPrefix: 'resumed',
+    });
+    expect(after.every((r) => r.status === 200)).toBe(true);
+    expect(await settled(c, 300, 10_000)).toBe(linesAfterResume + 100);
+    expect(counter(await scrape(), 'dynotel_log_lines_dropped_total', 'reason="buffer_full"')).toBe(dropped);
+
+    const signalAt = performance.now();
+    c.process.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    const shutdownMs = performance.now() - signalAt;
+    expect(shutdownMs).toBeLessThan(SHUTDOWN_TIMEOUT_S * 1000);
+    expect(parseJsonl(c.stdout()).at(-1)?.message).toBe('shutdown complete');
+
+    recordFigures(`stdout-stalled-${framework}`, {
+      requestsWhileStalled: STALLED,
+      padChars: PAD,
+      p99Ms: Math.round(p99 * 10) / 10,
+      maxMs: Math.round(Math.max(...latencies) * 10) / 10,
+      healthProbes: healthStatuses.length + 1,
+      linesArrivedDuringStall: linesDuringStall,
+      produced,
+      arrived: linesAfterResume,
+      droppedBufferFull: dropped,
+      heapUsedMiB: {
+        before: +(heapBefore.heapUsed / MiB).toFixed(1),
+        mid: +(heapMid!.heapUsed / MiB).toFixed(1),
+        end: +(heapEnd.heapUsed / MiB).toFixed(1),
+      },
+      rssMiB: { before: +(heapBefore.rss / MiB).toFixed(1), end: +(heapEnd.rss / MiB).toFixed(1) },
+      exit: 0,
+      sigtermToExitMs: Math.round(shutdownMs),
+    });
+  });
+});
