@@ -136,7 +136,9 @@ class ExpositionParser {
   }
 
   #parseComment(line: string): void {
-    const match = /^#[ \t]+(HELP|TYPE|UNIT|EOF)(?:[ \t]+(.*))?$/.exec(line);
+    // `s`: a HELP text may hold CR, U+2028 or U+2029 (only LF ends a line); without it `.` stops there and
+    // such a HELP line would be taken for a plain comment (0.0.4) or rejected (OpenMetrics).
+    const match = /^#[ \t]+(HELP|TYPE|UNIT|EOF)(?:[ \t]+(.*))?$/s.exec(line);
     const keyword = match?.[1];
     if (this.#om) {
       if (line === '# EOF') throw new LineError("'# EOF' must be the last line");

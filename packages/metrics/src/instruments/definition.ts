@@ -2,7 +2,7 @@ import { DynotelError } from '@dynotel/core';
 import type { MetricsErrorCode } from '../errors.ts';
 import { buildComponentMetricName } from '../naming/sanitize.ts';
 import { isValidLabelName, isValidMetricName } from '../naming/validate.ts';
-import { normaliseLabelValue } from './label-value.ts';
+import { normaliseLabelValue, replaceLoneSurrogates } from './label-value.ts';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -78,7 +78,7 @@ export function defineMetric(
   if (typeof options !== 'object' || options === null) {
     fail('ERR_DYNOTEL_METRICS_INVALID_OPTION', `${type} options must be an object`, { options });
   }
-  const { name: rawName, help } = options;
+  const { name: rawName, help: rawHelp } = options;
   const useAutoLabels = options.autoLabels ?? true;
   const usePrefix = options.prefix ?? true;
   const labelNames = [...(options.labelNames ?? [])];
@@ -109,12 +109,15 @@ export function defineMetric(
     }
     name = rawName;
   }
-  if (typeof help !== 'string' || help.length === 0) {
+  if (typeof rawHelp !== 'string' || rawHelp.length === 0) {
     fail('ERR_DYNOTEL_METRICS_INVALID_OPTION', `help of metric '${name}' must be a non-empty string`, {
       name,
-      help,
+      help: rawHelp,
     });
   }
+  // An unpaired surrogate would make the HELP line invalid UTF-8, which strict parsers reject: it becomes
+  // U+FFFD, exactly as in label values.
+  const help = replaceLoneSurrogates(rawHelp);
 
   const seen = new Set<string>();
   for (const key of [...constEntries.map(([key]) => key), ...labelNames]) {
