@@ -144,3 +144,82 @@ export function referenceTraceId(value: string): string | undefined {
   if (version === '00' ? rest !== '' : rest !== '' && !rest!.startsWith('-')) return undefined;
   return traceId;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Exposition text: label values and HELP texts (hostile-encoders.test.ts).
+
+/** A lone (unpaired) surrogate: what invalid UTF-8 looks like once it is a JS string. */
+export const loneSurrogate: fc.Arbitrary<string> = fc
+  .integer({ min: 0xd800, max: 0xdfff })
+  .map((code) => String.fromCharCode(code));
+
+/** The characters that break naive exposition writers and parsers, and a few that break naive readers. */
+const expositionPieces = fc.constantFrom(
+  '\\',
+  '"',
+  '\n',
+  '\r',
+  '\r\n',
+  '\u0000',
+  '\t',
+  '\\n',
+  '\\"',
+  '\\\\',
+  '} 1\n',
+  '\n# EOF\n',
+  '# HELP x y',
+  '{',
+  '}',
+  ',',
+  '=',
+  ' ',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\ufeff',
+  '\u00e9',
+  '\u{1f389}',
+  'le="+Inf"',
+);
+
+/**
+ * Exposition text pieces: any Unicode (including lone surrogates), the special characters of the
+ * formats, empty, and very long (past the 1 KiB label value cap). `minLength` 1 for HELP texts.
+ */
+export const expositionText = (minLength = 0): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength, maxLength: 40 }) },
+    {
+      weight: 3,
+      arbitrary: fc.string({ unit: fc.oneof(expositionPieces, loneSurrogate), minLength, maxLength: 20 }),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength, maxLength: 20 }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), fc.integer({ min: 200, max: 1200 }))
+        .map(([piece, times]) => piece.repeat(times)),
+    },
+  );
+
+/** Lone surrogates replaced by U+FFFD (String#toWellFormed, ES2024, by iterating code points). */
+export function wellFormed(text: string): string {
+  let out = '';
+  for (const point of text) {
+    const code = point.codePointAt(0) as number;
+    out += code >= 0xd800 && code <= 0xdfff ? '\ufffd' : point;
+  }
+  return out;
+}
+
+/**
+ * What the registry documents for a label value (`normaliseLabelValue`): lone surrogates become U+FFFD,
+ * then the value is cut to `max` UTF-16 units without splitting a surrogate pair. Written here
+ * independently of the implementation.
+ */
+export function expectedLabelValue(raw: string, max = 1024): { value: string; truncated: boolean } {
+  const value = wellFormed(raw);
+  if (value.length <= max) return { value, truncated: false };
+  const cut = /[\uD800-\uDBFF]/.test(value[max - 1] ?? '') ? max - 1 : max;
+  return { value: value.slice(0, cut), truncated: true };
+}
