@@ -25,6 +25,9 @@ import {
 import { callWorker } from './worker-client.ts';
 
 type FrontendMetrics = ReturnType<Telemetry['frontend']>;
+
+/** `SpanStatusCode.ERROR` of @opentelemetry/api (the example depends on dynotel only). */
+const SPAN_STATUS_ERROR = 2;
 type FrontendRequest = ReturnType<FrontendMetrics['startRequest']>;
 
 export interface ChatCompletionsOptions {
@@ -84,6 +87,15 @@ export function chatCompletions(
           outcome = { status: 'error', httpStatus: 500, errorType: 'internal', detail };
         } finally {
           request.end();
+        }
+        // Handled failures do not throw out of withSpan, so the span's status is set here: a server-side
+        // failure (5xx, also a stream cut after its 200 went out) is an error, a client's fault (4xx,
+        // a disconnect) is not, as the OTel HTTP conventions have it for server spans.
+        if (outcome.status === 'error' && outcome.httpStatus >= 500) {
+          span.setStatus({
+            code: SPAN_STATUS_ERROR,
+            message: outcome.detail ?? outcome.errorType ?? 'error',
+          });
         }
         // Dynamo writes these onto the request span when its response collector drops.
         const summary = request.responseTracker().summary();
@@ -181,7 +193,7 @@ export function chatCompletions(
       } catch (error) {
         if (clientGone) return disconnected();
         if (timedOut) return responseTimedOut();
-        return fail(503, `worker unreachable: ${error instanceof Error ? error.message : String(error)}`);
+        return fail(503, `worker unreachable: ${networkReason(error)}`);
       }
       if (answer.kind === 'refused') {
         if (answer.status === 503 || answer.status === 429) return fail(503, answer.message, 'overload');
@@ -243,6 +255,17 @@ export function chatCompletions(
       return { status: 'success', httpStatus: 200 };
     }
   }
+}
+
+/**
+ * fetch rejects with a bare "fetch failed"; the reason (ECONNREFUSED for a dead worker, "other side
+ * closed" for one that died mid-request) is on its `cause`, and is what a client or an operator needs.
+ */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function errorTypeOf(status: number, message: string): string {
