@@ -17,3 +17,15 @@ export const logRecordsExportFailed = selfMetrics.counter(
   'Log records that could not be passed to the OTLP log pipeline.',
   { initial: [{}] },
 );
+
+/**
+ * Log calls whose fields could not be read (a throwing getter or toJSON at the top level, a Proxy trap,
+ * printf arguments that cannot be formatted, child bindings that cannot be read): the call's and the
+ * request context's fields are replaced by `log_error`, and the line keeps its level, message and
+ * correlation keys. (`reason` leaves room for other kinds of dropped fields.)
+ */
+export const logFieldsDropped = selfMetrics.counter(
+  'dynotel_log_fields_dropped_total',
+  'Log calls whose fields were dropped because reading them threw, by reason.',
+  { initial: [{ reason: 'unserializable' }] },
+);

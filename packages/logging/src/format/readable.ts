@@ -2,7 +2,7 @@ import type { Correlation } from '../correlation.ts';
 import { levelText } from '../filter/levels.ts';
 import type { CallSite } from './caller.ts';
 import { rawFields } from './fields.ts';
-import { jsonValue, truncate } from './json-text.ts';
+import { jsonValue, quote, truncate } from './json-text.ts';
 import type { LoggerFormatState, SharedFormatState } from './record-context.ts';
 
 /**
@@ -21,6 +21,9 @@ const COLOURS: Record<string, string> = {
 const DIM = '\u001b[2m';
 const ITALIC = '\u001b[3m';
 const RESET = '\u001b[0m';
+
+/** A key written bare: one word, nothing a reader could take for a separator, a quote or another field. */
+const BARE_KEY = /^[^\s="\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]+$/;
 
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff]/;
 
@@ -52,7 +55,8 @@ export function readableLine(
   for (const [key, value] of rawFields(state.bindings, obj, correlation)) {
     const text = jsonValue(value, max);
     if (text === undefined) continue;
-    const keyText = safeText(key, max);
+    // Any other key is written as a JSON string, so a key like `a trace_id` cannot pass for a field.
+    const keyText = key.length <= max && BARE_KEY.test(key) ? key : quote(key, max);
     line += shared.ansi ? ` ${ITALIC}${keyText}${RESET}=${text}` : ` ${keyText}=${text}`;
   }
   return `${line}\n`;
