@@ -263,7 +263,9 @@ export function chatCompletions(
  */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
+  // An errno (ECONNREFUSED, ECONNRESET) says it all; undici's own codes (UND_ERR_SOCKET) do not, their
+  // message ("other side closed") does.
+  if (typeof cause?.code === 'string' && !cause.code.startsWith('UND_ERR')) return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
