@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { injectTraceHeaders, type Telemetry } from 'dynotel';
@@ -16,7 +16,8 @@ export interface TestApp {
 
 /**
  * The same small service on either framework: a templated route that logs, a route that fails, and a
- * route that calls a downstream service with the trace headers injected.
+ * route that calls a downstream service with the trace headers injected, a slow route, and a streamed
+ * (server-sent events) route.
  */
 export async function startApp(
   framework: Framework,
@@ -47,6 +48,9 @@ export async function startApp(
       await sleep(300);
       if (!res.destroyed) res.json({ late: true });
     });
+    app.get('/v1/stream', async (_req, res) => {
+      await writeStream(res);
+    });
     const server = await listen(app);
     return { url: urlOf(server), close: () => closeServer(server) };
   }
@@ -69,6 +73,11 @@ export async function startApp(
     await sleep(300);
     return { late: true };
   });
+  // A hijacked reply: server-sent events written on the raw response.
+  app.get('/v1/stream', async (_request, reply) => {
+    reply.hijack();
+    await writeStream(reply.raw);
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { url: urlOf(app.server), close: () => app.close() };
 }
@@ -86,6 +95,16 @@ export async function startDownstream(telemetry: Telemetry): Promise<TestApp> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: urlOf(server), close: () => closeServer(server) };
+}
+
+/** Three server-sent events, 20 ms apart, then the end of the response. */
+async function writeStream(res: ServerResponse): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (let i = 0; i < 3; i++) {
+    res.write(`data: ${i}\n\n`);
+    await sleep(20);
+  }
+  res.end('data: [DONE]\n\n');
 }
 
 async function listen(app: express.Express): Promise<Server> {

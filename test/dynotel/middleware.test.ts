@@ -161,6 +161,28 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
     );
   });
 
+  it('finishes a streamed response once its last chunk is sent (one span, one access line)', async () => {
+    const response = await fetch(`${app.url}/v1/stream`, { headers: { 'x-request-id': 'stream-1' } });
+    expect(await response.text()).toBe('data: 0\n\ndata: 1\n\ndata: 2\n\ndata: [DONE]\n\n');
+    const access = await waitFor(() =>
+      logs
+        .records()
+        .find((line) => line.x_request_id === 'stream-1' && line.message === 'http response sent'),
+    );
+    expect(access).toMatchObject({ status: 200, route: '/v1/stream' });
+    expect(access.aborted).toBeUndefined();
+    expect(access.latency_ms).toBeGreaterThanOrEqual(40);
+    await telemetry.tracing.forceFlush();
+    const streamSpans = (await receiver.waitForSpans(1)).filter(
+      (span) => span.attributes.x_request_id === 'stream-1',
+    );
+    expect(streamSpans).toHaveLength(1);
+    expect(streamSpans[0]!.attributes).toMatchObject({
+      'http.route': '/v1/stream',
+      'http.response.status_code': 200,
+    });
+  });
+
   it('feeds the work-handler metrics of a route declared as a Dynamo endpoint', async () => {
     const body = JSON.stringify({ prompt: 'hi' });
     const ok = await fetch(`${app.url}/v1/generate`, {

@@ -8,7 +8,20 @@ import { otlpEndpoint } from './admin.ts';
 
 export type DynotelVariant = 'full' | 'sampled-10pct' | 'metrics-only';
 
+/**
+ * `BENCH_DYNOTEL_ENV='{"DYN_LOG":"warn"}'` overrides variables of every dynotel server: ablations while
+ * profiling (what does the access line cost? the export?), never in recorded runs.
+ */
+function overrides(): Record<string, string> {
+  const raw = process.env.BENCH_DYNOTEL_ENV;
+  return raw === undefined ? {} : (JSON.parse(raw) as Record<string, string>);
+}
+
 export function dynotelEnv(variant: DynotelVariant): Record<string, string> {
+  return { ...variantEnv(variant), ...overrides() };
+}
+
+function variantEnv(variant: DynotelVariant): Record<string, string> {
   if (variant === 'metrics-only') {
     // The same middleware with the tracing SDK off and access lines filtered out: RED metrics and the
     // request id only.

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedEndpoint } from './endpoint.ts';
+import type { ActiveRequest } from './http/instrumentation.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -69,14 +70,30 @@ export function dynotel(
     if (systemRoutes && handlers.handle(req, res)) return;
     const active = http.start(req);
     res.setHeader('x-request-id', active.identity.xRequestId);
-    res.once('close', () => {
-      const completed = res.writableFinished;
-      http.finish(active, {
-        statusCode: completed ? res.statusCode : 499,
-        route: routeOf(req as ExpressRequest),
-        aborted: !completed,
-      });
-    });
+    const response = res as ResponseWithRequest;
+    response[requestKey] = req as ExpressRequest;
+    response[activeKey] = active;
+    res.on('close', onResponseClose);
     http.run(active, next);
   };
+
+  // 'close' always comes (after 'finish' when the response completed, alone when the client hung up).
+  // One listener shared by every request (request and state ride on the response), not a closure each.
+  function onResponseClose(this: ResponseWithRequest): void {
+    const active = this[activeKey];
+    if (active === undefined) return;
+    const completed = this.writableFinished;
+    http.finish(active, {
+      statusCode: completed ? this.statusCode : 499,
+      route: this[requestKey] === undefined ? undefined : routeOf(this[requestKey]),
+      aborted: !completed,
+    });
+  }
 }
+
+const requestKey = Symbol('dynotel.expressRequest');
+const activeKey = Symbol('dynotel.activeRequest');
+type ResponseWithRequest = ServerResponse & {
+  [requestKey]?: ExpressRequest;
+  [activeKey]?: ActiveRequest;
+};

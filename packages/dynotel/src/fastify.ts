@@ -5,6 +5,7 @@
  * for `/metrics`, `/health` and `/live` on the application's port.
  */
 
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ActiveRequest } from './http/instrumentation.ts';
@@ -36,6 +37,9 @@ declare module 'fastify' {
     dynotelSystemRoute?: boolean;
   }
 }
+
+const requestKey = Symbol('dynotel.fastifyRequest');
+type ResponseWithRequest = ServerResponse & { [requestKey]?: FastifyRequest };
 
 const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, done) => {
   const telemetry = options.telemetry ?? init();
@@ -70,6 +74,22 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     }
   }
 
+  // The raw response's 'close' finishes every request: it always comes (after 'finish' when the response
+  // completed, alone when the client hung up), also for a client gone after its body was read, which
+  // gets neither onResponse nor onRequestAbort. One listener shared by all requests (the request rides on
+  // the response) instead of onResponse + onRequestAbort hooks and a per-request closure.
+  function onResponseClose(this: ResponseWithRequest): void {
+    const request = this[requestKey];
+    const active = request?.dynotel;
+    if (active === null || active === undefined) return;
+    const completed = this.writableFinished;
+    http.finish(active, {
+      statusCode: completed ? this.statusCode : 499,
+      route: request!.routeOptions.url,
+      aborted: !completed,
+    });
+  }
+
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     if (request.routeOptions.config?.dynotelSystemRoute) {
       hookDone();
@@ -80,13 +100,9 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     const endpointName = request.routeOptions.config?.dynamoEndpoint;
     if (endpointName !== undefined) telemetry.endpoint(endpointName).track(request.raw, reply.raw);
     reply.header('x-request-id', active.identity.xRequestId);
-    // Fastify fires neither onResponse nor onRequestAbort when the client hangs up after its body was
-    // read (a cancelled stream): the raw response's 'close' is the one event that always comes.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) {
-        http.finish(active, { statusCode: 499, route: request.routeOptions.url, aborted: true });
-      }
-    });
+    const raw = reply.raw as ResponseWithRequest;
+    raw[requestKey] = request;
+    raw.on('close', onResponseClose);
     // Everything after this hook (handlers, their promises, log calls) runs in the request's context.
     http.run(active, hookDone);
   });
@@ -94,20 +110,6 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   fastify.addHook('onError', (request, _reply, error, hookDone) => {
     const active = request.dynotel;
     if (active !== null) active.span.recordException(error);
-    hookDone();
-  });
-
-  fastify.addHook('onResponse', (request, reply, hookDone) => {
-    const active = request.dynotel;
-    if (active !== null)
-      http.finish(active, { statusCode: reply.statusCode, route: request.routeOptions.url });
-    hookDone();
-  });
-
-  fastify.addHook('onRequestAbort', (request, hookDone) => {
-    const active = request.dynotel;
-    if (active !== null)
-      http.finish(active, { statusCode: 499, route: request.routeOptions.url, aborted: true });
     hookDone();
   });
 

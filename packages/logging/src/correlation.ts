@@ -1,5 +1,5 @@
 import { getRequestContext, type RequestContext } from '@dynotel/core';
-import { trace } from '@opentelemetry/api';
+import { type Context, type Span, trace } from '@opentelemetry/api';
 
 /**
  * The correlation keys of the current line: trace_id/span_id from the active OpenTelemetry span,
@@ -15,9 +15,32 @@ export interface Correlation {
   requestContext: RequestContext | undefined;
 }
 
-/** Fills `into` (reused by the caller, so no allocation per line) and returns it. */
+/**
+ * What a caller that already holds the request's span, request context and OpenTelemetry context can
+ * pass for one line (`logWithCorrelation`) instead of entering those contexts for the logger to read.
+ */
+export interface GivenCorrelation {
+  readonly span: Span | undefined;
+  readonly requestContext: RequestContext | undefined;
+  /** For the OTLP log record (its trace and span ids). */
+  readonly context: Context;
+}
+
+/** Fills `into` (reused by the caller, so no allocation per line) from the active contexts. */
 export function readCorrelation(into: Correlation): Correlation {
-  const span = trace.getActiveSpan();
+  fillFromSpan(into, trace.getActiveSpan());
+  into.requestContext = getRequestContext();
+  return into;
+}
+
+/** Fills `into` from what the caller gave, with the same rules as `readCorrelation`. */
+export function useGivenCorrelation(into: Correlation, given: GivenCorrelation): Correlation {
+  fillFromSpan(into, given.span);
+  into.requestContext = given.requestContext;
+  return into;
+}
+
+function fillFromSpan(into: Correlation, span: Span | undefined): void {
   if (span === undefined) {
     into.traceId = undefined;
     into.spanId = undefined;
@@ -27,6 +50,4 @@ export function readCorrelation(into: Correlation): Correlation {
     into.traceId = valid ? spanContext.traceId : undefined;
     into.spanId = valid ? spanContext.spanId : undefined;
   }
-  into.requestContext = getRequestContext();
-  return into;
 }

@@ -1,4 +1,6 @@
 // @dynotel/logging public API. Everything exported here is listed by name.
+
+export type { GivenCorrelation } from './correlation.ts';
 export { routeDiagnosticsToLogger } from './diag-sink.ts';
 export { type LoggingErrorCode, loggingErrors } from './errors.ts';
 export type { FilterLevel } from './filter/levels.ts';
@@ -15,5 +17,6 @@ export {
   flushLogger,
   type LoggerOptions,
   levelForLoggerTarget,
+  logWithCorrelation,
 } from './logger.ts';
 export { createOtlpLoggerProvider, type OtlpLoggerProviderOptions } from './otlp/provider.ts';

@@ -2,7 +2,12 @@ import type { Writable } from 'node:stream';
 import { DynotelError, diag } from '@dynotel/core';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import pino, { type Logger } from 'pino';
-import { type Correlation, readCorrelation } from './correlation.ts';
+import {
+  type Correlation,
+  type GivenCorrelation,
+  readCorrelation,
+  useGivenCorrelation,
+} from './correlation.ts';
 import { createDestination, type LogDestination } from './destination/destination.ts';
 import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts';
 import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
@@ -14,6 +19,7 @@ import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
 import { createOtlpBridge } from './otlp/bridge.ts';
+import { logFieldsDropped } from './self-metrics.ts';
 
 export interface LoggerOptions {
   /** `jsonl` (DYN_LOGGING_JSONL) or `readable` (Dynamo's default). Default `readable`. */
@@ -89,8 +95,34 @@ function formatState(
   return { target, targetJson: quote(target, max), bindings, base: emptyBaseFields() };
 }
 
-// Reused by every line: the formatting below is synchronous, so one scratch object is enough.
-const correlation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
+const UNSERIALIZABLE = { reason: 'unserializable' } as const;
+
+// Reused by every line: the formatting below is synchronous, so one scratch object is enough, except
+// for a line logged while another is being formatted (a toJSON or getter that logs): it gets its own.
+const sharedCorrelation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
+let formatting = false;
+// Set by `logWithCorrelation` for exactly the one line it writes (taken, and cleared, by that line).
+let givenCorrelation: GivenCorrelation | undefined;
+
+/**
+ * Writes one line with correlation the caller already holds (the HTTP middleware's access line, written
+ * from the response's 'close' event, outside the request's async context), instead of entering the span
+ * and request contexts for the logger to read them back: two context frames and two lookups per request.
+ */
+export function logWithCorrelation(
+  logger: DynotelLogger,
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal',
+  given: GivenCorrelation,
+  fields: Record<string, unknown>,
+  message: string,
+): void {
+  givenCorrelation = given;
+  try {
+    logger[level](fields, message);
+  } finally {
+    givenCorrelation = undefined;
+  }
+}
 
 /** Replaces pino's line assembly: Dynamo's key order, correlation keys, safe escaping. */
 function dynamoAsJson(
@@ -101,12 +133,21 @@ function dynamoAsJson(
 ): string {
   const shared = this[sharedSym];
   const state = this[stateSym];
+  // Taken before anything else runs: a field's toJSON that logs writes its own line from the context.
+  const given = givenCorrelation;
+  givenCorrelation = undefined;
+  const nested = formatting;
+  formatting = true;
+  const correlation: Correlation = nested
+    ? { traceId: undefined, spanId: undefined, requestContext: undefined }
+    : sharedCorrelation;
   const time = shared.timestamp();
   let message = '';
   try {
     const callSite = shared.fileAndLine ? captureCallSite() : undefined;
     message = messageText(msg !== undefined ? msg : obj?.message);
-    readCorrelation(correlation);
+    if (given === undefined) readCorrelation(correlation);
+    else useGivenCorrelation(correlation, given);
     const line =
       shared.format === 'jsonl'
         ? jsonlLine(shared, state, time, levelNumber, callSite, message, obj, correlation)
@@ -119,18 +160,39 @@ function dynamoAsJson(
         rawFields(state.bindings, obj, correlation),
         callSite?.file,
         callSite?.line,
+        given?.context,
       );
     }
     return line;
   } catch (error) {
-    // A field that throws while being read (a getter, a Proxy) must not cost the whole line, and the
-    // line must not throw into the service either (even the error's own message may be a trap).
+    // A field that throws while being read (a getter, a Proxy) costs the fields of this call and of the
+    // request context (replaced by `log_error`, counted), never the line, its level, its format or its
+    // correlation keys; and the line must not throw into the service (even the error's message may be a trap).
+    logFieldsDropped.inc(UNSERIALIZABLE);
     let reason = 'unknown error';
     try {
       reason = String(error instanceof Error ? error.message : error);
     } catch {}
     const max = shared.maxFieldLength;
-    return `{"time":"${time}","level":"ERROR","target":${state.targetJson},"message":${quote(message, max)},"log_error":${quote(`fields could not be serialised: ${reason}`, max)}}\n`;
+    const fields = { log_error: `fields could not be serialised: ${reason}` };
+    try {
+      if (given === undefined) readCorrelation(correlation);
+      else useGivenCorrelation(correlation, given);
+      const context = correlation.requestContext;
+      if (context?.fields !== undefined) {
+        correlation.requestContext =
+          context.xRequestId === undefined
+            ? { requestId: context.requestId }
+            : { requestId: context.requestId, xRequestId: context.xRequestId };
+      }
+      return shared.format === 'jsonl'
+        ? jsonlLine(shared, state, time, levelNumber, undefined, message, fields, correlation)
+        : readableLine(shared, state, time, levelNumber, undefined, message, fields, correlation);
+    } catch {
+      return `{"time":"${time}","level":"ERROR","target":${state.targetJson},"message":${quote(message, max)},"log_error":${quote(fields.log_error, max)}}\n`;
+    }
+  } finally {
+    formatting = nested;
   }
 }
 
@@ -197,6 +259,7 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
       messageKey: 'message',
       base: null,
       timestamp: false,
+      hooks: { logMethod: safeLogMethod },
     },
     pinoStream,
   ) as unknown as DynotelLogger & Internal;
@@ -211,10 +274,20 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
   const pinoChild = logger.child as unknown as ChildFn;
   const dynotelChild = function (
     this: DynotelLogger & Internal,
-    bindings: pino.Bindings,
+    rawBindings: pino.Bindings,
     childOptions?: pino.ChildLoggerOptions,
   ) {
-    const child = pinoChild.call(this, bindings, childOptions) as DynotelLogger & Internal;
+    // child() must not throw into the service either: bindings are user data (see plainBindings), and
+    // bindings pino cannot render are dropped and counted.
+    let bindings = plainBindings(rawBindings);
+    let child: DynotelLogger & Internal;
+    try {
+      child = pinoChild.call(this, bindings, childOptions) as DynotelLogger & Internal;
+    } catch {
+      logFieldsDropped.inc(UNSERIALIZABLE);
+      bindings = {};
+      child = pinoChild.call(this, bindings, childOptions) as DynotelLogger & Internal;
+    }
     const parentState = this[stateSym];
     const childTarget =
       typeof bindings.target === 'string' && bindings.target !== '' ? bindings.target : parentState.target;
@@ -243,6 +316,53 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
     process.on('uncaughtExceptionMonitor', control.uncaughtMonitor);
   }
   return logger;
+}
+
+/**
+ * pino's own entry (argument mapping, printf-style formatting, `obj.msg` lookups) reads the caller's
+ * objects before our line assembly runs, so a Proxy trap, a throwing getter or `%d` of a Symbol would
+ * throw there, into the service. Such a call becomes a line at its level with `log_error` and no fields
+ * (counted). One extra call and a try per line: the price of never throwing into the caller.
+ */
+function safeLogMethod(this: Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
+  try {
+    method.apply(this, args);
+  } catch (error) {
+    logFieldsDropped.inc(UNSERIALIZABLE);
+    let reason = 'unknown error';
+    try {
+      reason = String(error instanceof Error ? error.message : error);
+    } catch {}
+    const [first, second] = args as unknown[];
+    const message = typeof first === 'string' ? first : typeof second === 'string' ? second : '';
+    try {
+      method.call(this, { log_error: `log arguments could not be read: ${reason}` }, message);
+    } catch {}
+  }
+}
+
+/**
+ * Child bindings as a plain object: pino calls `bindings.hasOwnProperty`, which a null-prototype object
+ * lacks, and a getter or Proxy trap could throw. Bindings that cannot be read are dropped and counted.
+ */
+function plainBindings(bindings: unknown): Record<string, unknown> {
+  if (typeof bindings !== 'object' || bindings === null) return {};
+  const out: Record<string, unknown> = {};
+  try {
+    for (const key of Object.keys(bindings)) {
+      // defineProperty: a `__proto__` key stays a field instead of replacing the prototype.
+      Object.defineProperty(out, key, {
+        value: (bindings as Record<string, unknown>)[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  } catch {
+    logFieldsDropped.inc(UNSERIALIZABLE);
+    return {};
+  }
+  return out;
 }
 
 function controlOf(logger: DynotelLogger): Control {

@@ -70,45 +70,64 @@ export function emptyBaseFields(): BaseFields {
   };
 }
 
+function correlationFragment(index: number, correlation: Correlation, max: number): string | undefined {
+  const context = correlation.requestContext;
+  switch (index) {
+    case 0:
+      return context?.requestId === undefined ? undefined : `,"request_id":${quote(context.requestId, max)}`;
+    case 1:
+      return correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`;
+    case 2:
+      return correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`;
+    default:
+      return context?.xRequestId === undefined
+        ? undefined
+        : `,"x_request_id":${quote(context.xRequestId, max)}`;
+  }
+}
+
+/**
+ * Rebuilt whenever the span or request changes, so once per request and logger: it reuses the base's
+ * arrays instead of allocating new ones.
+ */
 function rebuildBase(
   base: BaseFields,
   bindings: readonly BoundField[],
   correlation: Correlation,
   max: number,
 ): void {
-  const context = correlation.requestContext;
   base.valid = true;
   base.spanId = correlation.spanId;
   base.traceId = correlation.traceId;
-  base.context = context;
-  const correlationFragments = [
-    context?.requestId === undefined ? undefined : `,"request_id":${quote(context.requestId, max)}`,
-    correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`,
-    correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`,
-    context?.xRequestId === undefined ? undefined : `,"x_request_id":${quote(context.xRequestId, max)}`,
-  ];
-  const keys: string[] = [];
-  const fragments: string[] = [];
+  base.context = correlation.requestContext;
+  const keys = base.keys;
+  const fragments = base.fragments;
+  keys.length = 0;
+  fragments.length = 0;
+  let joined = '';
   let b = 0;
   for (let c = 0; c < 4; c++) {
-    const fragment = correlationFragments[c];
+    const fragment = correlationFragment(c, correlation, max);
     if (fragment === undefined) continue;
     const key = CORRELATION_KEYS[c] as string;
     // Bindings never hold a correlation key (they are reserved), so there is no tie to break.
     while (b < bindings.length && (bindings[b] as BoundField).key < key) {
-      keys.push((bindings[b] as BoundField).key);
-      fragments.push((bindings[b++] as BoundField).fragment);
+      const binding = bindings[b++] as BoundField;
+      keys.push(binding.key);
+      fragments.push(binding.fragment);
+      joined += binding.fragment;
     }
     keys.push(key);
     fragments.push(fragment);
+    joined += fragment;
   }
   for (; b < bindings.length; b++) {
-    keys.push((bindings[b] as BoundField).key);
-    fragments.push((bindings[b] as BoundField).fragment);
+    const binding = bindings[b] as BoundField;
+    keys.push(binding.key);
+    fragments.push(binding.fragment);
+    joined += binding.fragment;
   }
-  base.keys = keys;
-  base.fragments = fragments;
-  base.joined = fragments.join('');
+  base.joined = joined;
 }
 
 /**
@@ -125,6 +144,20 @@ export function jsonFields(
   max: number,
 ): string {
   const context = correlation.requestContext;
+  // Collecting runs user code (getters, toJSON) that may log, even through this very logger: a nested
+  // line gets its own scratch arrays, and the base is checked only afterwards (a nested line may have
+  // rebuilt it for other ids).
+  const scratch = collecting ? newScratch() : sharedScratch;
+  collecting = true;
+  let objCount: number;
+  let requestCount: number;
+  try {
+    objCount = collectSorted(obj, max, scratch.objKeys, scratch.objFragments);
+    requestCount = collectSorted(context?.fields, max, scratch.requestKeys, scratch.requestFragments);
+  } finally {
+    collecting = scratch !== sharedScratch;
+  }
+  const { objKeys, objFragments, requestKeys, requestFragments } = scratch;
   if (
     !base.valid ||
     base.context !== context ||
@@ -133,8 +166,6 @@ export function jsonFields(
   ) {
     rebuildBase(base, bindings, correlation, max);
   }
-  const objCount = collectSorted(obj, max, objKeys, objFragments);
-  const requestCount = collectSorted(context?.fields, max, requestKeys, requestFragments);
   if (objCount === 0 && requestCount === 0) return base.joined;
   const baseKeys = base.keys;
   const baseFragments = base.fragments;
@@ -160,11 +191,21 @@ export function jsonFields(
   }
 }
 
-// Scratch arrays reused by every line (formatting is synchronous), so collecting allocates nothing.
-const objKeys: string[] = [];
-const objFragments: string[] = [];
-const requestKeys: string[] = [];
-const requestFragments: string[] = [];
+interface Scratch {
+  readonly objKeys: string[];
+  readonly objFragments: string[];
+  readonly requestKeys: string[];
+  readonly requestFragments: string[];
+}
+
+function newScratch(): Scratch {
+  return { objKeys: [], objFragments: [], requestKeys: [], requestFragments: [] };
+}
+
+// Scratch arrays reused by every line (formatting is synchronous), so collecting allocates nothing;
+// only a line logged while another line's fields are being collected gets fresh ones.
+const sharedScratch = newScratch();
+let collecting = false;
 
 /** Own, non-reserved, serialisable fields of `source`, sorted by key (insertion sort: there are few). */
 function collectSorted(

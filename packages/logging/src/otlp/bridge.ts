@@ -1,5 +1,5 @@
 import { diag } from '@dynotel/core';
-import { context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import {
   type AnyValue,
   type LogAttributes,
@@ -24,6 +24,8 @@ export interface OtlpBridge {
     fields: ReadonlyArray<readonly [string, unknown]>,
     file?: string,
     line?: number,
+    /** The record's context when the caller gave it (logWithCorrelation); else the active one. */
+    recordContext?: Context,
   ): void;
 }
 
@@ -56,7 +58,7 @@ export function createOtlpBridge(loggerProvider: LoggerProvider): OtlpBridge {
   const logger = loggerProvider.getLogger(SCOPE);
   const processor = boundedProcessorOf(loggerProvider);
   return {
-    emit(levelNumber, target, message, fields, file, line) {
+    emit(levelNumber, target, message, fields, file, line, recordContext) {
       // Once shutdown started the SDK's logger silently ignores records: count them here instead.
       if (processor?.isClosing === true) {
         logRecordsDropped.inc({ reason: 'shutdown' });
@@ -78,7 +80,7 @@ export function createOtlpBridge(loggerProvider: LoggerProvider): OtlpBridge {
           severityText,
           body: message,
           attributes,
-          context: context.active(),
+          context: recordContext ?? context.active(),
         });
       } catch (error) {
         logRecordsExportFailed.inc();
