@@ -164,7 +164,30 @@ export const stringArray: Parser<readonly string[]> = (raw) => {
   }
 };
 
+/** Deepest nesting accepted in a JSON object setting: deeper payloads overflow recursive code later. */
+export const MAX_JSON_DEPTH = 100;
+
+/** The deepest `{`/`[` nesting of JSON text (strings skipped), without parsing it. */
+function jsonDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (inString) {
+      if (code === 92)
+        i++; // backslash: skip the escaped character
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 123 || code === 91) deepest = Math.max(deepest, ++depth);
+    else if (code === 125 || code === 93) depth--;
+  }
+  return deepest;
+}
+
 function parseJsonObject(json: string, where: string): ParseResult<Readonly<Record<string, unknown>>> {
+  if (jsonDepth(json) > MAX_JSON_DEPTH)
+    return fail(`${where} is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

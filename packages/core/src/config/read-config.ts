@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { DynotelError } from '../errors/dynotel-error.ts';
 import { assembleConfig } from './assemble.ts';
 import { type Env, EnvReader } from './env-reader.ts';
@@ -14,8 +14,33 @@ import type {
 
 const TABLE_ORDER: ReadonlyMap<string, number> = new Map(ENV_TABLE.map((row, index) => [row.name, index]));
 
+/** Largest `@file` payload or logging TOML read: configuration, not data. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a configuration file: a regular file of at most MAX_CONFIG_FILE_BYTES. `@/dev/zero` would
+ * otherwise be read until memory runs out and a FIFO without a writer would block init() for good
+ * (O_NONBLOCK makes opening one return at once, and it is then refused as not a regular file).
+ */
 function readUtf8File(path: string): string {
-  return readFileSync(path, 'utf8');
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new Error('not a regular file');
+    // /proc files report size 0, so the bound is enforced while reading, not from the size.
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_CONFIG_FILE_BYTES) throw new Error(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function deepFreeze<T>(value: T): T {
