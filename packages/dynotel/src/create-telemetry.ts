@@ -82,7 +82,9 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   shutdown.addHook('health', () => health.close());
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
   // logger, whose exit handler writes whatever is left synchronously if the process exits next.
-  shutdown.addHook('logs', () => flushLogger(logger));
+  // Bounded like the span flush: with a stalled stdout the default 5 s flush outlived the hook timeout
+  // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
+  shutdown.addHook('logs', () => flushLogger(logger, Math.floor(hookTimeoutMs(config) * SPAN_FLUSH_SHARE)));
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
 
   const endpoints = new Map<string, ServedEndpoint>();
