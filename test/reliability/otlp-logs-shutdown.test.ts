@@ -61,6 +61,9 @@ describe.each([
       DYN_SHUTDOWN_DRAIN_DELAY: '0',
       DYN_SHUTDOWN_TIMEOUT: String(SHUTDOWN_TIMEOUT_S),
     });
+    const running = child;
+    // 'exit' can come before the pipes are drained; 'close' comes after both stdout and stderr ended.
+    const closed = new Promise((resolve) => running.process.once('close', resolve));
     const base = `http://127.0.0.1:${child.ready}`;
     const results = await runLoad({
       url: (i) => `${base}/v1/items/${i}`,
@@ -78,6 +81,7 @@ describe.each([
     child.process.kill('SIGTERM');
     const exitCode = await child.exited;
     const shutdownMs = performance.now() - signalAt;
+    await closed;
     const stderr = child.stderr();
     expect(exitCode, stderr.slice(-3000)).toBe(0);
     expect(shutdownMs).toBeLessThan(SHUTDOWN_TIMEOUT_S * 1000);

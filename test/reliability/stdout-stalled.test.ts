@@ -10,6 +10,12 @@
  * After the reader resumes, everything buffered arrives, as valid JSONL only (no torn line), and the
  * count is exact: lines that arrived + lines counted as dropped = lines the service produced. New
  * requests log again. SIGTERM then ends in exit 0 within the shutdown budget.
+ *
+ * And SIGTERM while stdout is still stalled: exit 0 within the budget (the log flush hook gives up
+ * within its share of the hook timeout), and complete lines that arrived + lines counted as dropped
+ * (buffer_full while serving, exit_timeout when the exit flush gave up) = lines produced, exactly. The
+ * one line the kernel may have taken only the head of when the exit flush gave up is an unterminated
+ * fragment at the end of the stream, counted as dropped.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Child, parseJsonl, startFixture } from './support/child.ts';
@@ -18,7 +24,7 @@ import { recordFigures } from './support/report.ts';
 import { sized } from './support/settings.ts';
 
 /** Requests while stalled, each with a handler line padded to PAD characters. */
-const STALLED = sized(1600, 4000);
+const STALLED = sized(1200, 4000);
 /** The destination's buffer is 16 MiB of characters (createLogger's default maxBufferBytes). */
 const BUFFER_CHARS = 16 * 1024 * 1024;
 const PAD = 16 * 1024;
@@ -27,6 +33,24 @@ const SHUTDOWN_TIMEOUT_S = 5;
 /** Far above the normal p99; only a request waiting on the stalled writer would reach it. */
 const P99_CEILING_MS = 2000;
 const MiB = 1024 * 1024;
+/** What dynotel writes on a clean shutdown (no hook failed, nothing cut). */
+const SHUTDOWN_MESSAGES = ['shutdown started: readiness is notready, draining', 'shutdown complete'];
+
+interface Sample {
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+/** The logging self-metrics the exit-report fixture prints on exit, `reason → value`. */
+function droppedAtExit(stderr: string): Record<string, number> {
+  const line = stderr.split('\n').find((l) => l.startsWith('SELF_METRICS '));
+  if (line === undefined) throw new Error(`no SELF_METRICS line on stderr:\n${stderr.slice(-2000)}`);
+  const families = JSON.parse(line.slice('SELF_METRICS '.length)) as Record<string, Sample[]>;
+  const out: Record<string, number> = {};
+  for (const sample of families.dynotel_log_lines_dropped_total ?? [])
+    out[sample.labels.reason ?? '?'] = sample.value;
+  return out;
+}
 
 let child: Child | undefined;
 
@@ -172,7 +196,9 @@ describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under 
     expect(await c.exited).toBe(0);
     const shutdownMs = performance.now() - signalAt;
     expect(shutdownMs).toBeLessThan(SHUTDOWN_TIMEOUT_S * 1000);
-    expect(parseJsonl(c.stdout()).at(-1)?.message).toBe('shutdown complete');
+    // dynotel's own lines of a clean shutdown: exactly these two.
+    const shutdownLines = parseJsonl(c.stdout()).slice(linesAfterResume + 100);
+    expect(shutdownLines.map((l) => l.message)).toEqual(SHUTDOWN_MESSAGES);
 
     recordFigures(`stdout-stalled-${framework}`, {
       requestsWhileStalled: STALLED,
@@ -193,5 +219,77 @@ describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under 
       exit: 0,
       sigtermToExitMs: Math.round(shutdownMs),
     });
+  });
+});
+
+it(`exits 0 within the shutdown budget when SIGTERM arrives with stdout still stalled, and counts what it could not write`, async () => {
+  child = await startFixture('service-exit-report.ts', {
+    FRAMEWORK: 'express',
+    DYN_LOGGING_JSONL: '1',
+    DYN_SHUTDOWN_DRAIN_DELAY: '0',
+    DYN_SHUTDOWN_TIMEOUT: String(SHUTDOWN_TIMEOUT_S),
+  });
+  const c = child;
+  // 'exit' can come before the pipes are drained; 'close' comes after both stdout and stderr ended.
+  const closed = new Promise((resolve) => c.process.once('close', resolve));
+  const base = `http://127.0.0.1:${c.ready}`;
+  const warm = await runLoad({
+    url: (i) => `${base}/v1/items/${i}`,
+    total: WARMUP,
+    concurrency: 8,
+    idPrefix: 'warm',
+  });
+  expect(warm.every((r) => r.status === 200)).toBe(true);
+  const linesBefore = await settled(c, 300, 10_000);
+  expect(linesBefore).toBe(1 + 2 * WARMUP);
+
+  c.process.stdout?.pause();
+  const stalled = await runLoad({
+    url: (i) => `${base}/v1/items/${i}?pad=${PAD}`,
+    total: STALLED,
+    concurrency: 8,
+    idPrefix: 'stalled',
+  });
+  expect(stalled.filter((r) => r.status !== 200)).toEqual([]);
+
+  // SIGTERM with the reader still stalled: the log flush hook must give up within its budget (not
+  // time out and fail the sequence), and the exit flush waits for the reader only its own bounded time.
+  const signalAt = performance.now();
+  c.process.kill('SIGTERM');
+  const exitCode = await c.exited;
+  const shutdownMs = performance.now() - signalAt;
+  // Now read what the pipe still holds.
+  c.process.stdout?.resume();
+  await closed;
+  const stderr = c.stderr();
+  expect(exitCode, stderr.slice(-3000)).toBe(0);
+  expect(shutdownMs).toBeLessThan(SHUTDOWN_TIMEOUT_S * 1000);
+
+  // Every complete line is valid JSONL. When the exit flush gives up, the kernel may have taken only
+  // the head of a line: that fragment has no newline, ends the stream, and its line is counted as
+  // dropped (exit_timeout) like the lines that were not written at all.
+  const text = c.stdout();
+  const cut = text.lastIndexOf('\n') + 1;
+  const records = parseJsonl(text.slice(0, cut));
+  const fragment = text.slice(cut);
+  if (fragment !== '') expect(fragment.startsWith('{"time":"')).toBe(true);
+  const dropped = droppedAtExit(stderr);
+  expect(dropped.buffer_full ?? 0).toBeGreaterThan(0);
+  expect(dropped.exit_timeout ?? 0).toBeGreaterThan(0);
+  expect(dropped.closed ?? 0).toBe(0);
+  expect(dropped.write_error ?? 0).toBe(0);
+  const produced = linesBefore + 2 * STALLED + SHUTDOWN_MESSAGES.length;
+  expect(records.length + (dropped.buffer_full ?? 0) + (dropped.exit_timeout ?? 0)).toBe(produced);
+  expect(records.some((r) => /shutdown hook .* timed out/.test(String(r.message)))).toBe(false);
+
+  recordFigures('stdout-stalled-at-sigterm', {
+    requestsWhileStalled: STALLED,
+    produced,
+    arrived: records.length,
+    cutAtExit: fragment === '' ? 0 : 1,
+    droppedBufferFull: dropped.buffer_full,
+    droppedExitTimeout: dropped.exit_timeout,
+    exit: exitCode,
+    sigtermToExitMs: Math.round(shutdownMs),
   });
 });
