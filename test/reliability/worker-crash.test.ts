@@ -235,7 +235,11 @@ it('keeps the gateway serving through a worker crash, counts every failure exact
   expect(after.filter((r) => r.outcome === 'ok')).toEqual([]);
   expect(after.every((r) => r.status === 503)).toBe(true);
   // A clear answer: the gateway names the cause, not just "fetch failed".
-  expect(after.every((r) => r.message === 'worker unreachable: ECONNREFUSED')).toBe(true);
+  // (A request the gateway put on a pooled connection before it noticed the close gets the reset.)
+  const unclear = after.filter(
+    (r) => !/^worker unreachable: (ECONNREFUSED|ECONNRESET|other side closed)$/.test(r.message),
+  );
+  expect(unclear).toEqual([]);
   const deadLatencies = after.map((r) => r.latencyMs);
   expect(quantile(deadLatencies, 0.99)).toBeLessThan(DEAD_P99_CEILING_MS);
   expect(Math.max(...results.map((r) => r.latencyMs))).toBeLessThan(HANG_BOUND_MS);
