@@ -287,6 +287,13 @@ it('keeps the gateway serving through a worker crash, counts every failure exact
   expect(sum(samples, reqs, { status: 'error', error_type: 'internal' })).toBe(streamErrors + otherHttp);
   expect(sum(samples, reqs, { status: 'error', error_type: 'overload' })).toBe(refused);
   expect(sum(samples, 'dynamo_frontend_inflight_requests')).toBe(0);
+  // The restarted worker served the recovered requests without a work-handler error (its counters
+  // start again from zero: the crashed process took its own with it).
+  const workerSamples = parseSamples(await (await fetch(`${stack.systemUrl}/metrics`)).text());
+  expect(sum(workerSamples, 'dynamo_component_errors_total')).toBe(0);
+  expect(
+    sum(workerSamples, 'dynamo_component_requests_total', { dynamo_endpoint: 'generate' }),
+  ).toBeGreaterThanOrEqual(AFTER_RESTART);
   const errorLines = stack.gateway.lines.filter(
     (l) => l.record.message === 'request completed' && l.record.status === 'error',
   );
