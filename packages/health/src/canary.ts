@@ -24,7 +24,9 @@ export interface CanaryResult {
 
 /**
  * Sends one canary and classifies the answer. Never throws. A stream's remaining items are drained
- * in the background so the handler is not left blocked on back-pressure.
+ * in the background so the handler is not left blocked on back-pressure, for at most `timeoutMs` more:
+ * then the signal aborts and the stream is closed, so a stream that stalls after its first item (an
+ * engine that keeps the connection open) cannot hold a connection per canary forever.
  */
 export async function sendCanary(
   endpoint: string,
@@ -42,7 +44,7 @@ export async function sendCanary(
   let outcome: CanaryOutcome;
   let error: unknown;
   try {
-    const answer = await Promise.race([firstItem(handler, payload, controller.signal), timeout]);
+    const answer = await Promise.race([firstItem(handler, payload, controller, timeoutMs), timeout]);
     if (answer === 'timeout') {
       outcome = 'timeout';
       controller.abort(new Error(`canary for '${endpoint}' timed out after ${timeoutMs} ms`));
@@ -71,27 +73,42 @@ type First = { kind: 'item'; value: unknown } | { kind: 'empty' };
 async function firstItem(
   handler: CanaryHandler,
   payload: Readonly<Record<string, unknown>>,
-  signal: AbortSignal,
+  controller: AbortController,
+  drainMs: number,
 ): Promise<First> {
-  const result = await handler(payload, { signal });
+  const result = await handler(payload, { signal: controller.signal });
   if (!isAsyncIterable(result)) return { kind: 'item', value: result };
   const iterator = result[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done === true) return { kind: 'empty' };
-  drainInBackground(iterator, signal);
+  drainInBackground(iterator, controller, drainMs);
   return { kind: 'item', value: first.value };
 }
 
-function drainInBackground(iterator: AsyncIterator<unknown>, signal: AbortSignal): void {
+function drainInBackground(
+  iterator: AsyncIterator<unknown>,
+  controller: AbortController,
+  drainMs: number,
+): void {
+  const timer = setTimeout(() => {
+    controller.abort(new Error(`canary stream still open ${drainMs} ms after its first item; cancelled`));
+    // A handler that ignores the signal is closed from this side too (a generator parked at a yield).
+    try {
+      void Promise.resolve(iterator.return?.()).catch(() => {});
+    } catch {}
+  }, drainMs);
+  timer.unref();
   void (async () => {
     try {
-      while (!signal.aborted) {
+      while (!controller.signal.aborted) {
         const next = await iterator.next();
         if (next.done === true) return;
       }
       await iterator.return?.();
     } catch {
       // The first item already decided the outcome; a later stream error only ends the drain.
+    } finally {
+      clearTimeout(timer);
     }
   })();
 }
