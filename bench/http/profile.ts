@@ -3,7 +3,7 @@
  * bench/http/profile.ts fastify-dynotel [seconds]` writes a V8 CPU profile into bench/profiles/ and
  * prints the top self-time frames.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, startServer } from '../lib/server-process.ts';
@@ -24,13 +24,22 @@ const server = await startServer(name, {
   env: { BENCH_OTLP_ENDPOINT: sink.endpoint },
   nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 });
-await drive(`${server.url}/items/42`, { seconds: 2 });
+const warmUp = await drive(`${server.url}/items/42`, { seconds: 2 });
 const load = await drive(`${server.url}/items/42`, { seconds });
 console.log(`${name}: ${Math.round(load.requests / load.seconds)} req/s`);
 await server.stop();
 await sink.stop();
+// For bench/http/profile-diff.ts: the profile covers start-up, warm-up and load.
+await writeFile(
+  `${dir}requests.json`,
+  JSON.stringify({
+    server: name,
+    requests: warmUp.requests + load.requests,
+    loadSeconds: warmUp.seconds + load.seconds,
+  }),
+);
 
-const [file] = await readdir(dir);
+const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
 const profile = JSON.parse(await readFile(`${dir}${file}`, 'utf8')) as { nodes: ProfileNode[] };
 const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
 const byFrame = new Map<string, number>();
