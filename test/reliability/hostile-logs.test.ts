@@ -460,6 +460,7 @@ describe.each(['jsonl', 'readable'] as const)('hostile log messages and fields i
       lines: 0,
       fallbackLines: 0,
       countedDrops: 0,
+      reservedDropped: 0,
       truncatedMessages: 0,
       spoofAttempts: 0,
       bytes: 0,
@@ -469,6 +470,7 @@ describe.each(['jsonl', 'readable'] as const)('hostile log messages and fields i
       fc.asyncProperty(logCase, fc.stringMatching(/^[A-Za-z0-9._~-]{1,64}$/), async (c, requestId) => {
         cases.push(c);
         const droppedBeforeCall = unserializable();
+        const reservedBeforeCall = reservedDrops();
         const response = await rawRequest(`${base}/log/${cases.length - 1}`, {
           headers: { 'x-request-id': requestId },
         });
@@ -531,6 +533,15 @@ describe.each(['jsonl', 'readable'] as const)('hostile log messages and fields i
         else expect(counted).toBe(hasLogError ? 1 : 0);
         if (hasLogError) stats.fallbackLines++;
         stats.countedDrops += counted;
+        // Fields named like the keys the logger writes are dropped, and counted per field.
+        const reserved = reservedDrops() - reservedBeforeCall;
+        const plainTop = c.top === 'plain' || c.top === 'null-prototype';
+        if (!hasLogError && plainTop && ['fields+msg', 'fields-only', 'context-fields'].includes(c.shape)) {
+          const keys = new Set(c.fields.map(([key]) => key));
+          expect(reserved).toBe([...keys].filter((key) => NEVER_FIELD_KEYS.includes(key)).length);
+        }
+        if (c.shape === 'msg') expect(reserved).toBe(0);
+        stats.reservedDropped += reserved;
         if (mode === 'jsonl') {
           const parsed = JSON.parse(handlerLine) as Record<string, unknown>;
           if (!('log_error' in parsed)) {
@@ -589,6 +600,20 @@ describe.each(['jsonl', 'readable'] as const)('hostile log messages and fields i
     recordFigures(`hostile-logs-${mode}`, stats);
   });
 });
+
+const reservedDrops = () =>
+  selfSeries('dynotel_log_fields_dropped_total')[JSON.stringify({ reason: 'reserved_key' })] ?? 0;
+/** Reserved keys no caller can mean (`message` and `target` have documented uses): counted when dropped. */
+const NEVER_FIELD_KEYS = [
+  'time',
+  'level',
+  'file',
+  'line',
+  'trace_id',
+  'span_id',
+  'x_request_id',
+  'request_id',
+];
 
 const unserializable = () =>
   selfSeries('dynotel_log_fields_dropped_total')[JSON.stringify({ reason: 'unserializable' })] ?? 0;

@@ -19,13 +19,15 @@ export const logRecordsExportFailed = selfMetrics.counter(
 );
 
 /**
- * Log calls whose fields could not be read (a throwing getter or toJSON at the top level, a Proxy trap,
- * printf arguments that cannot be formatted, child bindings that cannot be read): the call's and the
- * request context's fields are replaced by `log_error`, and the line keeps its level, message and
- * correlation keys. (`reason` leaves room for other kinds of dropped fields.)
+ * Log fields left out of a line, by reason. `unserializable`: reading the call's fields threw (a throwing
+ * getter or toJSON at the top level, a Proxy trap, printf arguments that cannot be formatted, child
+ * bindings that cannot be read); the call's and the request context's fields are replaced by
+ * `log_error`, and the line keeps its level, message and correlation keys (counted once per call).
+ * `reserved_key`: a field named like a key the logger writes itself and no caller can mean (`time`,
+ * `level`, `file`, `line`, `trace_id`, `span_id`, `x_request_id`, `request_id`), counted per field.
  */
 export const logFieldsDropped = selfMetrics.counter(
   'dynotel_log_fields_dropped_total',
-  'Log calls whose fields were dropped because reading them threw, by reason.',
-  { initial: [{ reason: 'unserializable' }] },
+  'Log fields left out of a line, by reason (unserializable: reading them threw; reserved_key: a key the logger writes itself).',
+  { initial: [{ reason: 'unserializable' }, { reason: 'reserved_key' }] },
 );

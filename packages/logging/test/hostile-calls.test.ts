@@ -100,3 +100,46 @@ describe('log calls whose arguments throw when read', () => {
     expect(records[2]?.ok).toBe(1);
   });
 });
+
+function droppedReserved(): number {
+  const family = selfMetrics.collect().find((f) => f.name === 'dynotel_log_fields_dropped_total');
+  return family?.samples.find((s) => s.labels.reason === 'reserved_key')?.value ?? 0;
+}
+
+describe('fields named like the keys the logger writes', () => {
+  it.each(['jsonl', 'readable'] as const)(
+    '%s: dropped (the real correlation keys stay) and counted per field; message and target are not counted',
+    (format) => {
+      const out = capture();
+      const logger = createLogger({ destination: out.stream, logUncaughtExceptions: false, format });
+      const before = droppedReserved();
+      const { span } = inSpan(() =>
+        runWithRequestContext({ requestId: 'r-1', xRequestId: 'x-1', fields: { span_id: 'forged' } }, () => {
+          logger.info({ trace_id: 'forged', x_request_id: 'forged', level: 'forged', ok: 1 }, 'spoof');
+          logger.info({ message: 'the message' });
+          logger.child({ target: 'other', request_id: 'forged' }).info('child');
+        }),
+      );
+      // 3 call fields + the context's span_id on each of the 3 lines + the binding's request_id.
+      expect(droppedReserved() - before).toBe(3 + 3 + 1);
+      const { traceId, spanId } = span.spanContext();
+      if (format === 'jsonl') {
+        const [first, second, third] = out.records();
+        expect(first).toMatchObject({
+          trace_id: traceId,
+          span_id: spanId,
+          x_request_id: 'x-1',
+          level: 'INFO',
+          ok: 1,
+        });
+        expect(second?.message).toBe('the message');
+        expect(third).toMatchObject({ target: 'other', request_id: 'r-1' });
+      } else {
+        for (const line of out.lines()) {
+          expect(line).toContain(` trace_id="${traceId}"`);
+          expect(line).not.toContain('forged');
+        }
+      }
+    },
+  );
+});

@@ -1,5 +1,6 @@
 import type { RequestContext } from '@dynotel/core';
 import { CORRELATION_KEYS, type Correlation } from '../correlation.ts';
+import { logFieldsDropped } from '../self-metrics.ts';
 import { jsonValue, quote } from './json-text.ts';
 
 /**
@@ -19,6 +20,28 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'request_id',
 ]);
 
+/**
+ * Reserved keys a caller can never have a use for: a field with one of these names is a collision or a
+ * spoofing attempt, and dropping it is counted (`dynotel_log_fields_dropped_total{reason="reserved_key"}`).
+ * `message` (pino's message field) and `target` (the child-logger target) have documented uses.
+ */
+const NEVER_FIELD_KEYS: ReadonlySet<string> = new Set([
+  'time',
+  'level',
+  'file',
+  'line',
+  'trace_id',
+  'span_id',
+  'x_request_id',
+  'request_id',
+]);
+const RESERVED_KEY = { reason: 'reserved_key' } as const;
+
+/** Called only for a reserved key (rare): counts it when no caller could have meant it. */
+function reservedKeyDropped(key: string): void {
+  if (NEVER_FIELD_KEYS.has(key)) logFieldsDropped.inc(RESERVED_KEY);
+}
+
 /** A child-logger binding, serialised once when the child is made. */
 export interface BoundField {
   readonly key: string;
@@ -30,7 +53,10 @@ export interface BoundField {
 export function bindFields(bindings: Readonly<Record<string, unknown>>, max: number): BoundField[] {
   const fields: BoundField[] = [];
   for (const key of Object.keys(bindings)) {
-    if (RESERVED_KEYS.has(key)) continue;
+    if (RESERVED_KEYS.has(key)) {
+      reservedKeyDropped(key);
+      continue;
+    }
     const value = bindings[key];
     const json = jsonValue(value, max);
     if (json === undefined) continue;
@@ -217,7 +243,11 @@ function collectSorted(
   if (source === null || source === undefined) return 0;
   let count = 0;
   for (const key in source) {
-    if (!Object.hasOwn(source, key) || RESERVED_KEYS.has(key)) continue;
+    if (!Object.hasOwn(source, key)) continue;
+    if (RESERVED_KEYS.has(key)) {
+      reservedKeyDropped(key);
+      continue;
+    }
     const json = jsonValue(source[key], max);
     if (json === undefined) continue;
     let i = count++;
@@ -237,11 +267,12 @@ export function rawFields(
   bindings: readonly BoundField[],
   obj: Record<string, unknown> | null | undefined,
   correlation: Correlation,
+  countDropped = false,
 ): Array<[string, unknown]> {
   const merged: Record<string, unknown> = Object.create(null);
   for (const field of bindings) merged[field.key] = field.value;
-  addRaw(merged, correlation.requestContext?.fields);
-  addRaw(merged, obj);
+  addRaw(merged, correlation.requestContext?.fields, countDropped);
+  addRaw(merged, obj, countDropped);
   const requestContext = correlation.requestContext;
   if (requestContext?.requestId !== undefined) merged.request_id = requestContext.requestId;
   if (correlation.spanId !== undefined) merged.span_id = correlation.spanId;
@@ -252,10 +283,19 @@ export function rawFields(
     .map((key) => [key, merged[key]]);
 }
 
-function addRaw(into: Record<string, unknown>, source: Record<string, unknown> | null | undefined) {
+/** `countDropped`: the readable format counts its reserved-key drops; OTLP attributes (a second view of the same line) do not. */
+function addRaw(
+  into: Record<string, unknown>,
+  source: Record<string, unknown> | null | undefined,
+  countDropped: boolean,
+) {
   if (source === null || source === undefined) return;
   for (const key in source) {
-    if (!Object.hasOwn(source, key) || RESERVED_KEYS.has(key)) continue;
+    if (!Object.hasOwn(source, key)) continue;
+    if (RESERVED_KEYS.has(key)) {
+      if (countDropped) reservedKeyDropped(key);
+      continue;
+    }
     const value = source[key];
     if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') into[key] = value;
   }

@@ -52,7 +52,7 @@ export function readableLine(
   let line = shared.ansi
     ? `${DIM}${time}${RESET} ${COLOURS[level] ?? ''}${paddedLevel}${RESET} ${DIM}${target}:${location}${RESET} ${safeText(message, max)}`
     : `${time} ${paddedLevel} ${target}:${location} ${safeText(message, max)}`;
-  for (const [key, value] of rawFields(state.bindings, obj, correlation)) {
+  for (const [key, value] of rawFields(state.bindings, obj, correlation, true)) {
     const text = jsonValue(value, max);
     if (text === undefined) continue;
     // Any other key is written as a JSON string, so a key like `a trace_id` cannot pass for a field.
