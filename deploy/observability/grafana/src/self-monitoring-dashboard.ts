@@ -149,6 +149,10 @@ const dropPanels = [
         `sum by (instance) (rate(dynotel_log_records_export_failed_total{${target}}[$__rate_interval]))`,
         { legend: '{{instance}} OTLP export failed' },
       ],
+      [
+        `sum by (instance, reason) (rate(dynotel_log_fields_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} fields dropped: {{reason}}' },
+      ],
     ),
     { unit: 'short' },
   ),
