@@ -146,17 +146,23 @@ class Coordinator implements ShutdownCoordinator {
     if (this.#servers.some((t) => t.server === server)) return;
     const tracked: Tracked = { server, open: new Set() };
     this.#servers.push(tracked);
+    // One 'close' listener per server, shared by its responses (not a closure per request); the Set
+    // says whether a response is still counted, so a second 'close' could never count twice.
+    const onResponseClose = (res: ServerResponse): void => {
+      if (!tracked.open.delete(res)) return;
+      this.#inFlight--;
+      if (this.phase !== 'running') server.closeIdleConnections();
+      if (this.#inFlight === 0) this.#wakeIdleWaiters();
+    };
+    function onClose(this: ServerResponse): void {
+      onResponseClose(this);
+    }
     // Prepended so the header is set before the application's handler can write.
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
       this.#inFlight++;
       tracked.open.add(res);
       if (this.phase !== 'running') res.setHeader('connection', 'close');
-      res.once('close', () => {
-        tracked.open.delete(res);
-        this.#inFlight--;
-        if (this.phase !== 'running') server.closeIdleConnections();
-        if (this.#inFlight === 0) this.#wakeIdleWaiters();
-      });
+      res.on('close', onClose);
     });
   }
 
