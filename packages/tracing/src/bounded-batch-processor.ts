@@ -1,7 +1,8 @@
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { isAcknowledged, SpanExportError } from './export/otlp-span-exporter.ts';
+import { EncodedSpanQueue } from './encoded-span-queue.ts';
+import { isAcknowledged, OtlpSpanExporter, SpanExportError } from './export/otlp-span-exporter.ts';
 import { RateLimitedReporter } from './rate-limited-reporter.ts';
 import { type DropReason, spansDropped, spansExported } from './self-metrics.ts';
 
@@ -27,7 +28,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #options: BoundedBatchProcessorOptions;
   readonly #reporter: RateLimitedReporter;
-  #queue: ReadableSpan[] = [];
+  readonly #queue: SpanQueue;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   /** Spans that must be exported now regardless of batch size (flush requested, timer fired). */
@@ -38,6 +39,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   constructor(exporter: SpanExporter, options: BoundedBatchProcessorOptions) {
     this.#exporter = exporter;
     this.#options = options;
+    // Our OTLP exporter takes spans encoded as they end; any other exporter gets ReadableSpans.
+    this.#queue = exporter instanceof OtlpSpanExporter ? encodedQueue(exporter) : readableSpanQueue(exporter);
     this.#reporter = new RateLimitedReporter('dynotel.tracing', options.errorLogIntervalMs);
   }
 
@@ -61,7 +64,13 @@ export class BoundedBatchProcessor implements SpanProcessor {
       });
       return;
     }
-    this.#queue.push(span);
+    try {
+      this.#queue.push(span);
+    } catch (error) {
+      spansDropped.inc({ reason: 'non_retryable' });
+      this.#reporter.warn('a span could not be encoded for export; dropped', { error: String(error) });
+      return;
+    }
     if (this.#queue.length >= this.#options.maxExportBatchSize) this.#kick();
     else this.#schedule();
   }
@@ -91,7 +100,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.#reporter.warn('shutdown finished with spans still queued; they were not delivered', {
         spans: this.#queue.length,
       });
-      this.#queue = [];
+      this.#queue.clear();
     }
   }
 
@@ -144,18 +153,18 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.#queue.length > 0 &&
       (this.#drainTarget > 0 || this.#queue.length >= this.#options.maxExportBatchSize)
     ) {
-      const batch = this.#queue.splice(0, this.#options.maxExportBatchSize);
-      this.#drainTarget = Math.max(0, this.#drainTarget - batch.length);
+      const batch = this.#queue.take(this.#options.maxExportBatchSize);
+      this.#drainTarget = Math.max(0, this.#drainTarget - batch.count);
       await this.#exportBatch(batch);
     }
     if (this.#queue.length === 0) this.#drainTarget = 0;
   }
 
-  async #exportBatch(batch: ReadableSpan[]): Promise<void> {
+  async #exportBatch(batch: QueuedBatch): Promise<void> {
     const result = await new Promise<ExportResult | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.#options.exportTimeoutMs);
       try {
-        this.#exporter.export(batch, (exportResult) => {
+        batch.export((exportResult) => {
           clearTimeout(timer);
           resolve(exportResult);
         });
@@ -168,9 +177,9 @@ export class BoundedBatchProcessor implements SpanProcessor {
       }
     });
     if (result === undefined) {
-      spansDropped.inc({ reason: 'export_timeout' }, batch.length);
+      spansDropped.inc({ reason: 'export_timeout' }, batch.count);
       this.#reporter.warn('span exporter did not answer within the export timeout; batch dropped', {
-        spans: batch.length,
+        spans: batch.count,
         exportTimeoutMs: this.#options.exportTimeoutMs,
       });
       return;
@@ -186,13 +195,61 @@ export class BoundedBatchProcessor implements SpanProcessor {
     }
     const reason: DropReason =
       result.error instanceof SpanExportError ? result.error.dropReason : 'export_failed';
-    spansDropped.inc({ reason }, batch.length);
+    spansDropped.inc({ reason }, batch.count);
     if (!(result.error instanceof SpanExportError))
       this.#reporter.warn('span export failed; batch dropped', {
-        spans: batch.length,
+        spans: batch.count,
         error: String(result.error),
       });
   }
+}
+
+/** A batch taken from the queue, with the call that hands it to the exporter. */
+interface QueuedBatch {
+  readonly count: number;
+  export(resultCallback: (result: ExportResult) => void): void;
+}
+
+/** The queue in front of the exporter: ReadableSpans, or spans already encoded for OTLP. */
+interface SpanQueue {
+  readonly length: number;
+  push(span: ReadableSpan): void;
+  take(max: number): QueuedBatch;
+  clear(): void;
+}
+
+function readableSpanQueue(exporter: SpanExporter): SpanQueue {
+  let spans: ReadableSpan[] = [];
+  return {
+    get length() {
+      return spans.length;
+    },
+    push: (span) => {
+      spans.push(span);
+    },
+    take(max) {
+      const batch = spans.splice(0, max);
+      return { count: batch.length, export: (callback) => exporter.export(batch, callback) };
+    },
+    clear() {
+      spans = [];
+    },
+  };
+}
+
+function encodedQueue(exporter: OtlpSpanExporter): SpanQueue {
+  const queue = new EncodedSpanQueue();
+  return {
+    get length() {
+      return queue.length;
+    },
+    push: (span) => queue.push(span),
+    take(max) {
+      const batch = queue.take(max);
+      return { count: batch.count, export: (callback) => exporter.exportEncoded(batch, callback) };
+    },
+    clear: () => queue.clear(),
+  };
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise (it never rejects). */

@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { EncodedSpanBatch } from '../encoded-span-queue.ts';
 import type { OtlpProtocol } from '../options.ts';
 import { RateLimitedReporter } from '../rate-limited-reporter.ts';
 import { type DropReason, spanExportFailures } from '../self-metrics.ts';
@@ -88,48 +89,57 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#export(() => this.#encoder.encode(spans), spans.length, resultCallback);
+  }
+
+  /** Exports spans the batch processor encoded when they ended (EncodedSpanQueue). */
+  exportEncoded(batch: EncodedSpanBatch, resultCallback: (result: ExportResult) => void): void {
+    this.#export(() => this.#encoder.encodeEncoded(batch.groups), batch.count, resultCallback);
+  }
+
+  #export(encode: () => Uint8Array, count: number, resultCallback: (result: ExportResult) => void): void {
     // Our own network calls must never be traced (an instrumented http module would loop forever).
     context.with(suppressTracing(context.active()), () => {
-      this.#exportWithRetries(spans).then(resultCallback, (error: unknown) =>
+      this.#exportWithRetries(encode, count).then(resultCallback, (error: unknown) =>
         resultCallback({
           code: ExportResultCode.FAILED,
-          error: new SpanExportError(String(error), 'non_retryable', spans.length),
+          error: new SpanExportError(String(error), 'non_retryable', count),
         }),
       );
     });
   }
 
-  async #exportWithRetries(spans: ReadableSpan[]): Promise<ExportResult> {
-    if (this.#shutdown) return failed('exporter is shut down', 'shutdown', spans.length);
-    const body = this.#encoder.encode(spans);
+  async #exportWithRetries(encode: () => Uint8Array, count: number): Promise<ExportResult> {
+    if (this.#shutdown) return failed('exporter is shut down', 'shutdown', count);
+    const body = encode();
     const deadline = Date.now() + this.#options.timeoutMs;
     const protocol = this.#options.protocol;
     for (let attempt = 1; ; attempt++) {
       const result = await this.#transport.send(body, deadline);
-      if (result.kind === 'success') return this.#handleSuccess(result.response, spans.length);
+      if (result.kind === 'success') return this.#handleSuccess(result.response, count);
       spanExportFailures.inc({ protocol, code: result.code });
-      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', spans.length);
+      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', count);
       if (!result.retryable) {
         this.#report(
           'collector refused spans with a non-retryable status; dropping the batch',
           result,
-          spans.length,
+          count,
           attempt,
         );
-        return failed(`${result.code}: ${result.message}`, 'non_retryable', spans.length);
+        return failed(`${result.code}: ${result.message}`, 'non_retryable', count);
       }
       const delay = result.retryAfterMs ?? backoffDelayMs(attempt, this.#options.retry);
       if (attempt >= this.#options.retry.maxAttempts || Date.now() + delay >= deadline) {
         this.#report(
           'span export kept failing until its timeout; dropping the batch',
           result,
-          spans.length,
+          count,
           attempt,
         );
-        return failed(`${result.code}: ${result.message}`, 'retries_exhausted', spans.length);
+        return failed(`${result.code}: ${result.message}`, 'retries_exhausted', count);
       }
       await this.#sleep(delay);
-      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', spans.length);
+      if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', count);
     }
   }
 

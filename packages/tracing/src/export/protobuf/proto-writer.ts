@@ -10,13 +10,13 @@ const TWO_POW_32 = 4294967296;
 
 export class ProtoWriter {
   private buffer: Buffer;
-  private view: DataView;
+  private dataView: DataView;
   /** Write position: the encoded message is `[0, pos)`. */
   pos = 0;
 
   constructor(initialBytes = 64 * 1024) {
     this.buffer = Buffer.allocUnsafeSlow(initialBytes);
-    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.dataView = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
   /** Starts a new message at position 0 (the buffer is kept). */
@@ -37,7 +37,7 @@ export class ProtoWriter {
     const grown = Buffer.allocUnsafeSlow(size);
     this.buffer.copy(grown, 0, 0, this.pos);
     this.buffer = grown;
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    this.dataView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 
   /** A field tag; field numbers up to 15 take one byte, up to 2047 two. */
@@ -100,13 +100,13 @@ export class ProtoWriter {
 
   fixed32(value: number): void {
     this.ensure(4);
-    this.view.setUint32(this.pos, value >>> 0, true);
+    this.dataView.setUint32(this.pos, value >>> 0, true);
     this.pos += 4;
   }
 
   fixed64(low: number, high: number): void {
     this.ensure(8);
-    const view = this.view;
+    const view = this.dataView;
     view.setUint32(this.pos, low >>> 0, true);
     view.setUint32(this.pos + 4, high >>> 0, true);
     this.pos += 8;
@@ -114,7 +114,7 @@ export class ProtoWriter {
 
   double(value: number): void {
     this.ensure(8);
-    this.view.setFloat64(this.pos, value, true);
+    this.dataView.setFloat64(this.pos, value, true);
     this.pos += 8;
   }
 
@@ -144,6 +144,24 @@ export class ProtoWriter {
     this.varint32(byteLength);
     this.ensure(byteLength);
     this.pos += this.buffer.write(value, this.pos, byteLength, 'utf8');
+  }
+
+  /** Bytes as they are (already encoded fields), without a length prefix. */
+  raw(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buffer.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /** A view of `[start, end)` of what was written: valid until the next write. */
+  view(start: number, end: number): Uint8Array {
+    return this.buffer.subarray(start, end);
+  }
+
+  /** Drops `[0, end)` and moves the rest to the front (a queue of encoded messages consumed in order). */
+  discardPrefix(end: number): void {
+    this.buffer.copyWithin(0, end, this.pos);
+    this.pos -= end;
   }
 
   bytes(value: Uint8Array): void {

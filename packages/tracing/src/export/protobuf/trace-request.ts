@@ -32,6 +32,13 @@ interface ScopeWithAttributes extends InstrumentationScope {
   readonly droppedAttributesCount?: number;
 }
 
+/** Spans of one resource and scope, already encoded as `ScopeSpans.spans` entries (tag included). */
+export interface EncodedScopeSpans {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly spans: Uint8Array;
+}
+
 /** Encodes span batches; one per exporter (the buffer is reused, the result is a copy). */
 export class TraceRequestEncoder {
   readonly #writer = new ProtoWriter();
@@ -41,10 +48,44 @@ export class TraceRequestEncoder {
     writer.reset();
     for (const [resource, scopes] of groupByResourceAndScope(spans)) {
       writer.tag(1, LENGTH_DELIMITED);
-      writeResourceSpans(writer, resource, scopes);
+      writeResourceSpans(writer, resource, scopes, writeScopeSpanList);
     }
     return writer.finish();
   }
+
+  /** The same request from spans encoded when they ended (`writeSpanEntry`), grouped by scope. */
+  encodeEncoded(groups: readonly EncodedScopeSpans[]): Uint8Array {
+    const byResource = new Map<Resource, Map<InstrumentationScope, Uint8Array>>();
+    for (const group of groups) {
+      let scopes = byResource.get(group.resource);
+      if (scopes === undefined) {
+        scopes = new Map();
+        byResource.set(group.resource, scopes);
+      }
+      scopes.set(group.scope, group.spans);
+    }
+    const writer = this.#writer;
+    writer.reset();
+    for (const [resource, scopes] of byResource) {
+      writer.tag(1, LENGTH_DELIMITED);
+      writeResourceSpans(writer, resource, scopes, writeRawSpans);
+    }
+    return writer.finish();
+  }
+}
+
+/** Appends one span as a `ScopeSpans.spans` entry (field 2), the unit `encodeEncoded` concatenates. */
+export function writeSpanEntry(writer: ProtoWriter, span: ReadableSpan): void {
+  writer.tag(2, LENGTH_DELIMITED);
+  writeSpan(writer, span);
+}
+
+function writeScopeSpanList(writer: ProtoWriter, spans: readonly ReadableSpan[]): void {
+  for (const span of spans) writeSpanEntry(writer, span);
+}
+
+function writeRawSpans(writer: ProtoWriter, spans: Uint8Array): void {
+  writer.raw(spans);
 }
 
 /** Groups by object identity, in first-seen order (as the reference serializer). */
@@ -65,10 +106,11 @@ function groupByResourceAndScope(
   return byResource;
 }
 
-function writeResourceSpans(
+function writeResourceSpans<S>(
   writer: ProtoWriter,
   resource: Resource,
-  scopes: Map<InstrumentationScope, ReadableSpan[]>,
+  scopes: Map<InstrumentationScope, S>,
+  writeSpans: (writer: ProtoWriter, spans: S) => void,
 ): void {
   const at = writer.beginLengthDelimited();
   writer.tag(1, LENGTH_DELIMITED);
@@ -79,7 +121,14 @@ function writeResourceSpans(
   writer.endLengthDelimited(resourceAt);
   for (const [scope, spans] of scopes) {
     writer.tag(2, LENGTH_DELIMITED);
-    writeScopeSpans(writer, scope, spans);
+    const scopeSpansAt = writer.beginLengthDelimited();
+    writeScope(writer, scope);
+    writeSpans(writer, spans);
+    if (scope.schemaUrl) {
+      writer.tag(3, LENGTH_DELIMITED);
+      writer.string(scope.schemaUrl);
+    }
+    writer.endLengthDelimited(scopeSpansAt);
   }
   if (resource.schemaUrl) {
     writer.tag(3, LENGTH_DELIMITED);
@@ -88,8 +137,7 @@ function writeResourceSpans(
   writer.endLengthDelimited(at);
 }
 
-function writeScopeSpans(writer: ProtoWriter, scope: InstrumentationScope, spans: ReadableSpan[]): void {
-  const at = writer.beginLengthDelimited();
+function writeScope(writer: ProtoWriter, scope: InstrumentationScope): void {
   writer.tag(1, LENGTH_DELIMITED);
   const scopeAt = writer.beginLengthDelimited();
   writer.tag(1, LENGTH_DELIMITED);
@@ -106,15 +154,6 @@ function writeScopeSpans(writer: ProtoWriter, scope: InstrumentationScope, spans
     writer.varint64(droppedAttributesCount);
   }
   writer.endLengthDelimited(scopeAt);
-  for (const span of spans) {
-    writer.tag(2, LENGTH_DELIMITED);
-    writeSpan(writer, span);
-  }
-  if (scope.schemaUrl) {
-    writer.tag(3, LENGTH_DELIMITED);
-    writer.string(scope.schemaUrl);
-  }
-  writer.endLengthDelimited(at);
 }
 
 function writeSpan(writer: ProtoWriter, span: ReadableSpan): void {
