@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { isMainThread } from 'node:worker_threads';
 import { diag } from '@dynotel/core';
 import { logLinesDropped } from '../self-metrics.ts';
+import { PendingBytes } from './pending-bytes.ts';
 
 /**
  * Where lines go, chosen for "nothing lost at exit, nothing blocks, nothing grows without bound":
@@ -43,8 +44,8 @@ const CLOSED_CODES = new Set([
   'ERR_STREAM_WRITE_AFTER_END',
 ]);
 
-/** Pending characters that trigger a write within the same turn (one syscall per ~64 KiB of lines). */
-const EAGER_WRITE_CHARS = 64 * 1024;
+/** Pending bytes that trigger a write within the same turn (one syscall per ~64 KiB of lines). */
+const EAGER_WRITE_BYTES = 64 * 1024;
 
 const live = new Set<LogDestination>();
 let exitHookInstalled = false;
@@ -82,9 +83,7 @@ class FdDestination implements LogDestination {
   readonly #maxBufferBytes: number;
   readonly #exitFlushTimeoutMs: number;
   readonly isTTY: boolean;
-  #chunks: string[] = [];
-  #chunkChars = 0;
-  #remainder: Buffer | undefined;
+  readonly #pending = new PendingBytes();
   #scheduled = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -103,15 +102,14 @@ class FdDestination implements LogDestination {
       logLinesDropped.inc({ reason: 'closed' });
       return false;
     }
-    if (this.#chunkChars + (this.#remainder?.length ?? 0) + line.length > this.#maxBufferBytes) {
+    if (this.#pending.size + line.length > this.#maxBufferBytes) {
       logLinesDropped.inc({ reason: 'buffer_full' });
       return false;
     }
-    this.#chunks.push(line);
-    this.#chunkChars += line.length;
+    this.#pending.append(line);
     if (this.#syncWrites || exiting) this.flushSync();
     else if (this.#retryTimer === undefined) {
-      if (this.#chunkChars >= EAGER_WRITE_CHARS) {
+      if (this.#pending.size >= EAGER_WRITE_BYTES) {
         // A long synchronous burst: write now (still non-blocking) instead of holding it all until the
         // end of the turn, so a healthy reader never sees the buffer fill up.
         if (this.#drain() === 'again') this.#scheduleRetry();
@@ -137,19 +135,12 @@ class FdDestination implements LogDestination {
 
   /** Writes as much as the descriptor takes without blocking. */
   #drain(): 'done' | 'again' | 'closed' {
+    const pending = this.#pending;
     for (;;) {
       if (this.#closed) return 'closed';
-      if (this.#remainder === undefined) {
-        if (this.#chunks.length === 0) return 'done';
-        this.#remainder = Buffer.from(
-          this.#chunks.length === 1 ? (this.#chunks[0] as string) : this.#chunks.join(''),
-        );
-        this.#chunks = [];
-        this.#chunkChars = 0;
-      }
+      if (pending.size === 0) return 'done';
       try {
-        const written = writeSync(this.#fd, this.#remainder);
-        this.#remainder = written >= this.#remainder.length ? undefined : this.#remainder.subarray(written);
+        pending.consume(writeSync(this.#fd, pending.view()));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') return 'again';
@@ -159,22 +150,12 @@ class FdDestination implements LogDestination {
     }
   }
 
-  #pendingLines(): number {
-    let lines = this.#chunks.length;
-    if (this.#remainder !== undefined) {
-      for (const byte of this.#remainder) if (byte === 10) lines++;
-    }
-    return lines;
-  }
-
   #fail(error: NodeJS.ErrnoException): void {
     if (this.#closed) return;
     const reason = CLOSED_CODES.has(error.code ?? '') ? 'closed' : 'write_error';
-    const lost = Math.max(1, this.#pendingLines());
+    const lost = Math.max(1, this.#pending.lines());
     this.#closed = true;
-    this.#chunks = [];
-    this.#chunkChars = 0;
-    this.#remainder = undefined;
+    this.#pending.clear();
     logLinesDropped.inc({ reason }, lost);
     live.delete(this);
     diag.once(`dynotel.logging.destination.${reason}`, {
@@ -190,10 +171,8 @@ class FdDestination implements LogDestination {
     const deadline = Date.now() + this.#exitFlushTimeoutMs;
     while (this.#drain() === 'again') {
       if (Date.now() >= deadline) {
-        logLinesDropped.inc({ reason: 'exit_timeout' }, this.#pendingLines());
-        this.#chunks = [];
-        this.#chunkChars = 0;
-        this.#remainder = undefined;
+        logLinesDropped.inc({ reason: 'exit_timeout' }, this.#pending.lines());
+        this.#pending.clear();
         return;
       }
       sleepMs(1);
