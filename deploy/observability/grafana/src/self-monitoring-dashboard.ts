@@ -139,6 +139,24 @@ const dropPanels = [
     },
   ),
   timeseries(
+    'OTLP log records exported and dropped / sec',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_log_records_exported_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} exported' },
+      ],
+      [
+        `sum by (instance, reason) (rate(dynotel_log_records_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} dropped {{reason}}' },
+      ],
+    ),
+    {
+      unit: 'short',
+      description:
+        'Only with OTLP log export on: every record ends in exactly one of these (the JSONL lines on stdout are counted separately).',
+    },
+  ),
+  timeseries(
     'Log lines dropped / sec',
     promQueries(
       [
