@@ -13,13 +13,15 @@ export const CONNECTIONS = 32;
 /** Drives `url` for `seconds` (or `amount` requests) from this process with autocannon's programmatic API. */
 export async function drive(
   url: string,
-  load: { readonly seconds?: number; readonly amount?: number },
+  load: { readonly seconds?: number; readonly amount?: number; readonly rate?: number },
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     pipelining: 1,
     ...(load.amount === undefined ? { duration: load.seconds ?? 1 } : { amount: load.amount }),
+    // A fixed offered load (all connections together) instead of as fast as the server answers.
+    ...(load.rate === undefined ? {} : { overallRate: load.rate }),
   });
   return {
     requests: result['2xx'],

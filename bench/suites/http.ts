@@ -37,18 +37,47 @@ export const HTTP_VARIANTS: readonly Variant[] =
 interface Sample {
   readonly rps: number;
   readonly cpuUsPerRequest: number;
+  readonly userCpuUsPerRequest: number;
   readonly p99Ms: number;
+  /** Server CPU per request at the fixed offered load (FIXED_RATE), and whether it kept up. */
+  readonly fixedRateCpuUsPerRequest: number;
+  readonly fixedRateKeptUp: boolean;
 }
 
+/**
+ * The offered load of the fixed-rate measurement: low enough for every variant (the peer stack
+ * included) to keep up, so every server answers the same requests at the same pace and the load
+ * generator idles alike between them. At saturation the kernel's cost of waking an idle load generator
+ * for each response (loopback delivery runs in the sender's system time) is paid by slower servers
+ * only, which inflates their CPU per request.
+ */
+const FIXED_RATE = Number(process.env.BENCH_HTTP_FIXED_RATE ?? 3000);
+
 async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
-  const before = await server.stats();
-  const load = await drive(`${server.url}/items/42`, { seconds });
-  const after = await server.stats();
+  const url = `${server.url}/items/42`;
+  let before = await server.stats();
+  const load = await drive(url, { seconds });
+  let after = await server.stats();
   if (load.requests === 0 || load.errors > 0) {
     throw new Error(`${server.name}: ${load.requests} requests completed, ${load.errors} errors`);
   }
-  const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-  return { rps: load.requests / load.seconds, cpuUsPerRequest: cpu / load.requests, p99Ms: load.p99Ms };
+  const user = after.cpu.user - before.cpu.user;
+  const cpu = user + after.cpu.system - before.cpu.system;
+  before = after;
+  const fixed = await drive(url, { seconds, rate: FIXED_RATE });
+  after = await server.stats();
+  if (fixed.requests === 0 || fixed.errors > 0) {
+    throw new Error(`${server.name}: ${fixed.requests} requests completed, ${fixed.errors} errors`);
+  }
+  const fixedCpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  return {
+    rps: load.requests / load.seconds,
+    cpuUsPerRequest: cpu / load.requests,
+    userCpuUsPerRequest: user / load.requests,
+    p99Ms: load.p99Ms,
+    fixedRateCpuUsPerRequest: fixedCpu / fixed.requests,
+    fixedRateKeptUp: fixed.requests / fixed.seconds >= 0.95 * FIXED_RATE,
+  };
 }
 
 export const httpSuite: Suite = {
@@ -57,6 +86,7 @@ export const httpSuite: Suite = {
   description: [
     'Each server in its own process pinned to core 0 (`taskset -c 0`), autocannon 9 in the harness pinned to core 1, 32 keep-alive connections over loopback, `GET /items/42` returning a small JSON body.',
     "`value` is the median req/s (higher is better) or the median server CPU µs per request (user+system from the server's `process.cpuUsage()`, lower is better); `ratio to peer` is the ratio to bare of the medians, `round ratio` the median of the per-round ratios to bare (the figure to quote: variants run interleaved in every round); p99 is the load generator's latency.",
+    `Each round measures every server twice: at saturation (as fast as it answers: throughput, CPU and user CPU per request) and at a fixed offered load of ${FIXED_RATE} req/s (CPU per request). At saturation a slower server also pays, in its system time, the kernel's loopback delivery and the wake-up of a load generator that is idle between its responses; at a fixed rate every server answers the same requests at the same pace. User CPU leaves the kernel out entirely.`,
     'Peer stack: @opentelemetry/sdk-node 0.301 + instrumentation-http 0.301 (+ @fastify/otel 0.21.2) exporting with exporter-trace-otlp-grpc 0.301, prom-client 15.1.3 counter + histogram, pino 10.4.0 access line with trace ids (async destination). dynotel: `init()` + the Fastify plugin / Express middleware, 100% sampled (or 10% parent-based ratio), spans and log records exported over OTLP/gRPC, JSONL access line, request id; metrics-only = OTEL_SDK_DISABLED and access lines filtered out. Every exporter sends to the same OTLP/gRPC sink in another process. Access lines go to /dev/null.',
     canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
   ].join('\n\n'),
@@ -100,7 +130,7 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
     const variants = HTTP_VARIANTS.map((v, i) => ({ v, s: samples[i]! })).filter(
       ({ v }) => v.framework === framework,
     );
-    const roundRatio = (s: readonly Sample[], key: keyof Sample) =>
+    const roundRatio = (s: readonly Sample[], key: NumericKey) =>
       median(Array.from({ length: rounds }, (_, r) => s[r]![key] / bare[r]![key]));
     for (const { v, s } of variants) {
       rows.push({
@@ -122,6 +152,29 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
         extra: { 'round ratio': roundRatio(s, 'cpuUsPerRequest') },
       });
     }
+    for (const { v, s } of variants) {
+      rows.push({
+        suite: 'http',
+        case: `${framework}: server user CPU per request`,
+        impl: v.impl,
+        value: median(s.map((x) => x.userCpuUsPerRequest)),
+        unit: 'µs',
+        extra: { 'round ratio': roundRatio(s, 'userCpuUsPerRequest') },
+      });
+    }
+    for (const { v, s } of variants) {
+      const keptUp = s.every((x) => x.fixedRateKeptUp);
+      rows.push({
+        suite: 'http',
+        case: `${framework}: server CPU per request at ${FIXED_RATE} req/s`,
+        impl: keptUp ? v.impl : `${v.impl} (fell behind the rate)`,
+        value: median(s.map((x) => x.fixedRateCpuUsPerRequest)),
+        unit: 'µs',
+        extra: { 'round ratio': roundRatio(s, 'fixedRateCpuUsPerRequest') },
+      });
+    }
   }
   return rows;
 }
+
+type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
