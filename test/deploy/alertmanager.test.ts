@@ -25,6 +25,7 @@ describe.skipIf(amtool === undefined)('amtool', () => {
   it.each([
     [{ severity: 'critical', alertname: 'DynotelTargetDown' }, 'oncall-critical'],
     [{ severity: 'warning', alertname: 'DynotelSpansDropped' }, 'team-webhook'],
+    [{ severity: 'warning', alertname: 'DynotelLogRecordsDropped' }, 'team-webhook'],
     [{ alertname: 'SomethingWithoutSeverity' }, 'team-webhook'],
   ])('routes %o to %s', async (labels, receiver) => {
     const args = ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`];

@@ -123,6 +123,7 @@ describe('alert rules', () => {
         'DynotelCanaryFailing',
         'DynotelSpansDropped',
         'DynotelLogLinesDropped',
+        'DynotelLogRecordsDropped',
         'DynotelMetricsCardinalityOverflow',
       ]),
     );
