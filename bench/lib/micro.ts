@@ -15,7 +15,8 @@ export const OPS_PER_CALL = 1000;
 /**
  * Runs nanosecond-scale cases with tinybench. Every round runs all cases one after another (so the
  * implementations share the machine's state of the moment), and the reported figure is the median of
- * the per-round mean latencies: compare only ratios inside one run.
+ * the per-round mean latencies: compare only ratios inside one run (`round ratio`: the median of the
+ * per-round ratios to the case's first implementation).
  */
 export async function runMicroCases(
   suite: string,
@@ -39,11 +40,19 @@ export async function runMicroCases(
     }
     context.log(`  ${suite}: round ${round + 1}/${context.rounds}`);
   }
-  return cases.map((c) => ({
-    suite,
-    case: c.case,
-    impl: c.impl,
-    value: median(perRound.get(`${c.case}\u0000${c.impl}`) ?? []),
-    unit: 'ns/op',
-  }));
+  // Per-round ratio to the case's first implementation (its peer), then the median: the machine's
+  // state drifts between rounds (GC, JIT, neighbours), and a ratio inside one round cancels most of it.
+  return cases.map((c) => {
+    const own = perRound.get(`${c.case}\u0000${c.impl}`) ?? [];
+    const peer = cases.find((other) => other.case === c.case)!;
+    const peerRounds = perRound.get(`${peer.case}\u0000${peer.impl}`) ?? [];
+    return {
+      suite,
+      case: c.case,
+      impl: c.impl,
+      value: median(own),
+      unit: 'ns/op',
+      extra: { 'round ratio': median(own.map((value, round) => value / peerRounds[round]!)) },
+    };
+  });
 }

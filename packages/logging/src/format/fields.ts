@@ -233,6 +233,20 @@ function newScratch(): Scratch {
 const sharedScratch = newScratch();
 let collecting = false;
 
+// `,"key":` of the field keys seen so far: a service logs the same few dozen keys on every line, so
+// each is escaped once. Bounded: beyond it, keys are escaped per line as before.
+const KEY_PREFIX_CACHE_SIZE = 1024;
+const keyPrefixes = new Map<string, string>();
+
+function keyPrefix(key: string, max: number): string {
+  const cached = keyPrefixes.get(key);
+  if (cached !== undefined) return cached;
+  const prefix = `,${quote(key, max)}:`;
+  // Only keys whose escaped form does not depend on `max` (not cut) are shared between loggers.
+  if (key.length <= max && keyPrefixes.size < KEY_PREFIX_CACHE_SIZE) keyPrefixes.set(key, prefix);
+  return prefix;
+}
+
 /** Own, non-reserved, serialisable fields of `source`, sorted by key (insertion sort: there are few). */
 function collectSorted(
   source: Record<string, unknown> | null | undefined,
@@ -257,7 +271,7 @@ function collectSorted(
       i--;
     }
     keys[i] = key;
-    fragments[i] = `,${quote(key, max)}:${json}`;
+    fragments[i] = keyPrefix(key, max) + json;
   }
   return count;
 }
