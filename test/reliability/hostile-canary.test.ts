@@ -278,10 +278,13 @@ function startEngine(): Promise<{
   server: Server;
   url: string;
   sockets: Set<Socket>;
+  describeSockets(): string[];
   set(b: Behaviour): void;
 }> {
   let behaviour: Behaviour = 'ok';
   const sockets = new Set<Socket>();
+  /** What each connection last answered, for the failure message; absent: it never carried a request. */
+  const lastAnswer = new WeakMap<Socket, string>();
   const timers = new Set<NodeJS.Timeout>();
   const respond = (res: ServerResponse, b: Behaviour) => {
     const frames = () => res.writeHead(200, { 'content-type': 'application/x-ndjson' });
@@ -342,9 +345,15 @@ function startEngine(): Promise<{
   };
   const server = createServer((req, res) => {
     const b = behaviour;
+    lastAnswer.set(req.socket, `${b} (unfinished)`);
+    res.on('finish', () => lastAnswer.set(req.socket, b));
     req.resume();
     req.on('end', () => respond(res, b));
   });
+  // Idle keep-alive connections are closed after 250 ms (Node's default is 5 s, undici's 4 s), so a
+  // connection still open a few seconds after the run is one the canary abandoned mid-answer, not an
+  // idle pooled one.
+  server.keepAliveTimeout = 250;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -358,6 +367,7 @@ function startEngine(): Promise<{
         server,
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/generate`,
         sockets,
+        describeSockets: () => [...sockets].map((socket) => lastAnswer.get(socket) ?? 'no request'),
         set: (b) => {
           behaviour = b;
         },
@@ -480,17 +490,20 @@ describe('hostile engine answers to the canary', () => {
         { numRuns: SEQUENCES, endOnFailure: true },
       );
       // Nothing piled up: the canary never overlapped itself, and once the engine answers normally again
-      // every connection of the hostile answers has been closed (fetch keeps at most a few idle ones).
+      // every connection of the hostile answers has been closed. Idle connections that carried an answer
+      // close after the engine's 250 ms keep-alive; fetch may also have opened a connection for a
+      // canary while another was busy and then never used it (the server sees no request on it), which
+      // only fetch's own 4 s idle timeout closes: hence the 6 s bound.
       engine.set('ok');
       const before = canaries();
       await waitFor('canaries after the run', () => (canaries() >= before + 3 ? true : undefined));
       await waitFor(
         'engine connections closed',
         () => (engine.sockets.size <= 2 ? true : undefined),
-        3000,
+        6000,
       ).catch((error: Error) => {
         throw new Error(
-          `${error.message}: ${engine.sockets.size} open after ${JSON.stringify(stats.byBehaviour)}`,
+          `${error.message}: ${engine.sockets.size} open after ${JSON.stringify(stats.byBehaviour)}; last answers: ${JSON.stringify(engine.describeSockets())}`,
         );
       });
       expect(maxInFlight).toBe(1);
