@@ -6,6 +6,7 @@
  *   pnpm bench --smoke         proves the harness runs (CI); figures are meaningless
  *   pnpm bench --suite scrape  one suite
  *   pnpm bench --write         also rewrite bench/RESULTS.md
+ *   pnpm bench --render        measure nothing: rebuild RESULTS.md from results.json and ANALYSIS.md
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -20,8 +21,37 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     suite: { type: 'string', multiple: true },
     rounds: { type: 'string' },
+    render: { type: 'boolean', default: false },
   },
 });
+
+const analysis = await readFile(new URL('./ANALYSIS.md', import.meta.url), 'utf8').catch(() => '');
+/** The generated tables, then the hand-written analysis (profiles, targets). */
+function resultsMarkdown(recorded: Recorded, selected: readonly Suite[], smoke: boolean): string {
+  const tables = renderMarkdown({ ...recorded, suites: selected, smoke });
+  return `${tables}${analysis === '' ? '' : `\n${analysis}`}`;
+}
+interface Recorded {
+  readonly command: string;
+  readonly machine: Record<string, string | number>;
+  readonly rows: BenchRow[];
+}
+
+if (values.render) {
+  // After editing ANALYSIS.md: the recorded run's tables stay exactly as measured.
+  const recorded = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as Recorded;
+  const names = new Set(recorded.rows.map((row) => row.suite));
+  await writeFile(
+    new URL('./RESULTS.md', import.meta.url),
+    resultsMarkdown(
+      recorded,
+      suites.filter((s) => names.has(s.name)),
+      false,
+    ),
+  );
+  console.error('rebuilt bench/RESULTS.md from bench/results.json');
+  process.exit(0);
+}
 
 const selected: readonly Suite[] = values.suite?.length
   ? suites.filter((s) => values.suite!.includes(s.name))
@@ -49,9 +79,7 @@ for (const suite of selected) {
   rows.push(...(await suite.run(context)));
 }
 
-// The hand-written analysis (profiles, targets) follows the generated tables in RESULTS.md.
-const analysis = await readFile(new URL('./ANALYSIS.md', import.meta.url), 'utf8').catch(() => '');
-const markdown = `${renderMarkdown({ command, machine, suites: selected, rows, smoke: context.smoke })}${analysis === '' ? '' : `\n${analysis}`}`;
+const markdown = resultsMarkdown({ command, machine, rows }, selected, context.smoke);
 console.log(markdown);
 if (values.write && !context.smoke) {
   await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);

@@ -1,7 +1,9 @@
 /**
  * Profiles one benchmark server under load: `pnpm exec node --conditions=@dynotel/source
- * bench/http/profile.ts fastify-dynotel [seconds]` writes a V8 CPU profile into bench/profiles/ and
- * prints the top self-time frames.
+ * bench/http/profile.ts fastify-dynotel [seconds] [req/s]` writes a V8 CPU profile into bench/profiles/
+ * and prints the top self-time frames. Without a rate the load is as fast as the server answers; with
+ * one (e.g. 3000) every server gets the same offered load, so per-request costs that depend on how busy
+ * the load generator is (the kernel's wake-ups behind a socket write) are the same for all.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,15 +19,19 @@ interface ProfileNode {
 
 const name = process.argv[2] ?? 'fastify-dynotel';
 const seconds = Number(process.argv[3] ?? 10);
-const dir = fileURLToPath(new URL(`../profiles/${name}-${Date.now()}/`, import.meta.url));
+const rate = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+const dir = fileURLToPath(
+  new URL(`../profiles/${name}${rate === undefined ? '' : `-at-${rate}`}-${Date.now()}/`, import.meta.url),
+);
 pinSelf('1');
 const sink = await startOtlpSink();
 const server = await startServer(name, {
   env: { BENCH_OTLP_ENDPOINT: sink.endpoint },
   nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 });
-const warmUp = await drive(`${server.url}/items/42`, { seconds: 2 });
-const load = await drive(`${server.url}/items/42`, { seconds });
+const offered = rate === undefined ? {} : { rate };
+const warmUp = await drive(`${server.url}/items/42`, { seconds: 2, ...offered });
+const load = await drive(`${server.url}/items/42`, { seconds, ...offered });
 console.log(`${name}: ${Math.round(load.requests / load.seconds)} req/s`);
 await server.stop();
 await sink.stop();
