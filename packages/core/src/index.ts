@@ -56,6 +56,7 @@ export {
 export { defineErrorCatalogue, type ErrorCatalogue } from './errors/catalogue.ts';
 export { type CoreErrorCode, coreErrors } from './errors/core-errors.ts';
 export { DynotelError, type DynotelErrorOptions, isDynotelError } from './errors/dynotel-error.ts';
+export { settlesWithin } from './internal/settles-within.ts';
 export {
   type SelfCounter,
   type SelfGauge,

@@ -97,6 +97,15 @@ function formatState(
 
 const UNSERIALIZABLE = { reason: 'unserializable' } as const;
 
+/** What went wrong while reading a call's fields, for `log_error`: even the error's message may be a trap. */
+function describeFailure(error: unknown): string {
+  try {
+    return String(error instanceof Error ? error.message : error);
+  } catch {
+    return 'unknown error';
+  }
+}
+
 // Reused by every line: the formatting below is synchronous, so one scratch object is enough, except
 // for a line logged while another is being formatted (a toJSON or getter that logs): it gets its own.
 const sharedCorrelation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
@@ -169,10 +178,7 @@ function dynamoAsJson(
     // request context (replaced by `log_error`, counted), never the line, its level, its format or its
     // correlation keys; and the line must not throw into the service (even the error's message may be a trap).
     logFieldsDropped.inc(UNSERIALIZABLE);
-    let reason = 'unknown error';
-    try {
-      reason = String(error instanceof Error ? error.message : error);
-    } catch {}
+    const reason = describeFailure(error);
     const max = shared.maxFieldLength;
     const fields = { log_error: `fields could not be serialised: ${reason}` };
     try {
@@ -329,10 +335,7 @@ function safeLogMethod(this: Logger, args: Parameters<pino.LogFn>, method: pino.
     method.apply(this, args);
   } catch (error) {
     logFieldsDropped.inc(UNSERIALIZABLE);
-    let reason = 'unknown error';
-    try {
-      reason = String(error instanceof Error ? error.message : error);
-    } catch {}
+    const reason = describeFailure(error);
     const [first, second] = args as unknown[];
     const message = typeof first === 'string' ? first : typeof second === 'string' ? second : '';
     try {

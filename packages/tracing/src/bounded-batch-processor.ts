@@ -1,3 +1,4 @@
+import { settlesWithin } from '@dynotel/core';
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -92,9 +93,9 @@ export class BoundedBatchProcessor implements SpanProcessor {
     this.#clearTimer();
     // Cancels an export still in flight (its batch is counted by #exportBatch as `shutdown`).
     try {
-      await withTimeout(this.#exporter.shutdown(), Math.max(0, deadline - Date.now()));
+      await settlesWithin(this.#exporter.shutdown(), Math.max(0, deadline - Date.now()));
     } catch {}
-    if (this.#running !== undefined) await withTimeout(this.#running, Math.max(0, deadline - Date.now()));
+    if (this.#running !== undefined) await settlesWithin(this.#running, Math.max(0, deadline - Date.now()));
     if (this.#queue.length > 0) {
       spansDropped.inc({ reason: 'shutdown' }, this.#queue.length);
       this.#reporter.warn('shutdown finished with spans still queued; they were not delivered', {
@@ -116,7 +117,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
         if (this.#drainTarget === 0) break;
       }
     })();
-    const finished = await withTimeout(done, timeoutMs);
+    const finished = await settlesWithin(done, timeoutMs);
     if (!finished) this.#reporter.warn('span flush did not finish within its timeout', { timeoutMs });
     return finished;
   }
@@ -250,23 +251,4 @@ function encodedQueue(exporter: OtlpSpanExporter): SpanQueue {
     },
     clear: () => queue.clear(),
   };
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise (it never rejects). */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,4 +1,4 @@
-import { diag } from '@dynotel/core';
+import { diag, settlesWithin } from '@dynotel/core';
 import type {
   LogRecordExporter,
   LogRecordProcessor,
@@ -78,7 +78,7 @@ export class BoundedLogProcessor implements LogRecordProcessor {
   }
 
   async forceFlush(): Promise<void> {
-    await withTimeout(this.#drain(), this.#options.exportTimeoutMs);
+    await settlesWithin(this.#drain(), this.#options.exportTimeoutMs);
   }
 
   shutdown(): Promise<void> {
@@ -91,7 +91,7 @@ export class BoundedLogProcessor implements LogRecordProcessor {
     const budget = this.#options.shutdownTimeoutMs;
     const deadline = Date.now() + budget;
     // Keep a little of the budget for shutting the exporter down and counting what is left.
-    await withTimeout(this.#drain(), Math.max(0, budget - Math.min(250, budget / 5)));
+    await settlesWithin(this.#drain(), Math.max(0, budget - Math.min(250, budget / 5)));
     this.#isShutdown = true;
     this.#clearTimer();
     const left = this.#queue.length + (this.#inFlight?.batch.length ?? 0);
@@ -104,7 +104,7 @@ export class BoundedLogProcessor implements LogRecordProcessor {
         shutdownTimeoutMs: budget,
       });
     try {
-      await withTimeout(this.#exporter.shutdown(), Math.max(0, deadline - Date.now()));
+      await settlesWithin(this.#exporter.shutdown(), Math.max(0, deadline - Date.now()));
     } catch {}
   }
 
@@ -201,23 +201,4 @@ interface InFlight {
   readonly batch: ReadableLogRecord[];
   readonly timer: NodeJS.Timeout;
   readonly resolve: () => void;
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise (it never rejects). */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
