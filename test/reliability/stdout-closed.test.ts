@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { type Child, startFixture } from './support/child.ts';
 import { runLoad } from './support/load.ts';
 import { recordFigures } from './support/report.ts';
+import { scrapedCounter } from './support/self-metrics.ts';
 import { sized } from './support/settings.ts';
 
 const AFTER_CLOSE = sized(300, 2000);
@@ -17,11 +18,6 @@ let child: Child | undefined;
 afterEach(() => {
   child?.kill();
 });
-
-function counter(body: string, name: string, labels: string): number {
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 it(`keeps serving with stdout closed and counts every line it could not write (${AFTER_CLOSE} requests)`, async () => {
   child = await startFixture('service.ts', {
@@ -43,7 +39,7 @@ it(`keeps serving with stdout closed and counts every line it could not write ($
   await new Promise((resolve) => setTimeout(resolve, 200));
 
   const scrape = async () => (await fetch(`${base}/metrics`)).text();
-  const droppedAtClose = counter(await scrape(), 'dynotel_log_lines_dropped_total', 'reason="closed"');
+  const droppedAtClose = scrapedCounter(await scrape(), 'dynotel_log_lines_dropped_total', 'reason="closed"');
   const after = await runLoad({
     url: (i) => `${base}/v1/items/${i}`,
     total: AFTER_CLOSE,
@@ -53,11 +49,11 @@ it(`keeps serving with stdout closed and counts every line it could not write ($
   expect(after.filter((r) => r.status !== 200)).toEqual([]);
   expect((await fetch(`${base}/health`)).status).toBe(200);
   const body = await scrape();
-  const dropped = counter(body, 'dynotel_log_lines_dropped_total', 'reason="closed"');
+  const dropped = scrapedCounter(body, 'dynotel_log_lines_dropped_total', 'reason="closed"');
   const droppedAfter = dropped - droppedAtClose;
   expect(droppedAfter).toBeGreaterThanOrEqual(2 * AFTER_CLOSE);
   expect(droppedAfter).toBeLessThanOrEqual(2 * AFTER_CLOSE + 5);
-  expect(counter(body, 'dynotel_log_lines_dropped_total', 'reason="write_error"')).toBe(0);
+  expect(scrapedCounter(body, 'dynotel_log_lines_dropped_total', 'reason="write_error"')).toBe(0);
 
   child.process.kill('SIGTERM');
   expect(await child.exited).toBe(0);

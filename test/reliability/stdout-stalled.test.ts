@@ -21,6 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Child, parseJsonl, startFixture } from './support/child.ts';
 import { quantile, runLoad, until } from './support/load.ts';
 import { recordFigures } from './support/report.ts';
+import { scrapedCounter } from './support/self-metrics.ts';
 import { sized } from './support/settings.ts';
 
 /** Requests while stalled, each with a handler line padded to PAD characters. */
@@ -57,11 +58,6 @@ let child: Child | undefined;
 afterEach(() => {
   child?.kill();
 });
-
-function counter(body: string, name: string, labels: string): number {
-  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 /** Waits until stdout has not grown for `quietMs` (everything the child had buffered has arrived). */
 async function settled(c: Child, quietMs: number, timeoutMs: number): Promise<number> {
@@ -143,7 +139,7 @@ describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under 
     const latencies = stalled.map((r) => r.latencyMs);
     const p99 = quantile(latencies, 0.99);
     expect(p99).toBeLessThan(P99_CEILING_MS);
-    const droppedWhileStalled = counter(
+    const droppedWhileStalled = scrapedCounter(
       await scrape(),
       'dynotel_log_lines_dropped_total',
       'reason="buffer_full"',
@@ -159,9 +155,9 @@ describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under 
     c.process.stdout?.resume();
     const linesAfterResume = await settled(c, 500, 30_000);
     const body = await scrape(); // scrapes write no line
-    const dropped = counter(body, 'dynotel_log_lines_dropped_total', 'reason="buffer_full"');
-    expect(counter(body, 'dynotel_log_lines_dropped_total', 'reason="closed"')).toBe(0);
-    expect(counter(body, 'dynotel_log_lines_dropped_total', 'reason="write_error"')).toBe(0);
+    const dropped = scrapedCounter(body, 'dynotel_log_lines_dropped_total', 'reason="buffer_full"');
+    expect(scrapedCounter(body, 'dynotel_log_lines_dropped_total', 'reason="closed"')).toBe(0);
+    expect(scrapedCounter(body, 'dynotel_log_lines_dropped_total', 'reason="write_error"')).toBe(0);
     const produced = linesBefore + 2 * STALLED + (probeLines - 1);
     expect(linesAfterResume + dropped).toBe(produced);
     expect(await settled(c, 300, 10_000)).toBe(linesAfterResume);
@@ -189,7 +185,9 @@ describe.each(sized(['express'], ['express', 'fastify']))('stdout stalled under 
     });
     expect(after.every((r) => r.status === 200)).toBe(true);
     expect(await settled(c, 300, 10_000)).toBe(linesAfterResume + 100);
-    expect(counter(await scrape(), 'dynotel_log_lines_dropped_total', 'reason="buffer_full"')).toBe(dropped);
+    expect(scrapedCounter(await scrape(), 'dynotel_log_lines_dropped_total', 'reason="buffer_full"')).toBe(
+      dropped,
+    );
 
     const signalAt = performance.now();
     c.process.kill('SIGTERM');

@@ -12,3 +12,12 @@ export function selfSeries(name: string): Record<string, number> {
 export function selfTotal(name: string): number {
   return Object.values(selfSeries(name)).reduce((a, b) => a + b, 0);
 }
+
+/**
+ * The value of the first series of `name` whose label text contains `labels` in a `/metrics` body
+ * scraped from a child process (0 when there is none).
+ */
+export function scrapedCounter(body: string, name: string, labels: string): number {
+  const line = body.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
