@@ -24,6 +24,7 @@ import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireLogging } from './wire/logging.ts';
 import { wireMetrics } from './wire/metrics.ts';
+import { flushBudgetMs, hookTimeoutMs } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
 /** Reads the configuration: strict mode throws, otherwise each problem is warned about once. */
@@ -75,16 +76,14 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   );
   const shutdown = wireShutdown(config, options, health);
   shutdown.addHook('system status server', async () => (await systemServer)?.close());
-  // The flush must end (counting what it gives up on as dropped) inside the coordinator's hook timeout;
-  // a longer budget let the coordinator move on, or exit, with spans neither delivered nor counted.
-  shutdown.addHook('spans', () => tracing.shutdown(Math.floor(hookTimeoutMs(config) * SPAN_FLUSH_SHARE)));
+  shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)));
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown);
   shutdown.addHook('health', () => health.close());
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
   // logger, whose exit handler writes whatever is left synchronously if the process exits next.
   // Bounded like the span flush: with a stalled stdout the default 5 s flush outlived the hook timeout
   // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
-  shutdown.addHook('logs', () => flushLogger(logger, Math.floor(hookTimeoutMs(config) * SPAN_FLUSH_SHARE)));
+  shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)));
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
 
   const endpoints = new Map<string, ServedEndpoint>();
@@ -120,7 +119,9 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
       restoreDiagnostics();
-      await closeLogger(logger);
+      // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
+      // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.
+      await closeLogger(logger, flushBudgetMs(config));
       return result;
     },
   };
@@ -164,13 +165,7 @@ function wireShutdown(
   return coordinator;
 }
 
-/** Each shutdown hook's timeout: a tenth of DYN_SHUTDOWN_TIMEOUT. */
-function hookTimeoutMs(config: DynotelConfig): number {
-  return Math.max(1, Math.round(config.shutdown.timeoutMs * 0.1));
-}
-
 /** The span flush's share of its hook timeout: the rest is margin for counting what was left. */
-const SPAN_FLUSH_SHARE = 0.9;
 
 export function describeFailure(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

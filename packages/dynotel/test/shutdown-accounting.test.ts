@@ -58,3 +58,21 @@ it('shutdown with a black-holed collector accounts for every span before it reso
   expect(result.hooks.find((hook) => hook.name === 'spans')?.outcome).toBe('ok');
   telemetry = undefined;
 });
+
+it('a programmatic shutdown() with a stalled log destination ends within DYN_SHUTDOWN_TIMEOUT', async () => {
+  // A destination that takes the first chunk and never asks for more (a reader that stopped reading).
+  const stalled = new Writable({ highWaterMark: 16, write() {} });
+  telemetry = init({
+    env: { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0', DYN_SHUTDOWN_TIMEOUT: '1' },
+    handleSignals: false,
+    logDestination: stalled,
+  });
+  for (let i = 0; i < 100; i++) telemetry.logger.info({ i }, 'waiting for a reader');
+  const started = performance.now();
+  const result = await telemetry.shutdown('test');
+  // Every hook, the logs flush included, ended on its own budget; closing the logger afterwards used a
+  // fixed 5 s and made shutdown() outlast DYN_SHUTDOWN_TIMEOUT (1 s here) by seconds.
+  expect(result.hooks.find((hook) => hook.name === 'logs')?.outcome).toBe('ok');
+  expect(performance.now() - started).toBeLessThan(1000);
+  telemetry = undefined;
+});

@@ -6,6 +6,7 @@ import {
   type LoggerOptions,
 } from '@dynotel/logging';
 import type { InitOptions } from '../options.ts';
+import { flushBudgetMs } from './shutdown-budget.ts';
 
 export interface WiredLogging {
   readonly logger: DynotelLogger;
@@ -34,7 +35,9 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
       protocol: tracing.logs.protocol,
       headers: tracing.logs.headers,
       timeoutMs: tracing.logs.timeoutMs,
-      shutdownTimeoutMs: otlpLogsShutdownBudgetMs(config),
+      // Ends inside the 'otlp logs' hook, counting what it gives up on: sdk-logs' own shutdown had no
+      // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
+      shutdownTimeoutMs: flushBudgetMs(config),
       serviceName: identity.serviceName,
       resourceAttributes: resourceOf(config),
     });
@@ -54,17 +57,6 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     ...(otlp === undefined ? {} : { otlp }),
   });
   return { logger, otlpShutdown };
-}
-
-/**
- * The OTLP log flush must end (counting what it gives up on as dropped) inside the shutdown
- * coordinator's hook timeout, a tenth of DYN_SHUTDOWN_TIMEOUT (create-telemetry.ts), with the same 90 %
- * share the span flush gets: sdk-logs' own shutdown had no bound, so a black-holed collector made the
- * hook time out and SIGTERM exit 1 with the records neither delivered nor counted.
- */
-function otlpLogsShutdownBudgetMs(config: DynotelConfig): number {
-  const hookTimeoutMs = Math.max(1, Math.round(config.shutdown.timeoutMs * 0.1));
-  return Math.max(1, Math.floor(hookTimeoutMs * 0.9));
 }
 
 function resourceOf(config: DynotelConfig): Record<string, string> {
