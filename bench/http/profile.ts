@@ -2,8 +2,8 @@
  * Profiles one benchmark server under load: `pnpm exec node --conditions=@dynotel/source
  * bench/http/profile.ts fastify-dynotel [seconds] [req/s]` writes a V8 CPU profile into bench/profiles/
  * and prints the top self-time frames. Without a rate the load is as fast as the server answers; with
- * one (e.g. 3000) every server gets the same offered load, so per-request costs that depend on how busy
- * the load generator is (the kernel's wake-ups behind a socket write) are the same for all.
+ * one (e.g. 3000) every server gets the same offered load, so no per-request cost depends on how close
+ * each server runs to saturation.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,6 @@
 // @dynotel/core public API. Everything exported here is listed by name.
+
+export { settlesWithin } from './async/settles-within.ts';
 export {
   type BatchProcessorConfig,
   type ConfigGroup,
@@ -56,7 +58,6 @@ export {
 export { defineErrorCatalogue, type ErrorCatalogue } from './errors/catalogue.ts';
 export { type CoreErrorCode, coreErrors } from './errors/core-errors.ts';
 export { DynotelError, type DynotelErrorOptions, isDynotelError } from './errors/dynotel-error.ts';
-export { settlesWithin } from './internal/settles-within.ts';
 export {
   type SelfCounter,
   type SelfGauge,

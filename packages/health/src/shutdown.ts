@@ -1,5 +1,5 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { DynotelError, diag } from '@dynotel/core';
+import { DynotelError, diag, settlesWithin } from '@dynotel/core';
 import type { HealthState } from './health-state.ts';
 import { durationOption, invalidArgument, invalidOption, nameArgument } from './validate.ts';
 
@@ -226,15 +226,8 @@ class Coordinator implements ShutdownCoordinator {
 
   async #waitForInFlight(): Promise<number> {
     if (this.#inFlight === 0) return 0;
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      new Promise<true>((resolve) => this.#idleWaiters.push(() => resolve(true))),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#inFlightTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (done) return 0;
+    const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    if (await settlesWithin(idle, this.#inFlightTimeoutMs)) return 0;
     const abandoned = this.#inFlight;
     diag.warn('dynotel.health', 'in-flight requests did not finish in time; closing their connections', {
       abandoned,

@@ -1,4 +1,4 @@
-import { diag } from '@dynotel/core';
+import { diag, settlesWithin } from '@dynotel/core';
 import {
   context,
   ProxyTracerProvider,
@@ -141,16 +141,12 @@ function disabledTracing(resolved: ResolvedTracingOptions): Tracing {
   };
 }
 
-/** Waits for `promise` at most `ms`; never rejects (failures are reported by the parts themselves). */
+/** Waits for `promise` at most `ms`; never rejects (a failure is reported here). */
 async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
+  await settlesWithin(
     promise.catch((error: unknown) =>
       diag.warn('dynotel.tracing', 'flush or shutdown failed', { error: String(error) }),
     ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
+    ms,
+  );
 }
