@@ -11,8 +11,9 @@ import {
 import { createDestination, type LogDestination } from './destination/destination.ts';
 import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts';
 import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
+import { emptyBaseFields } from './format/base-fields.ts';
 import { captureCallSite } from './format/caller.ts';
-import { bindFields, emptyBaseFields, rawFields } from './format/fields.ts';
+import { bindFields, rawFields } from './format/fields.ts';
 import { messageText, quote } from './format/json-text.ts';
 import { jsonlLine } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
@@ -92,7 +93,14 @@ function formatState(
   bindings: LoggerFormatState['bindings'],
   max: number,
 ): LoggerFormatState {
-  return { target, targetJson: quote(target, max), bindings, base: emptyBaseFields() };
+  return {
+    target,
+    targetJson: quote(target, max),
+    bindings,
+    base: emptyBaseFields(),
+    layouts: [],
+    nextLayoutSlot: 0,
+  };
 }
 
 const UNSERIALIZABLE = { reason: 'unserializable' } as const;

@@ -1,7 +1,7 @@
 import type { Correlation } from '../correlation.ts';
 import { levelText } from '../filter/levels.ts';
 import type { CallSite } from './caller.ts';
-import { jsonFields } from './fields.ts';
+import { jsonFields } from './json-fields.ts';
 import { quote } from './json-text.ts';
 import type { LoggerFormatState, SharedFormatState } from './record-context.ts';
 
@@ -24,5 +24,5 @@ export function jsonlLine(
     line += `,"file":${quote(callSite.file, shared.maxFieldLength)},"line":${callSite.line}`;
   }
   line += `,"target":${state.targetJson},"message":${quote(message, shared.maxFieldLength)}`;
-  return `${line}${jsonFields(state.bindings, state.base, obj, correlation, shared.maxFieldLength)}}\n`;
+  return `${line}${jsonFields(state, obj, correlation, shared.maxFieldLength)}}\n`;
 }

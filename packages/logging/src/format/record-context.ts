@@ -1,5 +1,7 @@
 import type { OtlpBridge } from '../otlp/bridge.ts';
-import type { BaseFields, BoundField } from './fields.ts';
+import type { BaseFields } from './base-fields.ts';
+import type { BoundField } from './fields.ts';
+import type { FieldLayout } from './json-fields.ts';
 import type { TimestampFormatter } from './timestamp.ts';
 
 /** What every line of one logger tree shares, fixed when the root logger is made. */
@@ -19,4 +21,8 @@ export interface LoggerFormatState {
   readonly bindings: readonly BoundField[];
   /** Bindings merged with the current correlation fragments (mutable cache, see `jsonFields`). */
   readonly base: BaseFields;
+  /** How call fields of the shapes seen so far interleave with `base` (see `jsonFields`). */
+  readonly layouts: FieldLayout[];
+  /** The slot the next new layout replaces once `layouts` is full. */
+  nextLayoutSlot: number;
 }
