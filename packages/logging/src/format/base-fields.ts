@@ -5,8 +5,9 @@ import { quote } from './json-text.ts';
 
 /**
  * A logger's bindings merged with the correlation fragments of the current span and request, kept
- * until either changes: every line of one request in one logger reuses it, and a line without fields
- * of its own is then just this string.
+ * until either changes: every line of one request in one logger reuses it. An access line is the only
+ * line of its request, so the rebuild is on the hot path: the key order is recomputed only when the set
+ * of correlation keys changes, and the joined text only when a line without fields of its own asks.
  */
 export interface BaseFields {
   valid: boolean;
@@ -14,13 +15,19 @@ export interface BaseFields {
   traceId: string | undefined;
   context: RequestContext | undefined;
   /**
-   * Which of the four correlation keys are present (bit c for CORRELATION_KEYS[c]). With the logger's
-   * fixed bindings it determines `keys`, so a cached field layout is valid while the mask is unchanged.
+   * Which of the four correlation keys are present (bit c for CORRELATION_KEYS[c]); -1 before the first
+   * rebuild. With the logger's fixed bindings it determines `keys`, so a cached field layout is valid
+   * while the mask is unchanged.
    */
   correlationMask: number;
+  /** Sorted keys of bindings and present correlation keys. */
   keys: string[];
+  /** Where each key comes from: `i >= 0` is binding i, `~c` is correlation key c. */
+  sources: number[];
+  /** `,"key":value` per key, for the current correlation. */
   fragments: string[];
-  joined: string;
+  /** All fragments joined, made on first use after a rebuild. */
+  joined: string | undefined;
 }
 
 export function emptyBaseFields(): BaseFields {
@@ -29,10 +36,11 @@ export function emptyBaseFields(): BaseFields {
     spanId: undefined,
     traceId: undefined,
     context: undefined,
-    correlationMask: 0,
+    correlationMask: -1,
     keys: [],
+    sources: [],
     fragments: [],
-    joined: '',
+    joined: undefined,
   };
 }
 
@@ -62,10 +70,40 @@ function correlationFragment(index: number, correlation: Correlation, max: numbe
   }
 }
 
-/**
- * Rebuilt whenever the span or request changes, so once per request and logger: it reuses the base's
- * arrays instead of allocating new ones.
- */
+function correlationMaskOf(correlation: Correlation): number {
+  const context = correlation.requestContext;
+  return (
+    (context?.requestId === undefined ? 0 : 1) |
+    (correlation.spanId === undefined ? 0 : 2) |
+    (correlation.traceId === undefined ? 0 : 4) |
+    (context?.xRequestId === undefined ? 0 : 8)
+  );
+}
+
+/** The merged key order for this set of correlation keys (bindings never hold one: they are reserved). */
+function orderKeys(base: BaseFields, bindings: readonly BoundField[], mask: number): void {
+  const keys = base.keys;
+  const sources = base.sources;
+  keys.length = 0;
+  sources.length = 0;
+  let b = 0;
+  for (let c = 0; c < 4; c++) {
+    if ((mask & (1 << c)) === 0) continue;
+    const key = CORRELATION_KEYS[c] as string;
+    while (b < bindings.length && (bindings[b] as BoundField).key < key) {
+      keys.push((bindings[b] as BoundField).key);
+      sources.push(b++);
+    }
+    keys.push(key);
+    sources.push(~c);
+  }
+  for (; b < bindings.length; b++) {
+    keys.push((bindings[b] as BoundField).key);
+    sources.push(b);
+  }
+}
+
+/** Rebuilt whenever the span or request changes, so once per request and logger. */
 export function rebuildBase(
   base: BaseFields,
   bindings: readonly BoundField[],
@@ -76,35 +114,29 @@ export function rebuildBase(
   base.spanId = correlation.spanId;
   base.traceId = correlation.traceId;
   base.context = correlation.requestContext;
-  const keys = base.keys;
+  const mask = correlationMaskOf(correlation);
+  if (base.correlationMask !== mask) {
+    orderKeys(base, bindings, mask);
+    base.correlationMask = mask;
+  }
+  const sources = base.sources;
   const fragments = base.fragments;
-  keys.length = 0;
-  fragments.length = 0;
-  let joined = '';
-  let mask = 0;
-  let b = 0;
-  for (let c = 0; c < 4; c++) {
-    const fragment = correlationFragment(c, correlation, max);
-    if (fragment === undefined) continue;
-    mask |= 1 << c;
-    const key = CORRELATION_KEYS[c] as string;
-    // Bindings never hold a correlation key (they are reserved), so there is no tie to break.
-    while (b < bindings.length && (bindings[b] as BoundField).key < key) {
-      const binding = bindings[b++] as BoundField;
-      keys.push(binding.key);
-      fragments.push(binding.fragment);
-      joined += binding.fragment;
-    }
-    keys.push(key);
-    fragments.push(fragment);
-    joined += fragment;
+  for (let k = 0; k < sources.length; k++) {
+    const source = sources[k] as number;
+    fragments[k] =
+      source >= 0
+        ? (bindings[source] as BoundField).fragment
+        : (correlationFragment(~source, correlation, max) as string);
   }
-  for (; b < bindings.length; b++) {
-    const binding = bindings[b] as BoundField;
-    keys.push(binding.key);
-    fragments.push(binding.fragment);
-    joined += binding.fragment;
+  base.joined = undefined;
+}
+
+/** All base fragments as one string (what a line without fields of its own carries). */
+export function joinedBase(base: BaseFields): string {
+  if (base.joined === undefined) {
+    let joined = '';
+    for (let k = 0; k < base.keys.length; k++) joined += base.fragments[k] as string;
+    base.joined = joined;
   }
-  base.correlationMask = mask;
-  base.joined = joined;
+  return base.joined;
 }

@@ -1,5 +1,5 @@
 import type { Correlation } from '../correlation.ts';
-import { type BaseFields, isStale, rebuildBase } from './base-fields.ts';
+import { type BaseFields, isStale, joinedBase, rebuildBase } from './base-fields.ts';
 import { RESERVED_KEYS, reservedKeyDropped } from './fields.ts';
 import { jsonValue, quote } from './json-text.ts';
 import type { LoggerFormatState } from './record-context.ts';
@@ -50,7 +50,7 @@ export function jsonFields(
   }
   const base = state.base;
   if (isStale(base, correlation)) rebuildBase(base, state.bindings, correlation, max);
-  if (objCount === 0 && requestCount === 0) return base.joined;
+  if (objCount === 0 && requestCount === 0) return joinedBase(base);
   if (requestCount === 0) {
     const layout = layoutFor(state, scratch.objKeys, objCount, max);
     if (layout !== undefined) return applyLayout(layout, base.fragments, scratch.objJsons);
