@@ -13,6 +13,7 @@ import { TracerProvider as SdkTracerProvider, type SpanProcessor } from '@opente
 import { BoundedBatchProcessor } from './bounded-batch-processor.ts';
 import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.ts';
+import { PooledIdGenerator } from './pooled-id-generator.ts';
 import { propagator } from './propagation/headers.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
@@ -80,6 +81,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
   const provider = new SdkTracerProvider({
     resource: createResource(resolved),
     sampler: createSampler(resolved.sampler, resolved.samplerArg),
+    idGenerator: new PooledIdGenerator(),
     spanProcessors,
   });
   const tracer = provider.getTracer(resolved.serviceName);
