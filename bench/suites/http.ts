@@ -34,7 +34,7 @@ const only = process.env.BENCH_HTTP_ONLY?.split(',');
 export const HTTP_VARIANTS: readonly Variant[] =
   only === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => only.includes(v.server));
 
-interface Sample {
+export interface Sample {
   readonly rps: number;
   readonly cpuUsPerRequest: number;
   readonly userCpuUsPerRequest: number;
@@ -53,7 +53,7 @@ interface Sample {
  */
 const FIXED_RATE = Number(process.env.BENCH_HTTP_FIXED_RATE ?? 3000);
 
-async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
+export async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
   const url = `${server.url}/items/42`;
   let before = await server.stats();
   const load = await drive(url, { seconds });

@@ -1,0 +1,77 @@
+/**
+ * The floor under the HTTP targets: `pnpm exec node --conditions=@dynotel/source bench/http/floor.ts
+ * fastify|express [rounds] [seconds]` runs bench/http/servers/floor.ts at every level (the work the
+ * targets require, written by hand without dynotel) beside dynotel's servers of that framework,
+ * interleaved in ABBA order like the HTTP suite, and prints each one's ratios to bare. When a level of
+ * required work alone is below a target, no implementation of that work meets it on this machine.
+ *
+ * BENCH_FLOOR_LEVELS=0,0,0 runs only those levels (repeats allowed: identical servers in separate
+ * processes show how far the figures move without any difference in code).
+ */
+import { startOtlpSink } from '../lib/otlp-sink.ts';
+import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
+import { median } from '../lib/stats.ts';
+import { measure, type Sample } from '../suites/http.ts';
+import { drive } from './load.ts';
+
+const framework = process.argv[2] ?? 'fastify';
+if (framework !== 'fastify' && framework !== 'express')
+  throw new Error(`framework must be fastify or express, got ${framework}`);
+const rounds = Number(process.argv[3] ?? 20);
+const seconds = Number(process.argv[4] ?? 1);
+const LEVELS = [
+  'bare',
+  'floor: request id header + close listener',
+  'floor: + one AsyncLocalStorage frame',
+  'floor: + a pino access line',
+];
+const DYNOTEL =
+  framework === 'fastify'
+    ? ['fastify-metrics-only', 'fastify-dynotel-10pct', 'fastify-dynotel']
+    : ['express-metrics-only', 'express-dynotel'];
+const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map(Number);
+const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
+
+pinSelf('1');
+const sink = await startOtlpSink();
+const servers: Array<{ label: string; server: ServerProcess }> = [];
+try {
+  for (const level of levels) {
+    const env = { BENCH_FLOOR_FRAMEWORK: framework, BENCH_FLOOR_LEVEL: String(level) };
+    servers.push({ label: `${level}: ${LEVELS[level]}`, server: await startServer('floor', { env }) });
+  }
+  if (withDynotel) {
+    for (const name of DYNOTEL) {
+      const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
+      servers.push({ label: name, server: await startServer(name, { env }) });
+    }
+  }
+  for (const { server } of servers) await drive(`${server.url}/items/42`, { seconds: 2 });
+  const samples = servers.map((): Sample[] => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = [...servers.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const index of order) samples[index]!.push(await measure(servers[index]!.server, seconds));
+    process.stderr.write(`round ${round + 1}/${rounds}\n`);
+  }
+  const bare = samples[0]!;
+  const roundRatio = (s: readonly Sample[], key: 'rps' | 'cpuUsPerRequest' | 'fixedRateCpuUsPerRequest') =>
+    median(s.map((x, r) => x[key] / bare[r]![key]));
+  console.log(
+    `${framework}, ${rounds} rounds of ${seconds} s, ratios are medians of per-round ratios to the first server`,
+  );
+  console.log(
+    '| server | req/s | req/s ratio | CPU µs/req | CPU ratio | CPU µs/req at 3000 req/s | ratio at 3000 |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  servers.forEach(({ label }, i) => {
+    const s = samples[i]!;
+    console.log(
+      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
+    );
+  });
+} finally {
+  await Promise.all(servers.map(({ server }) => server.stop()));
+  await sink.stop();
+  pinSelf('0-1023');
+}
