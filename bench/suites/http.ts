@@ -86,6 +86,7 @@ export const httpSuite: Suite = {
   description: [
     'Each server in its own process pinned to core 0 (`taskset -c 0`), autocannon 9 in the harness pinned to core 1, 32 keep-alive connections over loopback, `GET /items/42` returning a small JSON body.',
     "`value` is the median req/s (higher is better) or the median server CPU µs per request (user+system from the server's `process.cpuUsage()`, lower is better); `ratio to peer` is the ratio to bare of the medians, `round ratio` the median of the per-round ratios to bare (the figure to quote: variants run interleaved in every round); p99 is the load generator's latency.",
+    'Every variant runs in three processes in turn (a third of the rounds each, BENCH_HTTP_PROCESSES): identical servers in separate processes differ by up to ~15% in CPU per request, which a single bare process would pass on to every ratio.',
     `Each round measures every server twice: at saturation (as fast as it answers: throughput, CPU and user CPU per request) and at a fixed offered load of ${FIXED_RATE} req/s (CPU per request). At saturation a slower server also pays, in its system time, the kernel's loopback delivery and the wake-up of a load generator that is idle between its responses; at a fixed rate every server answers the same requests at the same pace. User CPU leaves the kernel out entirely.`,
     'Peer stack: @opentelemetry/sdk-node 0.301 + instrumentation-http 0.301 (+ @fastify/otel 0.21.2) exporting with exporter-trace-otlp-grpc 0.301, prom-client 15.1.3 counter + histogram, pino 10.4.0 access line with trace ids (async destination). dynotel: `init()` + the Fastify plugin / Express middleware, 100% sampled (or 10% parent-based ratio), spans and log records exported over OTLP/gRPC, JSONL access line, request id; metrics-only = OTEL_SDK_DISABLED and access lines filtered out. Every exporter sends to the same OTLP/gRPC sink in another process. Access lines go to /dev/null.',
     canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
@@ -102,22 +103,36 @@ export const httpSuite: Suite = {
     const sink = await startOtlpSink();
     // BENCH_SINK_CORE=0 moves the OTLP sink onto the servers' core (default: beside the load generator).
     if (process.env.BENCH_SINK_CORE !== undefined) pinPid(sink.pid, process.env.BENCH_SINK_CORE);
-    const servers: ServerProcess[] = [];
+    // Every variant runs in several processes one after another: identical servers in separate
+    // processes differ by up to ~15% in CPU per request (memory layout), and with a single bare process
+    // that luck would shift every ratio of the run.
+    const blocks = context.smoke
+      ? 1
+      : Math.max(1, Math.min(rounds, Number(process.env.BENCH_HTTP_PROCESSES ?? 3)));
+    const samples = HTTP_VARIANTS.map((): Sample[] => []);
+    let servers: ServerProcess[] = [];
     try {
-      for (const variant of HTTP_VARIANTS) {
-        servers.push(await startServer(variant.server, { env: { BENCH_OTLP_ENDPOINT: sink.endpoint } }));
-      }
-      // Warm-up: JIT, connection pools, the exporters' first batches.
-      for (const server of servers)
-        await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.2 : 2 });
-      const samples = HTTP_VARIANTS.map((): Sample[] => []);
-      for (let round = 0; round < rounds; round++) {
-        // Every other round runs the variants in reverse order, so a drift during a round does not
-        // always favour the same variants.
-        const order = [...servers.keys()];
-        if (round % 2 === 1) order.reverse();
-        for (const index of order) samples[index]!.push(await measure(servers[index]!, seconds));
-        context.log(`  http: round ${round + 1}/${rounds}`);
+      for (let block = 0; block < blocks; block++) {
+        servers = [];
+        for (const variant of HTTP_VARIANTS) {
+          servers.push(await startServer(variant.server, { env: { BENCH_OTLP_ENDPOINT: sink.endpoint } }));
+        }
+        // Warm-up: JIT, connection pools, the exporters' first batches.
+        for (const server of servers)
+          await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.2 : 2 });
+        const blockRounds =
+          Math.round(((block + 1) * rounds) / blocks) - Math.round((block * rounds) / blocks);
+        for (let r = 0; r < blockRounds; r++) {
+          const round = samples[0]!.length;
+          // Every other round runs the variants in reverse order, so a drift during a round does not
+          // always favour the same variants.
+          const order = [...servers.keys()];
+          if (round % 2 === 1) order.reverse();
+          for (const index of order) samples[index]!.push(await measure(servers[index]!, seconds));
+          context.log(`  http: round ${round + 1}/${rounds} (processes ${block + 1}/${blocks})`);
+        }
+        await Promise.all(servers.map((s) => s.stop()));
+        servers = [];
       }
       return rowsOf(samples, rounds);
     } finally {
