@@ -64,17 +64,23 @@ function expectedRecord(
   return merged;
 }
 
+/** A JSONL logger with BINDINGS, writing to a capture. */
+function boundLogger() {
+  const out = capture();
+  const logger = createLogger({
+    format: 'jsonl',
+    destination: out.stream,
+    logUncaughtExceptions: false,
+    base: BINDINGS,
+  });
+  return { out, logger };
+}
+
 beforeAll(() => registerTracing());
 
 describe('JSONL field layout cache', () => {
   it('writes every line as the sorted merge of its sources, whatever shapes came before', () => {
-    const out = capture();
-    const logger = createLogger({
-      format: 'jsonl',
-      destination: out.stream,
-      logUncaughtExceptions: false,
-      base: BINDINGS,
-    });
+    const { out, logger } = boundLogger();
     const random = prng(7);
     const expected: Fields[] = [];
     const shapes = new Set<string>();
@@ -112,13 +118,7 @@ describe('JSONL field layout cache', () => {
   });
 
   it('keeps a binding when a call names it without a value, and replaces it when the call has one', () => {
-    const out = capture();
-    const logger = createLogger({
-      format: 'jsonl',
-      destination: out.stream,
-      logUncaughtExceptions: false,
-      base: BINDINGS,
-    });
+    const { out, logger } = boundLogger();
     for (let i = 0; i < 3; i++) {
       logger.info({ component: undefined, model: 'm' }, 'kept');
       logger.info({ component: 'worker', model: 'm' }, 'replaced');
