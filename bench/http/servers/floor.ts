@@ -1,6 +1,6 @@
 /**
  * The work the performance targets require, written by hand on the bare framework with the cheapest
- * means at hand and without dynotel, one piece at a time (`bench/http/ablation.ts`): what any
+ * means at hand and without dynotel, one piece at a time (`bench/http/floor.ts` runs it): what any
  * implementation of that work costs this server, including how much it slows the framework's and
  * node's own code. BENCH_FLOOR_FRAMEWORK is fastify or express; BENCH_FLOOR_LEVEL (cumulative):
  *
