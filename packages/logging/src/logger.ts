@@ -13,7 +13,7 @@ import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts'
 import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
 import { emptyBaseFields } from './format/base-fields.ts';
 import { captureCallSite } from './format/caller.ts';
-import { bindFields, rawFields } from './format/fields.ts';
+import { bindFields, byKey, rawFields } from './format/fields.ts';
 import { messageText, quote } from './format/json-text.ts';
 import { jsonlLine } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
@@ -308,11 +308,7 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
     const own = bindFields(bindings, maxFieldLength);
     const merged = new Map(parentState.bindings.map((field) => [field.key, field]));
     for (const field of own) merged.set(field.key, field);
-    child[stateSym] = formatState(
-      childTarget,
-      [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-      maxFieldLength,
-    );
+    child[stateSym] = formatState(childTarget, [...merged.values()].sort(byKey), maxFieldLength);
     if (childTarget !== parentState.target && childOptions?.level === undefined) {
       child.level = PINO_LEVEL[levelForTarget(filter, childTarget)];
     }

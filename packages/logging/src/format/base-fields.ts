@@ -70,16 +70,6 @@ function correlationFragment(index: number, correlation: Correlation, max: numbe
   }
 }
 
-function correlationMaskOf(correlation: Correlation): number {
-  const context = correlation.requestContext;
-  return (
-    (context?.requestId === undefined ? 0 : 1) |
-    (correlation.spanId === undefined ? 0 : 2) |
-    (correlation.traceId === undefined ? 0 : 4) |
-    (context?.xRequestId === undefined ? 0 : 8)
-  );
-}
-
 /** The merged key order for this set of correlation keys (bindings never hold one: they are reserved). */
 function orderKeys(base: BaseFields, bindings: readonly BoundField[], mask: number): void {
   const keys = base.keys;
@@ -103,6 +93,9 @@ function orderKeys(base: BaseFields, bindings: readonly BoundField[], mask: numb
   }
 }
 
+// The four correlation fragments of the rebuild in progress (no user code runs during one).
+const currentCorrelation: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+
 /** Rebuilt whenever the span or request changes, so once per request and logger. */
 export function rebuildBase(
   base: BaseFields,
@@ -114,7 +107,12 @@ export function rebuildBase(
   base.spanId = correlation.spanId;
   base.traceId = correlation.traceId;
   base.context = correlation.requestContext;
-  const mask = correlationMaskOf(correlation);
+  let mask = 0;
+  for (let c = 0; c < 4; c++) {
+    const fragment = correlationFragment(c, correlation, max);
+    currentCorrelation[c] = fragment;
+    if (fragment !== undefined) mask |= 1 << c;
+  }
   if (base.correlationMask !== mask) {
     orderKeys(base, bindings, mask);
     base.correlationMask = mask;
@@ -124,9 +122,7 @@ export function rebuildBase(
   for (let k = 0; k < sources.length; k++) {
     const source = sources[k] as number;
     fragments[k] =
-      source >= 0
-        ? (bindings[source] as BoundField).fragment
-        : (correlationFragment(~source, correlation, max) as string);
+      source >= 0 ? (bindings[source] as BoundField).fragment : (currentCorrelation[~source] as string);
   }
   base.joined = undefined;
 }

@@ -64,8 +64,13 @@ export function bindFields(bindings: Readonly<Record<string, unknown>>, max: num
   return fields.sort(byKey);
 }
 
-function byKey(a: { key: string }, b: { key: string }): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+/** Dynamo's field order (a Rust BTreeMap: by UTF-16 code units, as JavaScript compares strings). */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function byKey(a: { key: string }, b: { key: string }): number {
+  return compareKeys(a.key, b.key);
 }
 
 /** The same fields as raw values, sorted, for the readable format and OTLP attributes (not the hot path). */

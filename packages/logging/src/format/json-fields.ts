@@ -1,6 +1,6 @@
 import type { Correlation } from '../correlation.ts';
 import { type BaseFields, isStale, joinedBase, rebuildBase } from './base-fields.ts';
-import { RESERVED_KEYS, reservedKeyDropped } from './fields.ts';
+import { compareKeys, RESERVED_KEYS, reservedKeyDropped } from './fields.ts';
 import { jsonValue, quote } from './json-text.ts';
 import type { LoggerFormatState } from './record-context.ts';
 
@@ -202,10 +202,6 @@ function sortFields(
     fragments[i] = keyPrefix(key, max) + json;
   }
   return sorted;
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Scratch {
