@@ -11,7 +11,7 @@
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
-import { measure, type Sample } from '../suites/http.ts';
+import { measureRounds, roundRatio, type Sample } from '../suites/http.ts';
 import { drive } from './load.ts';
 
 const framework = process.argv[2] ?? 'fastify';
@@ -48,15 +48,14 @@ try {
   }
   for (const { server } of servers) await drive(`${server.url}/items/42`, { seconds: 2 });
   const samples = servers.map((): Sample[] => []);
-  for (let round = 0; round < rounds; round++) {
-    const order = [...servers.keys()];
-    if (round % 2 === 1) order.reverse();
-    for (const index of order) samples[index]!.push(await measure(servers[index]!.server, seconds));
-    process.stderr.write(`round ${round + 1}/${rounds}\n`);
-  }
+  await measureRounds(
+    servers.map(({ server }) => server),
+    samples,
+    rounds,
+    seconds,
+    (round) => process.stderr.write(`round ${round + 1}/${rounds}\n`),
+  );
   const bare = samples[0]!;
-  const roundRatio = (s: readonly Sample[], key: 'rps' | 'cpuUsPerRequest' | 'fixedRateCpuUsPerRequest') =>
-    median(s.map((x, r) => x[key] / bare[r]![key]));
   console.log(
     `${framework}, ${rounds} rounds of ${seconds} s, ratios are medians of per-round ratios to the first server`,
   );
@@ -67,7 +66,7 @@ try {
   servers.forEach(({ label }, i) => {
     const s = samples[i]!;
     console.log(
-      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
+      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, bare, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, bare, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, bare, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
     );
   });
 } finally {

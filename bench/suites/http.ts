@@ -80,6 +80,44 @@ export async function measure(server: ServerProcess, seconds: number): Promise<S
   };
 }
 
+/**
+ * Runs `count` rounds over `servers`, appending each server's sample to its list in `samples`. Every
+ * other round (counted over all of `samples`, so across process sets too) runs the servers in reverse
+ * order, so a drift during a round does not always favour the same ones.
+ */
+export async function measureRounds(
+  servers: readonly ServerProcess[],
+  samples: Sample[][],
+  count: number,
+  seconds: number,
+  onRound: (round: number) => void,
+): Promise<void> {
+  for (let r = 0; r < count; r++) {
+    const round = samples[0]!.length;
+    const order = [...servers.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const index of order) samples[index]!.push(await measure(servers[index]!, seconds));
+    onRound(round);
+  }
+}
+
+export type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
+
+/** The median of the per-round ratios of `s` to `base`: the figure to quote on this machine. */
+export function roundRatio(s: readonly Sample[], base: readonly Sample[], key: NumericKey): number {
+  return median(s.map((x, r) => x[key] / base[r]![key]));
+}
+
+/** How many processes each variant runs in, in turn (BENCH_HTTP_PROCESSES, default 3). */
+function processCount(rounds: number): number {
+  const raw = process.env.BENCH_HTTP_PROCESSES ?? '3';
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`BENCH_HTTP_PROCESSES must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return Math.min(rounds, count);
+}
+
 export const httpSuite: Suite = {
   name: 'http',
   title: 'HTTP servers: bare vs peer stack vs dynotel',
@@ -106,9 +144,7 @@ export const httpSuite: Suite = {
     // Every variant runs in several processes one after another: identical servers in separate
     // processes differ by up to ~15% in CPU per request (memory layout), and with a single bare process
     // that luck would shift every ratio of the run.
-    const blocks = context.smoke
-      ? 1
-      : Math.max(1, Math.min(rounds, Number(process.env.BENCH_HTTP_PROCESSES ?? 3)));
+    const blocks = context.smoke ? 1 : processCount(rounds);
     const samples = HTTP_VARIANTS.map((): Sample[] => []);
     let servers: ServerProcess[] = [];
     try {
@@ -122,19 +158,13 @@ export const httpSuite: Suite = {
           await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.2 : 2 });
         const blockRounds =
           Math.round(((block + 1) * rounds) / blocks) - Math.round((block * rounds) / blocks);
-        for (let r = 0; r < blockRounds; r++) {
-          const round = samples[0]!.length;
-          // Every other round runs the variants in reverse order, so a drift during a round does not
-          // always favour the same variants.
-          const order = [...servers.keys()];
-          if (round % 2 === 1) order.reverse();
-          for (const index of order) samples[index]!.push(await measure(servers[index]!, seconds));
-          context.log(`  http: round ${round + 1}/${rounds} (processes ${block + 1}/${blocks})`);
-        }
+        await measureRounds(servers, samples, blockRounds, seconds, (round) =>
+          context.log(`  http: round ${round + 1}/${rounds} (processes ${block + 1}/${blocks})`),
+        );
         await Promise.all(servers.map((s) => s.stop()));
         servers = [];
       }
-      return rowsOf(samples, rounds);
+      return rowsOf(samples);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       await sink.stop();
@@ -143,7 +173,7 @@ export const httpSuite: Suite = {
   },
 };
 
-function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
+function rowsOf(samples: readonly Sample[][]): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const framework of ['fastify', 'express'] as const) {
     const bareIndex = HTTP_VARIANTS.findIndex((v) => v.framework === framework && v.impl === 'bare');
@@ -152,8 +182,6 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
     const variants = HTTP_VARIANTS.map((v, i) => ({ v, s: samples[i]! })).filter(
       ({ v }) => v.framework === framework,
     );
-    const roundRatio = (s: readonly Sample[], key: NumericKey) =>
-      median(Array.from({ length: rounds }, (_, r) => s[r]![key] / bare[r]![key]));
     for (const { v, s } of variants) {
       rows.push({
         suite: 'http',
@@ -161,7 +189,7 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
         impl: v.impl,
         value: median(s.map((x) => x.rps)),
         unit: 'req/s',
-        extra: { 'round ratio': roundRatio(s, 'rps'), 'p99 ms': median(s.map((x) => x.p99Ms)) },
+        extra: { 'round ratio': roundRatio(s, bare, 'rps'), 'p99 ms': median(s.map((x) => x.p99Ms)) },
       });
     }
     for (const { v, s } of variants) {
@@ -171,7 +199,7 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
         impl: v.impl,
         value: median(s.map((x) => x.cpuUsPerRequest)),
         unit: 'µs',
-        extra: { 'round ratio': roundRatio(s, 'cpuUsPerRequest') },
+        extra: { 'round ratio': roundRatio(s, bare, 'cpuUsPerRequest') },
       });
     }
     for (const { v, s } of variants) {
@@ -181,7 +209,7 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
         impl: v.impl,
         value: median(s.map((x) => x.userCpuUsPerRequest)),
         unit: 'µs',
-        extra: { 'round ratio': roundRatio(s, 'userCpuUsPerRequest') },
+        extra: { 'round ratio': roundRatio(s, bare, 'userCpuUsPerRequest') },
       });
     }
     for (const { v, s } of variants) {
@@ -192,11 +220,9 @@ function rowsOf(samples: readonly Sample[][], rounds: number): BenchRow[] {
         impl: keptUp ? v.impl : `${v.impl} (fell behind the rate)`,
         value: median(s.map((x) => x.fixedRateCpuUsPerRequest)),
         unit: 'µs',
-        extra: { 'round ratio': roundRatio(s, 'fixedRateCpuUsPerRequest') },
+        extra: { 'round ratio': roundRatio(s, bare, 'fixedRateCpuUsPerRequest') },
       });
     }
   }
   return rows;
 }
-
-type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
