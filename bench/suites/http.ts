@@ -53,7 +53,7 @@ export interface Sample {
  */
 const FIXED_RATE = Number(process.env.BENCH_HTTP_FIXED_RATE ?? 3000);
 
-export async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
+async function measure(server: ServerProcess, seconds: number): Promise<Sample> {
   const url = `${server.url}/items/42`;
   let before = await server.stats();
   const load = await drive(url, { seconds });

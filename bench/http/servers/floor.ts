@@ -22,7 +22,9 @@ import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
 const storage = new AsyncLocalStorage<string>();
-const logger = pino({ base: null }, pino.destination({ dest: devNull, sync: false }));
+// Only from level 3: lower levels, bare above all, carry nothing they do not use.
+const logger =
+  level >= 3 ? pino({ base: null }, pino.destination({ dest: devNull, sync: false })) : undefined;
 
 interface Pending {
   readonly id: string;
@@ -35,7 +37,7 @@ type Response = ServerResponse & { [pendingKey]?: Pending };
 /** One shared listener, the request's state riding on the response (as dynotel does). */
 function onClose(this: Response): void {
   const pending = this[pendingKey];
-  if (pending === undefined || level < 3) return;
+  if (pending === undefined || logger === undefined) return;
   logger.info(
     {
       method: pending.method,
