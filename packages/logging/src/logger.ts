@@ -15,7 +15,7 @@ import { emptyBaseFields } from './format/base-fields.ts';
 import { captureCallSite } from './format/caller.ts';
 import { bindFields, byKey, rawFields } from './format/fields.ts';
 import { messageText, quote } from './format/json-text.ts';
-import { jsonlLine } from './format/jsonl.ts';
+import { jsonlLine, levelHeads } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
@@ -93,9 +93,13 @@ function formatState(
   bindings: LoggerFormatState['bindings'],
   max: number,
 ): LoggerFormatState {
+  const targetJson = quote(target, max);
   return {
     target,
-    targetJson: quote(target, max),
+    targetJson,
+    levelHeads: levelHeads(targetJson),
+    lastMessage: undefined,
+    lastMessageJson: '',
     bindings,
     base: emptyBaseFields(),
     layouts: [],

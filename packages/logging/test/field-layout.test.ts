@@ -16,6 +16,14 @@ const HEADER = ['time', 'level', 'target', 'message'];
 const RESERVED = new Set([...HEADER, 'file', 'line', 'trace_id', 'span_id', 'request_id', 'x_request_id']);
 const KEY_POOL = ['model', 'tokens', 'component', 'zeta', 'alpha', 'span_id', 'route', 'status', 'a_b'];
 const BINDINGS = { component: 'router', namespace: 'dynamo' };
+// The writer keeps the last message's JSON and a per-level head: vary both, escaping included.
+const MESSAGES = ['plain', 'in request', 'say "hi"\n\u2028', '', 'in request'];
+const LEVELS = [
+  ['info', 'INFO'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['fatal', 'ERROR'],
+] as const;
 
 /** A small deterministic generator, so a failure replays. */
 function prng(seed: number): () => number {
@@ -83,6 +91,7 @@ describe('JSONL field layout cache', () => {
     const { out, logger } = boundLogger();
     const random = prng(7);
     const expected: Fields[] = [];
+    const headers: Fields[] = [];
     const shapes = new Set<string>();
     for (let n = 0; n < 400; n++) {
       // Repeat the previous shape half of the time, so cached layouts are both hit and replaced.
@@ -91,16 +100,18 @@ describe('JSONL field layout cache', () => {
       const where = random();
       const requestFields = random() < 0.3 ? { route: 'from-request', tenant: 't1' } : undefined;
       const requestContext = { requestId: `req-${n}`, xRequestId: `x-${n}`, fields: requestFields };
+      const message = MESSAGES[Math.floor(random() * MESSAGES.length)] as string;
+      const [method, levelName] = LEVELS[Math.floor(random() * LEVELS.length)] as (typeof LEVELS)[number];
+      const log = () => logger[method](call, message);
+      headers.push({ level: levelName, target: 'main', message });
       if (where < 0.3) {
-        logger.info(call, 'plain');
+        log();
         expected.push(expectedRecord(call, undefined, {}));
       } else if (where < 0.6) {
-        runWithRequestContext(requestContext, () => logger.info(call, 'in request'));
+        runWithRequestContext(requestContext, log);
         expected.push(expectedRecord(call, requestFields, requestContext));
       } else {
-        const { span } = inSpan(() =>
-          runWithRequestContext(requestContext, () => logger.info(call, 'in span')),
-        );
+        const { span } = inSpan(() => runWithRequestContext(requestContext, log));
         const { traceId, spanId } = span.spanContext();
         expected.push(expectedRecord(call, requestFields, { ...requestContext, traceId, spanId }));
       }
@@ -111,6 +122,11 @@ describe('JSONL field layout cache', () => {
     lines.forEach((line, n) => {
       const want = expected[n] as Fields;
       const record = JSON.parse(line) as Fields;
+      expect({ line: n, level: record.level, target: record.target, message: record.message }).toEqual({
+        line: n,
+        ...headers[n],
+      });
+      expect(record.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       for (const key of HEADER) delete record[key];
       expect({ line: n, record }).toEqual({ line: n, record: want });
       expect(keysOf(line).slice(HEADER.length), `line ${n}`).toEqual(Object.keys(want).sort());

@@ -1,6 +1,6 @@
 import type { Correlation } from '../correlation.ts';
 import { logFieldsDropped } from '../self-metrics.ts';
-import { jsonValue, quote } from './json-text.ts';
+import { flat, jsonValue, quote } from './json-text.ts';
 
 /**
  * Keys the logger writes itself. A user field, binding or request field with one of these names is
@@ -59,7 +59,7 @@ export function bindFields(bindings: Readonly<Record<string, unknown>>, max: num
     const value = bindings[key];
     const json = jsonValue(value, max);
     if (json === undefined) continue;
-    fields.push({ key, value, fragment: `,${quote(key, max)}:${json}` });
+    fields.push({ key, value, fragment: flat(`,${quote(key, max)}:${json}`) });
   }
   return fields.sort(byKey);
 }

@@ -1,7 +1,7 @@
 import type { Correlation } from '../correlation.ts';
 import { type BaseFields, isStale, joinedBase, rebuildBase } from './base-fields.ts';
 import { compareKeys, RESERVED_KEYS, reservedKeyDropped } from './fields.ts';
-import { jsonValue, quote } from './json-text.ts';
+import { flat, jsonValue, quote } from './json-text.ts';
 import type { LoggerFormatState } from './record-context.ts';
 
 /**
@@ -237,7 +237,7 @@ const keyPrefixes = new Map<string, string>();
 function keyPrefix(key: string, max: number): string {
   const cached = keyPrefixes.get(key);
   if (cached !== undefined) return cached;
-  const prefix = `,${quote(key, max)}:`;
+  const prefix = flat(`,${quote(key, max)}:`);
   // Only keys whose escaped form does not depend on `max` (not cut) are shared between loggers.
   if (key.length <= max && keyPrefixes.size < KEY_PREFIX_CACHE_SIZE) keyPrefixes.set(key, prefix);
   return prefix;

@@ -2,11 +2,32 @@ import type { Correlation } from '../correlation.ts';
 import { levelText } from '../filter/levels.ts';
 import type { CallSite } from './caller.ts';
 import { jsonFields } from './json-fields.ts';
-import { quote } from './json-text.ts';
+import { flat, quote } from './json-text.ts';
 import type { LoggerFormatState, SharedFormatState } from './record-context.ts';
 
-const LEVEL_JSON: Record<number, string> = {};
-for (const n of [10, 20, 30, 40, 50, 60]) LEVEL_JSON[n] = `"${levelText(n)}"`;
+/**
+ * `","level":"INFO","target":"http","message":` for each level, made once per logger: what follows the
+ * time of a line without file and line, as one flat piece (see `flat`).
+ */
+export function levelHeads(targetJson: string): readonly string[] {
+  const heads: string[] = [];
+  for (const n of [10, 20, 30, 40, 50, 60]) {
+    heads[n] = flat(`","level":"${levelText(n)}","target":${targetJson},"message":`);
+  }
+  return heads;
+}
+
+/**
+ * The message as JSON. A logger writes the same few constant messages over and over (the access line
+ * always the same one), so the last one's JSON is kept: one comparison, and one flat piece in the line.
+ */
+function messageJson(state: LoggerFormatState, message: string, max: number): string {
+  if (message === state.lastMessage) return state.lastMessageJson;
+  const json = flat(quote(message, max));
+  state.lastMessage = message;
+  state.lastMessageJson = json;
+  return json;
+}
 
 /** One JSONL record in Dynamo's key order: time, level, file, line, target, message, sorted fields. */
 export function jsonlLine(
@@ -19,10 +40,11 @@ export function jsonlLine(
   obj: Record<string, unknown> | null | undefined,
   correlation: Correlation,
 ): string {
-  let line = `{"time":"${time}","level":${LEVEL_JSON[levelNumber] ?? `"${levelText(levelNumber)}"`}`;
-  if (callSite !== undefined) {
-    line += `,"file":${quote(callSite.file, shared.maxFieldLength)},"line":${callSite.line}`;
-  }
-  line += `,"target":${state.targetJson},"message":${quote(message, shared.maxFieldLength)}`;
-  return `${line}${jsonFields(state, obj, correlation, shared.maxFieldLength)}}\n`;
+  const max = shared.maxFieldLength;
+  const head =
+    callSite === undefined
+      ? state.levelHeads[levelNumber]
+      : `","level":"${levelText(levelNumber)}","file":${quote(callSite.file, max)},"line":${callSite.line},"target":${state.targetJson},"message":`;
+  const fields = jsonFields(state, obj, correlation, max);
+  return `{"time":"${time}${head ?? `","level":"${levelText(levelNumber)}","target":${state.targetJson},"message":`}${messageJson(state, message, max)}${fields}}\n`;
 }

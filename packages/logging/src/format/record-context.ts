@@ -18,6 +18,11 @@ export interface SharedFormatState {
 export interface LoggerFormatState {
   readonly target: string;
   readonly targetJson: string;
+  /** By pino level number: what follows the time in a line without file and line (see `levelHeads`). */
+  readonly levelHeads: readonly string[];
+  /** The message of the logger's last line and its JSON (see `messageJson` in jsonl.ts). */
+  lastMessage: string | undefined;
+  lastMessageJson: string;
   readonly bindings: readonly BoundField[];
   /** Bindings merged with the current correlation fragments (mutable cache, see `jsonFields`). */
   readonly base: BaseFields;

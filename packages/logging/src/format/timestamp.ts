@@ -1,3 +1,5 @@
+import { flat } from './json-text.ts';
+
 /**
  * Dynamo's timer (reference §4.2): `2025-09-02T15:53:31.943377Z`, or with a local offset
  * `2025-09-02T08:53:31.943377-07:00`. Microseconds come from the monotonic clock, re-anchored to the wall
@@ -29,8 +31,11 @@ export function createTimestampFormatter(localTimezone: boolean): TimestampForma
   let anchor = Date.now() - performance.now();
   let reanchorAt = performance.now() + 1000;
   let cachedSecond = -1;
+  // `2025-09-02T15:53:31.` and, per microsecond digit triple, `943377Z`'s second half with the suffix:
+  // a timestamp is three flat pieces (see `flat`), not five.
   let cachedPrefix = '';
-  let cachedSuffix = 'Z';
+  let cachedSuffix = '';
+  let microsWithSuffix: readonly string[] = [];
   return () => {
     const now = performance.now();
     if (now >= reanchorAt) {
@@ -41,11 +46,15 @@ export function createTimestampFormatter(localTimezone: boolean): TimestampForma
     const second = Math.floor(micros / 1_000_000);
     if (second !== cachedSecond) {
       cachedSecond = second;
-      cachedPrefix = secondPrefix(second, localTimezone);
-      cachedSuffix = localTimezone ? localOffset(new Date(second * 1000)) : 'Z';
+      cachedPrefix = flat(`${secondPrefix(second, localTimezone)}.`);
+      const suffix = localTimezone ? localOffset(new Date(second * 1000)) : 'Z';
+      if (suffix !== cachedSuffix) {
+        cachedSuffix = suffix;
+        microsWithSuffix = PAD3.map((digits) => flat(digits + suffix));
+      }
     }
     const fraction = micros - second * 1_000_000;
     const millis = Math.floor(fraction / 1000);
-    return `${cachedPrefix}.${PAD3[millis]}${PAD3[fraction - millis * 1000]}${cachedSuffix}`;
+    return cachedPrefix + PAD3[millis] + microsWithSuffix[fraction - millis * 1000];
   };
 }
