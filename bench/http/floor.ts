@@ -6,7 +6,8 @@
  * required work alone is below a target, no implementation of that work meets it on this machine.
  *
  * BENCH_FLOOR_LEVELS=0,0,0 runs only those levels (repeats allowed: identical servers in separate
- * processes show how far the figures move without any difference in code).
+ * processes show how far the figures move without any difference in code). A level written `1+10` adds
+ * 10 µs of pure computation per request to it (BENCH_FLOOR_SPIN_US).
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
@@ -29,16 +30,26 @@ const DYNOTEL =
   framework === 'fastify'
     ? ['fastify-metrics-only', 'fastify-dynotel-10pct', 'fastify-dynotel']
     : ['express-metrics-only', 'express-dynotel'];
-const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map(Number);
+const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map((spec) => {
+  const [level, spinUs = 0] = spec.split('+').map(Number);
+  if (!(Number(level) in LEVELS) || !Number.isFinite(spinUs) || spinUs < 0)
+    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-3>[+<spin µs>]`);
+  return { level: Number(level), spinUs };
+});
 const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
 
 pinSelf('1');
 const sink = await startOtlpSink();
 const servers: Array<{ label: string; server: ServerProcess }> = [];
 try {
-  for (const level of levels) {
-    const env = { BENCH_FLOOR_FRAMEWORK: framework, BENCH_FLOOR_LEVEL: String(level) };
-    servers.push({ label: `${level}: ${LEVELS[level]}`, server: await startServer('floor', { env }) });
+  for (const { level, spinUs } of levels) {
+    const env = {
+      BENCH_FLOOR_FRAMEWORK: framework,
+      BENCH_FLOOR_LEVEL: String(level),
+      BENCH_FLOOR_SPIN_US: String(spinUs),
+    };
+    const label = `${level}: ${LEVELS[level]}${spinUs > 0 ? ` + ${spinUs} µs of computation` : ''}`;
+    servers.push({ label, server: await startServer('floor', { env }) });
   }
   if (withDynotel) {
     for (const name of DYNOTEL) {

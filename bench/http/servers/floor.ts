@@ -10,6 +10,10 @@
  * 2. the rest of the request inside one AsyncLocalStorage frame (log lines can find the request);
  * 3. one pino access line per request (method, route, status, latency, request id) to /dev/null
  *    through pino's asynchronous destination: pino's cheapest line, without trace ids or Dynamo's layout.
+ *
+ * BENCH_FLOOR_SPIN_US (from level 1) adds that many microseconds of pure computation per request, no
+ * allocation and no I/O: how much slower the rest of the server gets when a request costs more CPU,
+ * whatever the work is.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +25,7 @@ import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
+const spinMs = Number(process.env.BENCH_FLOOR_SPIN_US ?? 0) / 1000;
 const storage = new AsyncLocalStorage<string>();
 // Only from level 3: lower levels, bare above all, carry nothing they do not use.
 const logger =
@@ -50,8 +55,14 @@ function onClose(this: Response): void {
   );
 }
 
+function spin(): void {
+  const until = performance.now() + spinMs;
+  while (performance.now() < until);
+}
+
 /** Starts a request: returns the id to echo. */
 function begin(req: IncomingMessage, res: Response): string {
+  if (spinMs > 0) spin();
   const id = randomUUID();
   res[pendingKey] = { id, method: req.method ?? 'GET', startedAt: performance.now() };
   res.on('close', onClose);
