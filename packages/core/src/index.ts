@@ -48,6 +48,7 @@ export {
   type ResolvedRequestId,
   resolveRequestId,
 } from './context/request-id.ts';
+export { randomRequestUuid } from './context/uuid-pool.ts';
 export {
   type DiagnosticLevel,
   type DiagnosticRecord,

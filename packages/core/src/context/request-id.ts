@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomRequestUuid } from './uuid-pool.ts';
 
 /**
  * Inbound `x-request-id` values are accepted only when they are 1–128 characters of a conservative
@@ -30,5 +30,5 @@ export interface ResolvedRequestId {
 export function resolveRequestId(inbound: string | readonly string[] | undefined): ResolvedRequestId {
   const value = Array.isArray(inbound) ? (inbound.length === 1 ? inbound[0] : undefined) : inbound;
   if (isValidRequestId(value)) return { id: value, replaced: false };
-  return { id: randomUUID(), replaced: inbound !== undefined };
+  return { id: randomRequestUuid(), replaced: inbound !== undefined };
 }

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { isUuid, type RequestContext, resolveRequestId } from '@dynotel/core';
+import { isUuid, type RequestContext, randomRequestUuid, resolveRequestId } from '@dynotel/core';
 
 export interface RequestIdentity extends RequestContext {
   readonly xRequestId: string;
@@ -15,7 +14,7 @@ export interface RequestIdentity extends RequestContext {
  */
 export function identifyRequest(headers: IncomingHttpHeaders): RequestIdentity {
   const inboundRequestId = headers['request-id'];
-  const requestId = isUuid(inboundRequestId) ? inboundRequestId : randomUUID();
+  const requestId = isUuid(inboundRequestId) ? inboundRequestId : randomRequestUuid();
   const inboundX = headers['x-request-id'];
   if (inboundX === undefined) return { requestId, xRequestId: requestId, replaced: false };
   const resolved = resolveRequestId(inboundX);
