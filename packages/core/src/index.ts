@@ -38,8 +38,10 @@ export { sanitizeMetricName } from './config/parsers.ts';
 export {
   getRequestContext,
   type RequestContext,
+  type RequestContextCarrier,
   requireRequestContext,
   runWithRequestContext,
+  setRequestContextCarrier,
 } from './context/request-context.ts';
 export {
   isUuid,

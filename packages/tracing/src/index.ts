@@ -23,6 +23,7 @@ export {
   TRACESTATE_HEADER,
   W3CTraceContextStrictPropagator,
 } from './propagation/w3c-propagator.ts';
+export { carryRequestContext } from './request-context-carrier.ts';
 export { RESOURCE_DYNAMO_COMPONENT, RESOURCE_DYNAMO_NAMESPACE } from './resource.ts';
 export {
   ATTR_REQUEST_ID,

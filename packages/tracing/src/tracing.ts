@@ -15,6 +15,7 @@ import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.ts';
 import { PooledIdGenerator } from './pooled-id-generator.ts';
 import { propagator } from './propagation/headers.ts';
+import { startCarryingRequestContexts } from './request-context-carrier.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
 import { setDefaultTracerName, type WithSpanOptions, withSpan } from './span-helpers.ts';
@@ -88,8 +89,9 @@ export function createTracing(options: TracingOptions = {}): Tracing {
 
   const unregister: (() => void)[] = [];
   if (resolved.registerGlobal) {
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()))
-      unregister.push(() => context.disable());
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
+      unregister.push(() => context.disable(), startCarryingRequestContexts());
+    }
     if (propagation.setGlobalPropagator(propagator)) unregister.push(() => propagation.disable());
     if (trace.setGlobalTracerProvider(provider)) unregister.push(() => trace.disable());
     else

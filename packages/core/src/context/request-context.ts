@@ -17,19 +17,40 @@ export interface RequestContext {
 
 const storage = processSingleton('dynotel.requestContext', () => new AsyncLocalStorage<RequestContext>());
 
+/** Reads a request context carried by another context (the active OpenTelemetry context). */
+export type RequestContextCarrier = () => RequestContext | undefined;
+
+// Process-wide like the storage: every copy of this package must read the same carrier.
+const carrier = processSingleton<{ read: RequestContextCarrier | undefined }>(
+  'dynotel.requestContextCarrier',
+  () => ({ read: undefined }),
+);
+
 /** Runs `fn` with `context` as the request context of everything it calls, synchronously or not. */
 export function runWithRequestContext<R>(context: RequestContext, fn: () => R): R {
   return storage.run(context, fn);
 }
 
-/** The current request context, or `undefined` outside a request. Cheap: one `getStore()`. */
+/**
+ * The current request context, or `undefined` outside a request. The one set by `runWithRequestContext`
+ * wins; otherwise the carrier's (the HTTP middleware puts a request's context inside its OpenTelemetry
+ * context, so one context frame per request carries both). Cheap: one or two `getStore()`.
+ */
 export function getRequestContext(): RequestContext | undefined {
-  return storage.getStore();
+  return storage.getStore() ?? carrier.read?.();
+}
+
+/**
+ * For @dynotel/tracing while its context manager is the global one: `getRequestContext()` also reads
+ * the request context carried by the active OpenTelemetry context. `undefined` stops it.
+ */
+export function setRequestContextCarrier(read: RequestContextCarrier | undefined): void {
+  carrier.read = read;
 }
 
 /** The current request context; throws `ERR_DYNOTEL_CONTEXT_MISSING` outside a request. */
 export function requireRequestContext(): RequestContext {
-  const context = storage.getStore();
+  const context = getRequestContext();
   if (context === undefined) {
     throw new DynotelError(
       'ERR_DYNOTEL_CONTEXT_MISSING',

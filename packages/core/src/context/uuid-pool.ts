@@ -41,7 +41,7 @@ class UuidPool {
         text[out++] = HEX_DIGITS[byte & 15] as number;
       }
     }
-    this.#block = text.latin1Slice(0, text.length);
+    this.#block = text.toString('latin1');
     this.#next = 0;
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
-import { extractTraceContext } from '@dynotel/tracing';
+import { carryRequestContext, extractTraceContext } from '@dynotel/tracing';
 import {
   type Context,
   context,
@@ -38,7 +38,10 @@ export interface HttpInstrumentationDeps {
 export interface ActiveRequest {
   readonly identity: RequestIdentity;
   readonly span: Span;
+  /** The request's OpenTelemetry context: its span, and its request context when `carried`. */
   readonly context: Context;
+  /** `context` carries the request context too: entering it is enough (see `carryRequestContext`). */
+  readonly carried: boolean;
   readonly method: string;
   readonly startedAt: number;
   finished: boolean;
@@ -90,10 +93,13 @@ export class HttpInstrumentation {
       span.setAttribute('request_id', identity.requestId);
     }
     this.#deps.metrics.active.labels(method).inc();
+    const spanContext = trace.setSpan(parent, span);
+    const carrying = carryRequestContext(spanContext, identity);
     return {
       identity,
       span,
-      context: trace.setSpan(parent, span),
+      context: carrying ?? spanContext,
+      carried: carrying !== undefined,
       method,
       startedAt: performance.now(),
       finished: false,
@@ -102,6 +108,7 @@ export class HttpInstrumentation {
 
   /** Runs `fn` with the request's span active and its request context set. */
   run<T>(active: ActiveRequest, fn: () => T): T {
+    if (active.carried) return context.with(active.context, fn);
     // `with`'s extra arguments instead of a closure: nothing allocated per request beyond the contexts.
     return context.with(active.context, runWithRequestContext<T>, undefined, active.identity, fn);
   }
