@@ -21,6 +21,8 @@ export function pinPid(pid: number, cores: string): boolean {
 export interface ServerProcess {
   readonly name: string;
   readonly url: string;
+  /** The server's node process (taskset execs node, so it keeps this pid). */
+  readonly pid: number;
   stats(gc?: boolean): Promise<ServerStats>;
   stop(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function startServer(name: string, options: StartServerOptions = {}
   return {
     name,
     url: `http://127.0.0.1:${ready.port}`,
+    pid: child.pid!,
     stats(gc = false) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
