@@ -1,0 +1,73 @@
+/**
+ * A/B of the same benchmark servers at two commits: `pnpm exec node --conditions=@dynotel/source
+ * bench/http/ab-worktree.ts <worktree> [servers] [rounds] [processes]` runs each named server from
+ * <worktree> (another commit checked out with `git worktree add` and installed with `pnpm install
+ * --offline`) beside the same server from this checkout, interleaved like the HTTP suite, in
+ * `processes` fresh sets of processes in turn (identical servers in two processes differ by up to 15%,
+ * so one set says little). Ratios are medians of per-round ratios to the worktree's first server.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startOtlpSink } from '../lib/otlp-sink.ts';
+import { pinSelf, type ServerProcess, type StartServerOptions, startServer } from '../lib/server-process.ts';
+import { median } from '../lib/stats.ts';
+import { measureRounds, roundRatio, type Sample } from '../suites/http.ts';
+import { drive } from './load.ts';
+
+const worktree = process.argv[2];
+const names = (process.argv[3] ?? 'fastify-bare,fastify-dynotel').split(',');
+const rounds = Number(process.argv[4] ?? 15);
+const processes = Number(process.argv[5] ?? 5);
+if (
+  worktree === undefined ||
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  !Number.isInteger(processes) ||
+  processes < 1
+)
+  throw new Error(
+    `usage: ab-worktree.ts <worktree> [servers] [rounds ≥ 1] [processes ≥ 1], got ${process.argv.slice(2)}`,
+  );
+
+type Start = (name: string, options?: StartServerOptions) => Promise<ServerProcess>;
+const { startServer: startOther } = (await import(
+  pathToFileURL(join(worktree, 'bench/lib/server-process.ts')).href
+)) as { startServer: Start };
+
+pinSelf('1');
+const sink = await startOtlpSink();
+const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
+const labels = names.flatMap((name) => [`${name} (worktree)`, `${name} (this checkout)`]);
+const samples = labels.map((): Sample[] => []);
+try {
+  for (let set = 0; set < processes; set++) {
+    const servers: ServerProcess[] = [];
+    try {
+      for (const name of names)
+        servers.push(await startOther(name, { env }), await startServer(name, { env }));
+      for (const server of servers) await drive(`${server.url}/items/42`, { seconds: 2 });
+      const part = servers.map((): Sample[] => []);
+      await measureRounds(servers, part, Math.ceil(rounds / processes), 1, (round) =>
+        process.stderr.write(`processes ${set + 1}/${processes}, round ${round + 1}\n`),
+      );
+      for (const [i, list] of part.entries()) samples[i]!.push(...list);
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  }
+  const base = samples[0]!;
+  console.log(`${worktree} against this checkout; ratios to ${labels[0]}`);
+  console.log(
+    '| server | req/s | req/s ratio | CPU µs/req | CPU ratio | CPU µs/req at 3000 req/s | ratio at 3000 |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  labels.forEach((label, i) => {
+    const s = samples[i]!;
+    console.log(
+      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, base, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
+    );
+  });
+} finally {
+  await sink.stop();
+  pinSelf('0-1023');
+}
