@@ -35,6 +35,7 @@ export {
 } from './config/index.ts';
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
 export { sanitizeMetricName } from './config/parsers.ts';
+export { RandomTextPool } from './context/random-text-pool.ts';
 export {
   getRequestContext,
   type RequestContext,
