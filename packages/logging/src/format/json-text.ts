@@ -23,8 +23,9 @@ let _flattenSink = 0;
 
 /**
  * `text` as one flat string. Concatenation makes a tree of pieces (a V8 cons string), and writing a line
- * copies every piece of its tree into one buffer: a piece reused on many lines (a key prefix, a request's
- * correlation fragment) is made flat once here, so each line walks one node for it instead of several.
+ * copies every piece of its tree into one buffer: a piece reused on many lines (a key prefix, a level
+ * head, a binding) is made flat once here, so each line walks one node for it instead of several. Not
+ * for pieces used once, such as a request's correlation fragments: flattening those costs more.
  * Converting to a number flattens the string in place; its result is thrown away.
  */
 export function flat(text: string): string {

@@ -5,15 +5,15 @@ import { jsonFields } from './json-fields.ts';
 import { flat, quote } from './json-text.ts';
 import type { LoggerFormatState, SharedFormatState } from './record-context.ts';
 
-/**
- * `","level":"INFO","target":"http","message":` for each level, made once per logger: what follows the
- * time of a line without file and line, as one flat piece (see `flat`).
- */
+/** What follows the time: `","level":"INFO","target":"http","message":`, file and line between. */
+function levelHead(levelNumber: number, targetJson: string, fileAndLine = ''): string {
+  return `","level":"${levelText(levelNumber)}"${fileAndLine},"target":${targetJson},"message":`;
+}
+
+/** `levelHead` for each pino level, made once per logger as one flat piece (see `flat`). */
 export function levelHeads(targetJson: string): readonly string[] {
   const heads: string[] = [];
-  for (const n of [10, 20, 30, 40, 50, 60]) {
-    heads[n] = flat(`","level":"${levelText(n)}","target":${targetJson},"message":`);
-  }
+  for (const n of [10, 20, 30, 40, 50, 60]) heads[n] = flat(levelHead(n, targetJson));
   return heads;
 }
 
@@ -43,8 +43,12 @@ export function jsonlLine(
   const max = shared.maxFieldLength;
   const head =
     callSite === undefined
-      ? state.levelHeads[levelNumber]
-      : `","level":"${levelText(levelNumber)}","file":${quote(callSite.file, max)},"line":${callSite.line},"target":${state.targetJson},"message":`;
+      ? (state.levelHeads[levelNumber] ?? levelHead(levelNumber, state.targetJson))
+      : levelHead(
+          levelNumber,
+          state.targetJson,
+          `,"file":${quote(callSite.file, max)},"line":${callSite.line}`,
+        );
   const fields = jsonFields(state, obj, correlation, max);
-  return `{"time":"${time}${head ?? `","level":"${levelText(levelNumber)}","target":${state.targetJson},"message":`}${messageJson(state, message, max)}${fields}}\n`;
+  return `{"time":"${time}${head}${messageJson(state, message, max)}${fields}}\n`;
 }

@@ -31,8 +31,8 @@ export function createTimestampFormatter(localTimezone: boolean): TimestampForma
   let anchor = Date.now() - performance.now();
   let reanchorAt = performance.now() + 1000;
   let cachedSecond = -1;
-  // `2025-09-02T15:53:31.` and, per microsecond digit triple, `943377Z`'s second half with the suffix:
-  // a timestamp is three flat pieces (see `flat`), not five.
+  // `2025-09-02T15:53:31.` per second, and `377Z` (the last three digits with the suffix) for each of
+  // the 1000 values: a timestamp is three flat pieces (see `flat`), not five.
   let cachedPrefix = '';
   let cachedSuffix = '';
   let microsWithSuffix: readonly string[] = [];
