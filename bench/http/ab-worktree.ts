@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, type StartServerOptions, startServer } from '../lib/server-process.ts';
-import { median } from '../lib/stats.ts';
-import { measureRounds, roundRatio, type Sample } from '../suites/http.ts';
+import { measureRounds, ratioTable, type Sample } from '../suites/http.ts';
 import { drive } from './load.ts';
 
 const worktree = process.argv[2];
@@ -55,18 +54,8 @@ try {
       await Promise.all(servers.map((server) => server.stop()));
     }
   }
-  const base = samples[0]!;
   console.log(`${worktree} against this checkout; ratios to ${labels[0]}`);
-  console.log(
-    '| server | req/s | req/s ratio | CPU µs/req | CPU ratio | CPU µs/req at 3000 req/s | ratio at 3000 |',
-  );
-  console.log('|---|---|---|---|---|---|---|');
-  labels.forEach((label, i) => {
-    const s = samples[i]!;
-    console.log(
-      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, base, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
-    );
-  });
+  console.log(ratioTable(labels.map((label, i) => ({ label, samples: samples[i]! }))));
 } finally {
   await sink.stop();
   pinSelf('0-1023');

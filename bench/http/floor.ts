@@ -11,8 +11,7 @@
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
-import { median } from '../lib/stats.ts';
-import { measureRounds, roundRatio, type Sample } from '../suites/http.ts';
+import { measureRounds, ratioTable, type Sample } from '../suites/http.ts';
 import { drive } from './load.ts';
 
 const framework = process.argv[2] ?? 'fastify';
@@ -66,20 +65,10 @@ try {
     seconds,
     (round) => process.stderr.write(`round ${round + 1}/${rounds}\n`),
   );
-  const bare = samples[0]!;
   console.log(
     `${framework}, ${rounds} rounds of ${seconds} s, ratios are medians of per-round ratios to the first server`,
   );
-  console.log(
-    '| server | req/s | req/s ratio | CPU µs/req | CPU ratio | CPU µs/req at 3000 req/s | ratio at 3000 |',
-  );
-  console.log('|---|---|---|---|---|---|---|');
-  servers.forEach(({ label }, i) => {
-    const s = samples[i]!;
-    console.log(
-      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, bare, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, bare, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, bare, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
-    );
-  });
+  console.log(ratioTable(servers.map(({ label }, i) => ({ label, samples: samples[i]! }))));
 } finally {
   await Promise.all(servers.map(({ server }) => server.stop()));
   await sink.stop();

@@ -108,6 +108,24 @@ export function roundRatio(s: readonly Sample[], base: readonly Sample[], key: N
   return median(s.map((x, r) => x[key] / base[r]![key]));
 }
 
+/**
+ * A markdown table of servers measured side by side, each row's ratios to the first server's samples
+ * (the ad-hoc drivers floor.ts and ab-worktree.ts print it; the suite itself writes BenchRows).
+ */
+export function ratioTable(rows: ReadonlyArray<{ label: string; samples: readonly Sample[] }>): string {
+  const base = rows[0]!.samples;
+  const lines = [
+    '| server | req/s | req/s ratio | CPU µs/req | CPU ratio | CPU µs/req at 3000 req/s | ratio at 3000 |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const { label, samples: s } of rows) {
+    lines.push(
+      `| ${label} | ${Math.round(median(s.map((x) => x.rps)))} | ${roundRatio(s, base, 'rps').toFixed(2)} | ${median(s.map((x) => x.cpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'cpuUsPerRequest').toFixed(2)} | ${median(s.map((x) => x.fixedRateCpuUsPerRequest)).toFixed(1)} | ${roundRatio(s, base, 'fixedRateCpuUsPerRequest').toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** How many processes each variant runs in, in turn (BENCH_HTTP_PROCESSES, default 3). */
 function processCount(rounds: number): number {
   const raw = process.env.BENCH_HTTP_PROCESSES ?? '3';
