@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, type StartServerOptions, startServer } from '../lib/server-process.ts';
-import { measureRounds, ratioTable, type Sample } from '../suites/http.ts';
-import { drive } from './load.ts';
+import { measureInProcessSets, ratioTable } from '../suites/http.ts';
 
 const worktree = process.argv[2];
 const names = (process.argv[3] ?? 'fastify-bare,fastify-dynotel').split(',');
@@ -37,23 +36,12 @@ pinSelf('1');
 const sink = await startOtlpSink();
 const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
 const labels = names.flatMap((name) => [`${name} (worktree)`, `${name} (this checkout)`]);
-const samples = labels.map((): Sample[] => []);
 try {
-  for (let set = 0; set < processes; set++) {
-    const servers: ServerProcess[] = [];
-    try {
-      for (const name of names)
-        servers.push(await startOther(name, { env }), await startServer(name, { env }));
-      for (const server of servers) await drive(`${server.url}/items/42`, { seconds: 2 });
-      const part = servers.map((): Sample[] => []);
-      await measureRounds(servers, part, Math.ceil(rounds / processes), 1, (round) =>
-        process.stderr.write(`processes ${set + 1}/${processes}, round ${round + 1}\n`),
-      );
-      for (const [i, list] of part.entries()) samples[i]!.push(...list);
-    } finally {
-      await Promise.all(servers.map((server) => server.stop()));
-    }
-  }
+  const samples = await measureInProcessSets(
+    names.flatMap((name) => [() => startOther(name, { env }), () => startServer(name, { env })]),
+    { rounds, sets: processes, seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 1), warmUpSeconds: 2 },
+    (round, set) => process.stderr.write(`processes ${set + 1}/${processes}, round ${round + 1}\n`),
+  );
   console.log(`${worktree} against this checkout; ratios to ${labels[0]}`);
   console.log(ratioTable(labels.map((label, i) => ({ label, samples: samples[i]! }))));
 } finally {

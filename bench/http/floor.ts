@@ -5,14 +5,14 @@
  * interleaved in ABBA order like the HTTP suite, and prints each one's ratios to bare. When a level of
  * required work alone is below a target, no implementation of that work meets it on this machine.
  *
- * BENCH_FLOOR_LEVELS=0,0,0 runs only those levels (repeats allowed: identical servers in separate
+ * Every server runs in BENCH_HTTP_PROCESSES (default 3) sets of fresh processes in turn, as in the HTTP
+ * suite. BENCH_FLOOR_LEVELS=0,0,0 runs only those levels (repeats allowed: identical servers in separate
  * processes show how far the figures move without any difference in code). A level written `1+10` adds
  * 10 µs of pure computation per request to it (BENCH_FLOOR_SPIN_US).
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
-import { measureRounds, ratioTable, type Sample } from '../suites/http.ts';
-import { drive } from './load.ts';
+import { measureInProcessSets, ratioTable } from '../suites/http.ts';
 
 const framework = process.argv[2] ?? 'fastify';
 if (framework !== 'fastify' && framework !== 'express')
@@ -24,6 +24,7 @@ const LEVELS = [
   'floor: request id header + close listener',
   'floor: + one AsyncLocalStorage frame',
   'floor: + a pino access line',
+  'floor: + trace ids, 10% decision, RED metrics (no span)',
 ];
 const DYNOTEL =
   framework === 'fastify'
@@ -32,15 +33,19 @@ const DYNOTEL =
 const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map((spec) => {
   const [level, spinUs = 0] = spec.split('+').map(Number);
   if (!(Number(level) in LEVELS) || !Number.isFinite(spinUs) || spinUs < 0)
-    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-3>[+<spin µs>]`);
+    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-4>[+<spin µs>]`);
   return { level: Number(level), spinUs };
 });
 const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
 
+const sets = Number(process.env.BENCH_HTTP_PROCESSES ?? 3);
+if (!Number.isInteger(sets) || sets < 1)
+  throw new Error(`BENCH_HTTP_PROCESSES must be a positive integer, got ${process.env.BENCH_HTTP_PROCESSES}`);
+
 pinSelf('1');
 const sink = await startOtlpSink();
-const servers: Array<{ label: string; server: ServerProcess }> = [];
 try {
+  const servers: Array<{ label: string; start: () => Promise<ServerProcess> }> = [];
   for (const { level, spinUs } of levels) {
     const env = {
       BENCH_FLOOR_FRAMEWORK: framework,
@@ -48,29 +53,22 @@ try {
       BENCH_FLOOR_SPIN_US: String(spinUs),
     };
     const label = `${level}: ${LEVELS[level]}${spinUs > 0 ? ` + ${spinUs} µs of computation` : ''}`;
-    servers.push({ label, server: await startServer('floor', { env }) });
+    servers.push({ label, start: () => startServer('floor', { env }) });
   }
   if (withDynotel) {
-    for (const name of DYNOTEL) {
-      const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
-      servers.push({ label: name, server: await startServer(name, { env }) });
-    }
+    const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
+    for (const name of DYNOTEL) servers.push({ label: name, start: () => startServer(name, { env }) });
   }
-  for (const { server } of servers) await drive(`${server.url}/items/42`, { seconds: 2 });
-  const samples = servers.map((): Sample[] => []);
-  await measureRounds(
-    servers.map(({ server }) => server),
-    samples,
-    rounds,
-    seconds,
-    (round) => process.stderr.write(`round ${round + 1}/${rounds}\n`),
+  const samples = await measureInProcessSets(
+    servers.map(({ start }) => start),
+    { rounds, sets, seconds, warmUpSeconds: 2 },
+    (round, set) => process.stderr.write(`round ${round + 1}/${rounds} (processes ${set + 1}/${sets})\n`),
   );
   console.log(
-    `${framework}, ${rounds} rounds of ${seconds} s, ratios are medians of per-round ratios to the first server`,
+    `${framework}, ${rounds} rounds of ${seconds} s in ${Math.min(rounds, sets)} sets of processes, ratios are medians of per-round ratios to the first server`,
   );
   console.log(ratioTable(servers.map(({ label }, i) => ({ label, samples: samples[i]! }))));
 } finally {
-  await Promise.all(servers.map(({ server }) => server.stop()));
   await sink.stop();
   pinSelf('0-1023');
 }

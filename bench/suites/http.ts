@@ -101,6 +101,36 @@ export async function measureRounds(
   }
 }
 
+/**
+ * Measures servers side by side in `sets` fresh sets of processes, one set after another, `rounds` in
+ * all: identical servers in separate processes differ by up to ~15% in CPU per request (memory layout),
+ * and with a single process per server that luck would shift every ratio of the run. Each set starts
+ * every server of `starters` in order, warms them up, measures its share of the rounds and stops them.
+ * Returns each server's samples, in the order of `starters`.
+ */
+export async function measureInProcessSets(
+  starters: ReadonlyArray<() => Promise<ServerProcess>>,
+  options: { rounds: number; sets: number; seconds: number; warmUpSeconds: number },
+  onRound: (round: number, set: number) => void,
+): Promise<Sample[][]> {
+  const samples = starters.map((): Sample[] => []);
+  const sets = Math.min(options.rounds, options.sets);
+  for (let set = 0; set < sets; set++) {
+    const servers: ServerProcess[] = [];
+    try {
+      for (const start of starters) servers.push(await start());
+      // Warm-up: JIT, connection pools, the exporters' first batches.
+      for (const server of servers) await drive(`${server.url}/items/42`, { seconds: options.warmUpSeconds });
+      const setRounds =
+        Math.round(((set + 1) * options.rounds) / sets) - Math.round((set * options.rounds) / sets);
+      await measureRounds(servers, samples, setRounds, options.seconds, (round) => onRound(round, set));
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  }
+  return samples;
+}
+
 export type NumericKey = { [K in keyof Sample]: Sample[K] extends number ? K : never }[keyof Sample];
 
 /** The median of the per-round ratios of `s` to `base`: the figure to quote on this machine. */
@@ -159,32 +189,20 @@ export const httpSuite: Suite = {
     const sink = await startOtlpSink();
     // BENCH_SINK_CORE=0 moves the OTLP sink onto the servers' core (default: beside the load generator).
     if (process.env.BENCH_SINK_CORE !== undefined) pinPid(sink.pid, process.env.BENCH_SINK_CORE);
-    // Every variant runs in several processes one after another: identical servers in separate
-    // processes differ by up to ~15% in CPU per request (memory layout), and with a single bare process
-    // that luck would shift every ratio of the run.
-    const blocks = context.smoke ? 1 : processCount(rounds);
-    const samples = HTTP_VARIANTS.map((): Sample[] => []);
-    let servers: ServerProcess[] = [];
     try {
-      for (let block = 0; block < blocks; block++) {
-        servers = [];
-        for (const variant of HTTP_VARIANTS) {
-          servers.push(await startServer(variant.server, { env: { BENCH_OTLP_ENDPOINT: sink.endpoint } }));
-        }
-        // Warm-up: JIT, connection pools, the exporters' first batches.
-        for (const server of servers)
-          await drive(`${server.url}/items/42`, { seconds: context.smoke ? 0.2 : 2 });
-        const blockRounds =
-          Math.round(((block + 1) * rounds) / blocks) - Math.round((block * rounds) / blocks);
-        await measureRounds(servers, samples, blockRounds, seconds, (round) =>
-          context.log(`  http: round ${round + 1}/${rounds} (processes ${block + 1}/${blocks})`),
-        );
-        await Promise.all(servers.map((s) => s.stop()));
-        servers = [];
-      }
+      const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
+      const samples = await measureInProcessSets(
+        HTTP_VARIANTS.map((variant) => () => startServer(variant.server, { env })),
+        {
+          rounds,
+          sets: context.smoke ? 1 : processCount(rounds),
+          seconds,
+          warmUpSeconds: context.smoke ? 0.2 : 2,
+        },
+        (round, set) => context.log(`  http: round ${round + 1}/${rounds} (processes ${set + 1})`),
+      );
       return rowsOf(samples);
     } finally {
-      await Promise.all(servers.map((s) => s.stop()));
       await sink.stop();
       pinSelf('0-1023');
     }

@@ -9,14 +9,19 @@
  *    (the least a middleware needs to time and finish every request);
  * 2. the rest of the request inside one AsyncLocalStorage frame (log lines can find the request);
  * 3. one pino access line per request (method, route, status, latency, request id) to /dev/null
- *    through pino's asynchronous destination: pino's cheapest line, without trace ids or Dynamo's layout.
+ *    through pino's asynchronous destination: pino's cheapest line, without trace ids or Dynamo's layout;
+ * 4. the trace context and the RED metrics, by hand: the incoming `traceparent` read, a trace id and a
+ *    span id cut from a pool of random hex, a 10% sampling decision, the ids in the frame and in the
+ *    access line (trace_id, span_id, x_request_id), an in-flight gauge and a latency histogram by
+ *    method, route and status (a Map of plain counters). No span is recorded or exported: this is less
+ *    than the 10%-sampled target asks, so its ratio bounds that target from above.
  *
  * BENCH_FLOOR_SPIN_US (from level 1) adds that many microseconds of pure computation per request, no
  * allocation and no I/O: how much slower the rest of the server gets when a request costs more CPU,
  * whatever the work is.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
@@ -26,7 +31,7 @@ import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
 const spinMs = Number(process.env.BENCH_FLOOR_SPIN_US ?? 0) / 1000;
-const storage = new AsyncLocalStorage<string>();
+const storage = new AsyncLocalStorage<Pending>();
 // Only from level 3: lower levels, bare above all, carry nothing they do not use.
 const logger =
   level >= 3 ? pino({ base: null }, pino.destination({ dest: devNull, sync: false })) : undefined;
@@ -35,6 +40,43 @@ interface Pending {
   readonly id: string;
   readonly method: string;
   readonly startedAt: number;
+  /** From level 4. */
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly sampled?: boolean;
+}
+
+/** Level 4's ids: 48 hex digits per request (trace id and span id) cut from 8 KiB of random hex. */
+let hexPool = '';
+let hexOffset = 0;
+function traceAndSpanIds(): string {
+  if (hexOffset + 48 > hexPool.length) {
+    hexPool = randomBytes(4096).toString('hex');
+    hexOffset = 0;
+  }
+  hexOffset += 48;
+  return hexPool.slice(hexOffset - 48, hexOffset);
+}
+
+/** Level 4's RED metrics: per method, route and status a count, a sum and cumulative-able buckets. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const durations = new Map<string, { count: number; sum: number; buckets: Float64Array }>();
+const inFlight = new Map<string, number>();
+function observe(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${route} ${status}`;
+  let series = durations.get(key);
+  if (series === undefined) {
+    series = { count: 0, sum: 0, buckets: new Float64Array(BUCKETS.length) };
+    durations.set(key, series);
+  }
+  series.count++;
+  series.sum += seconds;
+  for (let i = 0; i < BUCKETS.length; i++) {
+    if (seconds <= BUCKETS[i]!) {
+      series.buckets[i]!++;
+      break;
+    }
+  }
 }
 const pendingKey = Symbol('floor.pending');
 type Response = ServerResponse & { [pendingKey]?: Pending };
@@ -43,13 +85,31 @@ type Response = ServerResponse & { [pendingKey]?: Pending };
 function onClose(this: Response): void {
   const pending = this[pendingKey];
   if (pending === undefined || logger === undefined) return;
+  const seconds = (performance.now() - pending.startedAt) / 1000;
+  if (level < 4) {
+    logger.info(
+      {
+        method: pending.method,
+        route: ROUTE,
+        status: this.statusCode,
+        latency_ms: Math.round(seconds * 1e6) / 1e3,
+        request_id: pending.id,
+      },
+      'http response sent',
+    );
+    return;
+  }
+  inFlight.set(pending.method, (inFlight.get(pending.method) ?? 1) - 1);
+  observe(pending.method, ROUTE, this.statusCode, seconds);
   logger.info(
     {
+      trace_id: pending.traceId,
+      span_id: pending.spanId,
+      x_request_id: pending.id,
       method: pending.method,
       route: ROUTE,
       status: this.statusCode,
-      latency_ms: Math.round((performance.now() - pending.startedAt) * 1e3) / 1e3,
-      request_id: pending.id,
+      latency_ms: Math.round(seconds * 1e6) / 1e3,
     },
     'http response sent',
   );
@@ -60,18 +120,31 @@ function spin(): void {
   while (performance.now() < until);
 }
 
-/** Starts a request: returns the id to echo. */
-function begin(req: IncomingMessage, res: Response): string {
+/** Starts a request. */
+function begin(req: IncomingMessage, res: Response): Pending {
   if (spinMs > 0) spin();
   const id = randomUUID();
-  res[pendingKey] = { id, method: req.method ?? 'GET', startedAt: performance.now() };
+  const method = req.method ?? 'GET';
+  let pending: Pending;
+  if (level < 4) pending = { id, method, startedAt: performance.now() };
+  else {
+    // An incoming traceparent would give the trace id and the decision; the benchmark sends none.
+    const header = req.headers.traceparent;
+    const parent = typeof header === 'string' && header.length === 55 ? header : undefined;
+    const ids = traceAndSpanIds();
+    const traceId = parent === undefined ? ids.slice(0, 32) : parent.slice(3, 35);
+    const sampled = parent === undefined ? Math.random() < 0.1 : parent.endsWith('1');
+    inFlight.set(method, (inFlight.get(method) ?? 0) + 1);
+    pending = { id, method, startedAt: performance.now(), traceId, spanId: ids.slice(32), sampled };
+  }
+  res[pendingKey] = pending;
   res.on('close', onClose);
-  return id;
+  return pending;
 }
 
 /** Continues the request, inside the frame from level 2. */
-function proceed(id: string, next: () => void): void {
-  if (level >= 2) storage.run(id, next);
+function proceed(pending: Pending, next: () => void): void {
+  if (level >= 2) storage.run(pending, next);
   else next();
 }
 
@@ -79,9 +152,9 @@ if (framework === 'fastify') {
   const app = Fastify({ logger: false });
   if (level >= 1) {
     app.addHook('onRequest', (request, reply, done) => {
-      const id = begin(request.raw, reply.raw);
-      reply.header('x-request-id', id);
-      proceed(id, done);
+      const pending = begin(request.raw, reply.raw);
+      reply.header('x-request-id', pending.id);
+      proceed(pending, done);
     });
   }
   app.get(ROUTE, async () => PAYLOAD);
@@ -91,9 +164,9 @@ if (framework === 'fastify') {
   const app = express();
   if (level >= 1) {
     app.use((req, res, next) => {
-      const id = begin(req, res);
-      res.setHeader('x-request-id', id);
-      proceed(id, next);
+      const pending = begin(req, res);
+      res.setHeader('x-request-id', pending.id);
+      proceed(pending, next);
     });
   }
   app.get(ROUTE, (_req, res) => {
