@@ -1,5 +1,6 @@
 import { getRequestContext, type RequestContext, setRequestContextCarrier } from '@dynotel/core';
 import { type Context, context, createContextKey } from '@opentelemetry/api';
+import { ChainedContext } from './chained-context.ts';
 
 const REQUEST_CONTEXT_KEY = createContextKey('dynotel request context');
 let carrying = false;
@@ -24,6 +25,7 @@ export function startCarryingRequestContexts(): () => void {
 /**
  * `otelContext` carrying `requestContext` as well, so that entering it sets both: one context frame
  * per request instead of two (each frame copies the frame it nests in, ~0.5 µs and ~1 KB per request).
+ * The result is a `ChainedContext`: the request's span set on it next costs no copy either.
  * `undefined` when that cannot work and the caller must also `runWithRequestContext`: another context
  * manager is the global one (it may not propagate ours), or a request context is active already (one
  * set by `runWithRequestContext` would win over the carried one).
@@ -33,5 +35,5 @@ export function carryRequestContext(
   requestContext: RequestContext,
 ): Context | undefined {
   if (!carrying || getRequestContext() !== undefined) return undefined;
-  return otelContext.setValue(REQUEST_CONTEXT_KEY, requestContext);
+  return ChainedContext.set(otelContext, REQUEST_CONTEXT_KEY, requestContext);
 }

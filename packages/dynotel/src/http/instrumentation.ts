@@ -93,12 +93,13 @@ export class HttpInstrumentation {
       span.setAttribute('request_id', identity.requestId);
     }
     this.#deps.metrics.active.labels(method).inc();
-    const spanContext = trace.setSpan(parent, span);
-    const carrying = carryRequestContext(spanContext, identity);
+    // The request context first: when it can be carried, the span is then set on a chained context
+    // (no copy of the parent's values for either).
+    const carrying = carryRequestContext(parent, identity);
     return {
       identity,
       span,
-      context: carrying ?? spanContext,
+      context: trace.setSpan(carrying ?? parent, span),
       carried: carrying !== undefined,
       method,
       startedAt: performance.now(),
