@@ -250,6 +250,65 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
   });
 });
 
+/**
+ * With the tracing SDK off (the metrics-only setup) a request has no span of its own. Its access line
+ * still names the trace the request came with, and the request ids work as ever. (OTEL_SDK_DISABLED
+ * turns the OpenTelemetry API into no-ops, so nothing carries the trace further.)
+ */
+describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s without tracing', (framework) => {
+  let logs: LogCapture;
+  let telemetry: Telemetry;
+  let app: TestApp;
+  let downstream: TestApp;
+
+  beforeEach(async () => {
+    logs = new LogCapture();
+    telemetry = init({
+      env: { DYN_LOGGING_JSONL: '1', OTEL_SDK_DISABLED: 'true', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
+      handleSignals: false,
+      logDestination: logs,
+    });
+    downstream = await startDownstream(telemetry);
+    app = await startApp(framework, telemetry, downstream.url);
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await downstream.close();
+    await telemetry.shutdown('test finished');
+    resetTelemetryForTests();
+  });
+
+  it("records an incoming trace in the request's access line, and passes the request id downstream", async () => {
+    const response = await fetch(`${app.url}/v1/hop`, {
+      headers: { 'x-request-id': 'untraced-1', traceparent: `00-${UPSTREAM_TRACE}-${UPSTREAM_SPAN}-01` },
+    });
+    expect(await response.json()).toEqual({ worker: true });
+    expect(response.headers.get('x-request-id')).toBe('untraced-1');
+    const lines = logs.records().filter((line) => line.x_request_id === 'untraced-1');
+    // The worker's line and access line, then the front's access line: one request id throughout.
+    expect(lines.map((line) => line.message)).toEqual([
+      'downstream work',
+      'http response sent',
+      'http response sent',
+    ]);
+    const frontAccess = lines.find((line) => line.route === '/v1/hop');
+    expect(frontAccess).toMatchObject({ trace_id: UPSTREAM_TRACE, span_id: UPSTREAM_SPAN, status: 200 });
+  });
+
+  it('writes no trace ids for a request that came without a trace', async () => {
+    const response = await fetch(`${app.url}/v1/items/7`, { headers: { 'x-request-id': 'untraced-2' } });
+    expect(response.status).toBe(200);
+    const lines = logs.records().filter((line) => line.x_request_id === 'untraced-2');
+    expect(lines.map((line) => line.message)).toEqual(['handling item', 'http response sent']);
+    for (const line of lines) {
+      expect(line.trace_id).toBeUndefined();
+      expect(line.span_id).toBeUndefined();
+      expect(line.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
 async function waitFor<T>(check: () => T | undefined, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -56,6 +56,7 @@ export function createTelemetry(config: DynotelConfig, options: InitOptions, deg
   });
   const http = new HttpInstrumentation({
     tracer: tracing.tracer,
+    spans: !tracing.options.sdkDisabled,
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
   });

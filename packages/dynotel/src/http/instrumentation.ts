@@ -5,6 +5,7 @@ import { carryRequestContext, extractTraceContext } from '@dynotel/tracing';
 import {
   type Context,
   context,
+  INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -29,6 +30,11 @@ const instrumentationErrors = selfMetrics.counter(
 /** What the adapters (Express, Fastify, node:http) need from the initialised telemetry. */
 export interface HttpInstrumentationDeps {
   readonly tracer: Tracer;
+  /**
+   * The tracer records spans (false when the SDK is disabled): when it does not, a request enters the
+   * context the incoming headers gave, without a span of its own that could only be a no-op.
+   */
+  readonly spans: boolean;
   /** The access-log logger (target `http`). */
   readonly logger: DynotelLogger;
   readonly metrics: HttpMetrics;
@@ -50,6 +56,8 @@ export interface ActiveRequest {
 type AccessLevel = 'info' | 'warn' | 'error';
 
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
+/** The span of a request without tracing and without an incoming `traceparent`: no ids, records nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export interface FinishDetails {
   readonly statusCode: number;
@@ -77,6 +85,34 @@ export class HttpInstrumentation {
     if (identity.replaced) replacedRequestIds.inc();
     const method = normaliseMethod(req.method);
     const parent = extractTraceContext(req.headers);
+    this.#deps.metrics.active.labels(method).inc();
+    let span: Span;
+    let requestContext = parent;
+    let carried = false;
+    if (this.#deps.spans) {
+      span = this.#startSpan(req, identity, method, parent);
+      // The request context first: when it can be carried, the span is then set on a chained context
+      // (no copy of the parent's values for either).
+      const carrying = carryRequestContext(parent, identity);
+      carried = carrying !== undefined;
+      requestContext = trace.setSpan(carrying ?? parent, span);
+    } else {
+      // No span of its own, which could only be a no-op: the incoming trace (if any) still continues
+      // downstream and in the log lines, from its span context in `parent`.
+      span = trace.getSpan(parent) ?? NO_SPAN;
+    }
+    return {
+      identity,
+      span,
+      context: requestContext,
+      carried,
+      method,
+      startedAt: performance.now(),
+      finished: false,
+    };
+  }
+
+  #startSpan(req: IncomingMessage, identity: RequestIdentity, method: string, parent: Context): Span {
     // Attributes are set after the sampling decision, and only on a recorded span: the samplers dynotel
     // configures (OTEL_TRACES_SAMPLER) never read them, and a sampled-out request then skips building
     // and validating nine attributes (a third of its span cost at 10% sampling).
@@ -92,19 +128,7 @@ export class HttpInstrumentation {
       span.setAttribute('x_request_id', identity.xRequestId);
       span.setAttribute('request_id', identity.requestId);
     }
-    this.#deps.metrics.active.labels(method).inc();
-    // The request context first: when it can be carried, the span is then set on a chained context
-    // (no copy of the parent's values for either).
-    const carrying = carryRequestContext(parent, identity);
-    return {
-      identity,
-      span,
-      context: trace.setSpan(carrying ?? parent, span),
-      carried: carrying !== undefined,
-      method,
-      startedAt: performance.now(),
-      finished: false,
-    };
+    return span;
   }
 
   /** Runs `fn` with the request's span active and its request context set. */
