@@ -169,15 +169,17 @@ export class HttpInstrumentation {
       if (details.route !== undefined) span.setAttribute('http.route', details.route);
       if (details.error !== undefined) span.recordException(details.error as Error);
       if (status >= 500 || details.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
-      const fields: Record<string, unknown> = {
-        method: active.method,
-        route,
-        status,
-        latency_ms: Math.round(seconds * 1e6) / 1e3,
-      };
-      if (details.aborted) fields.aborted = true;
       const level: AccessLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      if (this.#deps.logger.isLevelEnabled(level)) this.#writeAccessLine(active, level, fields);
+      if (this.#deps.logger.isLevelEnabled(level)) {
+        const fields: Record<string, unknown> = {
+          method: active.method,
+          route,
+          status,
+          latency_ms: Math.round(seconds * 1e6) / 1e3,
+        };
+        if (details.aborted) fields.aborted = true;
+        this.#writeAccessLine(active, level, fields);
+      }
       span.end();
     } catch (error) {
       // Telemetry must never fail the request: count it, say it once, and make sure the span ends.
