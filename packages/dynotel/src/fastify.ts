@@ -29,6 +29,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** @internal dynotel's per-request state. */
     dynotel: ActiveRequest | null;
+    /** @internal The route template, read once at the start (`routeOptions` builds an object per read). */
+    dynotelRoute: string | undefined;
   }
   interface FastifyContextConfig {
     /** Declares the route as this Dynamo endpoint: it feeds the endpoint's work-handler metrics. */
@@ -53,6 +55,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   }
   // Declared up front so every request object has the same shape (Fastify's advice for speed).
   fastify.decorateRequest('dynotel', null);
+  fastify.decorateRequest('dynotelRoute', undefined);
 
   if (options.systemRoutes ?? true) {
     const { handlers } = telemetry;
@@ -85,19 +88,21 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     const completed = this.writableFinished;
     http.finish(active, {
       statusCode: completed ? this.statusCode : 499,
-      route: request!.routeOptions.url,
+      route: request!.dynotelRoute,
       aborted: !completed,
     });
   }
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
-    if (request.routeOptions.config?.dynotelSystemRoute) {
+    const route = request.routeOptions;
+    if (route.config?.dynotelSystemRoute) {
       hookDone();
       return;
     }
     const active = http.start(request.raw);
     request.dynotel = active;
-    const endpointName = request.routeOptions.config?.dynamoEndpoint;
+    request.dynotelRoute = route.url;
+    const endpointName = route.config?.dynamoEndpoint;
     if (endpointName !== undefined) telemetry.endpoint(endpointName).track(request.raw, reply.raw);
     reply.header('x-request-id', active.identity.xRequestId);
     const raw = reply.raw as ResponseWithRequest;
