@@ -1,11 +1,12 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { injectTraceHeaders, type Telemetry } from 'dynotel';
+import { init, injectTraceHeaders, resetTelemetryForTests, type Telemetry } from 'dynotel';
 import { dynamoEndpoint, dynotel as expressMiddleware } from 'dynotel/express';
 import { dynotel as fastifyPlugin } from 'dynotel/fastify';
 import express from 'express';
 import Fastify from 'fastify';
+import { LogCapture } from './log-capture.ts';
 
 export type Framework = 'express' | 'fastify';
 
@@ -122,4 +123,36 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
     server.close(() => resolve());
   });
+}
+
+/** The service of the middleware tests: dynotel from `env`, the app on `framework`, and its downstream worker. */
+export interface TestService {
+  readonly telemetry: Telemetry;
+  readonly logs: LogCapture;
+  readonly app: TestApp;
+  readonly downstream: TestApp;
+  close(): Promise<void>;
+}
+
+export async function startService(framework: Framework, env: Record<string, string>): Promise<TestService> {
+  const logs = new LogCapture();
+  const telemetry = init({
+    env: { DYN_SHUTDOWN_DRAIN_DELAY: '0', ...env },
+    handleSignals: false,
+    logDestination: logs,
+  });
+  const downstream = await startDownstream(telemetry);
+  const app = await startApp(framework, telemetry, downstream.url);
+  return {
+    telemetry,
+    logs,
+    app,
+    downstream,
+    async close() {
+      await app.close();
+      await downstream.close();
+      await telemetry.shutdown('test finished');
+      resetTelemetryForTests();
+    },
+  };
 }

@@ -5,48 +5,38 @@
  * trace_id/span_id/x_request_id, and the OpenMetrics exemplar on the duration histogram.
  */
 import { request as httpRequest } from 'node:http';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import type { Telemetry } from 'dynotel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
-import { type Framework, startApp, startDownstream, type TestApp } from './apps.ts';
-import { LogCapture } from './log-capture.ts';
+import { type Framework, startService, type TestApp, type TestService } from './apps.ts';
+import type { LogCapture } from './log-capture.ts';
 
 const UPSTREAM_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const UPSTREAM_SPAN = '00f067aa0ba902b7';
 
 describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (framework) => {
   let receiver: OtlpReceiver;
+  let service: TestService;
   let logs: LogCapture;
   let telemetry: Telemetry;
   let app: TestApp;
-  let downstream: TestApp;
 
   beforeEach(async () => {
     receiver = await startOtlpReceiver();
-    logs = new LogCapture();
-    telemetry = init({
-      env: {
-        DYN_LOGGING_JSONL: '1',
-        OTEL_EXPORT_ENABLED: '1',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
-        OTEL_SERVICE_NAME: `e2e-${framework}`,
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-        DYN_NAMESPACE: 'e2e',
-        DYN_COMPONENT: 'api',
-        DYN_SHUTDOWN_DRAIN_DELAY: '0',
-      },
-      handleSignals: false,
-      logDestination: logs,
+    service = await startService(framework, {
+      DYN_LOGGING_JSONL: '1',
+      OTEL_EXPORT_ENABLED: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+      OTEL_SERVICE_NAME: `e2e-${framework}`,
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      DYN_NAMESPACE: 'e2e',
+      DYN_COMPONENT: 'api',
     });
-    downstream = await startDownstream(telemetry);
-    app = await startApp(framework, telemetry, downstream.url);
+    ({ logs, telemetry, app } = service);
   });
 
   afterEach(async () => {
-    await app.close();
-    await downstream.close();
-    await telemetry.shutdown('test finished');
-    resetTelemetryForTests();
+    await service.close();
     await receiver.close();
   });
 
@@ -256,28 +246,16 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
  * turns the OpenTelemetry API into no-ops, so nothing carries the trace further.)
  */
 describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s without tracing', (framework) => {
+  let service: TestService;
   let logs: LogCapture;
-  let telemetry: Telemetry;
   let app: TestApp;
-  let downstream: TestApp;
 
   beforeEach(async () => {
-    logs = new LogCapture();
-    telemetry = init({
-      env: { DYN_LOGGING_JSONL: '1', OTEL_SDK_DISABLED: 'true', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
-      handleSignals: false,
-      logDestination: logs,
-    });
-    downstream = await startDownstream(telemetry);
-    app = await startApp(framework, telemetry, downstream.url);
+    service = await startService(framework, { DYN_LOGGING_JSONL: '1', OTEL_SDK_DISABLED: 'true' });
+    ({ logs, app } = service);
   });
 
-  afterEach(async () => {
-    await app.close();
-    await downstream.close();
-    await telemetry.shutdown('test finished');
-    resetTelemetryForTests();
-  });
+  afterEach(() => service.close());
 
   it("records an incoming trace in the request's access line, and passes the request id downstream", async () => {
     const response = await fetch(`${app.url}/v1/hop`, {
