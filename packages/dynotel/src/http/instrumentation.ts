@@ -6,6 +6,7 @@ import {
   type Context,
   context,
   INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -85,7 +86,6 @@ export class HttpInstrumentation {
     if (identity.replaced) replacedRequestIds.inc();
     const method = normaliseMethod(req.method);
     const parent = extractTraceContext(req.headers);
-    this.#deps.metrics.active.labels(method).inc();
     let span: Span;
     let requestContext = parent;
     let carried = false;
@@ -97,10 +97,14 @@ export class HttpInstrumentation {
       carried = carrying !== undefined;
       requestContext = trace.setSpan(carrying ?? parent, span);
     } else {
-      // No span of its own, which could only be a no-op: the incoming trace (if any) still continues
-      // downstream and in the log lines, from its span context in `parent`.
-      span = trace.getSpan(parent) ?? NO_SPAN;
+      // No span of its own, which could only be a no-op: the incoming trace (if any) still reaches the
+      // log lines, from its span context in `parent`. Wrapped, never the parent's span itself: that may
+      // be another SDK's recording span, which `finish` must not annotate or end.
+      const incoming = trace.getSpanContext(parent);
+      span =
+        incoming !== undefined && isSpanContextValid(incoming) ? trace.wrapSpanContext(incoming) : NO_SPAN;
     }
+    this.#deps.metrics.active.labels(method).inc();
     return {
       identity,
       span,
