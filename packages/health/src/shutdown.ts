@@ -167,6 +167,9 @@ class Coordinator implements ShutdownCoordinator {
   }
 
   #wakeIdleWaiters(): void {
+    // Called whenever the last open request closes, which a lightly loaded server does for nearly every
+    // request; waiters exist only during a shutdown.
+    if (this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
