@@ -12,7 +12,7 @@
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
-import { measureInProcessSets, ratioTable } from '../suites/http.ts';
+import { measureInProcessSets, processSets, ratioTable } from '../suites/http.ts';
 
 const framework = process.argv[2] ?? 'fastify';
 if (framework !== 'fastify' && framework !== 'express')
@@ -38,9 +38,7 @@ const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) 
 });
 const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
 
-const sets = Number(process.env.BENCH_HTTP_PROCESSES ?? 3);
-if (!Number.isInteger(sets) || sets < 1)
-  throw new Error(`BENCH_HTTP_PROCESSES must be a positive integer, got ${process.env.BENCH_HTTP_PROCESSES}`);
+const sets = processSets();
 
 pinSelf('1');
 const sink = await startOtlpSink();

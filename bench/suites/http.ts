@@ -156,14 +156,14 @@ export function ratioTable(rows: ReadonlyArray<{ label: string; samples: readonl
   return lines.join('\n');
 }
 
-/** How many processes each variant runs in, in turn (BENCH_HTTP_PROCESSES, default 3). */
-function processCount(rounds: number): number {
+/** How many sets of processes each server runs in, in turn (BENCH_HTTP_PROCESSES, default 3). */
+export function processSets(): number {
   const raw = process.env.BENCH_HTTP_PROCESSES ?? '3';
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 1) {
     throw new Error(`BENCH_HTTP_PROCESSES must be a positive integer, got ${JSON.stringify(raw)}`);
   }
-  return Math.min(rounds, count);
+  return count;
 }
 
 export const httpSuite: Suite = {
@@ -195,7 +195,7 @@ export const httpSuite: Suite = {
         HTTP_VARIANTS.map((variant) => () => startServer(variant.server, { env })),
         {
           rounds,
-          sets: context.smoke ? 1 : processCount(rounds),
+          sets: context.smoke ? 1 : processSets(),
           seconds,
           warmUpSeconds: context.smoke ? 0.2 : 2,
         },

@@ -1,18 +1,7 @@
-import { Writable } from 'node:stream';
 import { isDynotelError } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentTelemetry, init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
-
-class Lines extends Writable {
-  readonly text: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text.push(...chunk.toString().split('\n').filter(Boolean));
-    callback();
-  }
-  json(): Array<Record<string, unknown>> {
-    return this.text.map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
-}
+import { Lines } from './support/lines.ts';
 
 const quiet = { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' };
 let telemetry: Telemetry | undefined;

@@ -1,22 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { Writable } from 'node:stream';
 import { createTracing, type Tracing } from '@dynotel/tracing';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { Lines } from './support/lines.ts';
 
 /**
  * With dynotel's tracing SDK off (metrics-only), a request gets no span of its own. Another SDK may be
  * tracing the same service, with its server span active when dynotel's middleware starts: dynotel must
  * log that trace's ids and leave its span alone (no attributes, no status, never ended).
  */
-class Lines extends Writable {
-  readonly text: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text.push(...chunk.toString().split('\n').filter(Boolean));
-    callback();
-  }
-}
 
 /** What the SDK's span shows of itself (its ReadableSpan side). */
 type Recorded = { readonly attributes: Record<string, unknown>; readonly status: { readonly code: number } };
@@ -66,7 +59,7 @@ describe('a request without dynotel tracing', () => {
     theirs.end();
 
     telemetry.logger.flush();
-    const access = lines.text.map((line) => JSON.parse(line)).find((line) => line.target === 'http');
+    const access = lines.json().find((line) => line.target === 'http');
     expect(access).toMatchObject({
       status: 503,
       trace_id: theirs.spanContext().traceId,
