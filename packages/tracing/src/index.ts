@@ -9,6 +9,7 @@ export type {
   TracesSamplerName,
   TracingOptions,
 } from './options.ts';
+export { setPrimitiveAttribute } from './primitive-attribute.ts';
 export {
   extractTraceContext,
   type HeaderCarrier,

@@ -10,6 +10,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { setPrimitiveAttribute } from './primitive-attribute.ts';
 
 /** Span attribute names Dynamo uses for request ids (Tempo search tags `x_request_id=…`). */
 export const ATTR_X_REQUEST_ID = 'x_request_id';
@@ -97,6 +98,6 @@ export interface RequestIds {
  */
 export function setRequestIdAttributes(span: Span, ids: RequestIds | undefined = getRequestContext()): void {
   if (ids === undefined) return;
-  if (ids.xRequestId !== undefined) span.setAttribute(ATTR_X_REQUEST_ID, ids.xRequestId);
-  if (ids.requestId !== undefined) span.setAttribute(ATTR_REQUEST_ID, ids.requestId);
+  if (ids.xRequestId !== undefined) setPrimitiveAttribute(span, ATTR_X_REQUEST_ID, ids.xRequestId);
+  if (ids.requestId !== undefined) setPrimitiveAttribute(span, ATTR_REQUEST_ID, ids.requestId);
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
-import { carryRequestContext, extractTraceContext } from '@dynotel/tracing';
+import { carryRequestContext, extractTraceContext, setPrimitiveAttribute } from '@dynotel/tracing';
 import {
   type Context,
   context,
@@ -123,14 +123,15 @@ export class HttpInstrumentation {
     const span = this.#deps.tracer.startSpan('http-request', SERVER_SPAN, parent);
     if (span.isRecording()) {
       // Dynamo's `http-request` span fields (method, uri, version) beside the OTel HTTP conventions.
-      // One call each rather than setAttributes({...}): no object to build and walk per request.
-      span.setAttribute('method', req.method ?? '');
-      span.setAttribute('uri', req.url ?? '');
-      span.setAttribute('version', httpVersion(req.httpVersion));
-      span.setAttribute('http.request.method', method);
-      span.setAttribute('url.path', pathOf(req.url));
-      span.setAttribute('x_request_id', identity.xRequestId);
-      span.setAttribute('request_id', identity.requestId);
+      // One call each rather than setAttributes({...}): no object to build and walk per request; and
+      // setPrimitiveAttribute, as these values are strings the SDK's AnyValue validation cannot reject.
+      setPrimitiveAttribute(span, 'method', req.method ?? '');
+      setPrimitiveAttribute(span, 'uri', req.url ?? '');
+      setPrimitiveAttribute(span, 'version', httpVersion(req.httpVersion));
+      setPrimitiveAttribute(span, 'http.request.method', method);
+      setPrimitiveAttribute(span, 'url.path', pathOf(req.url));
+      setPrimitiveAttribute(span, 'x_request_id', identity.xRequestId);
+      setPrimitiveAttribute(span, 'request_id', identity.requestId);
     }
     return span;
   }
@@ -169,8 +170,8 @@ export class HttpInstrumentation {
       metrics.active.labels(active.method).dec();
       metrics.duration.labels(active.method, route, String(status)).observe(seconds);
       const span = active.span;
-      span.setAttribute('http.response.status_code', status);
-      if (details.route !== undefined) span.setAttribute('http.route', details.route);
+      setPrimitiveAttribute(span, 'http.response.status_code', status);
+      if (details.route !== undefined) setPrimitiveAttribute(span, 'http.route', details.route);
       if (details.error !== undefined) span.recordException(details.error as Error);
       if (status >= 500 || details.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
       const level: AccessLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';

@@ -5,8 +5,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 
 /**
- * Generated ReadableSpans for the encoder tests: every field, every AnyValue kind, non-ASCII and
- * lone-surrogate strings, two resources and three scopes.
+ * Generated ReadableSpans for the encoder tests: every field, every AnyValue kind, short and long,
+ * non-ASCII and lone-surrogate strings, two resources and three scopes.
  */
 const hex = (bytes: number) =>
   fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
@@ -14,7 +14,10 @@ const text = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 8 }),
-  fc.constantFrom('', 'é', '\u{1F600}', '\uD800', 'a\uDC00b', 'x'.repeat(200)),
+  // Long strings, non-ASCII ones whose byte length needs a multi-byte varint included.
+  fc.string({ minLength: 23, maxLength: 160 }),
+  fc.string({ unit: 'binary', minLength: 23, maxLength: 160 }),
+  fc.constantFrom('', 'é', '\u{1F600}', '\uD800', 'a\uDC00b', 'x'.repeat(200), `${'y'.repeat(40)}\uD800é`),
 );
 const primitive = fc.oneof(
   text,
