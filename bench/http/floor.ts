@@ -25,6 +25,7 @@ const LEVELS = [
   'floor: + one AsyncLocalStorage frame',
   'floor: + a pino access line',
   'floor: + trace ids, 10% decision, RED metrics (no span)',
+  'floor: + a span for every request, encoded and exported over gRPC by hand',
 ];
 const DYNOTEL =
   framework === 'fastify'
@@ -33,7 +34,7 @@ const DYNOTEL =
 const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map((spec) => {
   const [level, spinUs = 0] = spec.split('+').map(Number);
   if (!(Number(level) in LEVELS) || !Number.isFinite(spinUs) || spinUs < 0)
-    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-4>[+<spin µs>]`);
+    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-${LEVELS.length - 1}>[+<spin µs>]`);
   return { level: Number(level), spinUs };
 });
 const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
@@ -49,6 +50,7 @@ try {
       BENCH_FLOOR_FRAMEWORK: framework,
       BENCH_FLOOR_LEVEL: String(level),
       BENCH_FLOOR_SPIN_US: String(spinUs),
+      BENCH_OTLP_ENDPOINT: sink.endpoint,
     };
     const label = `${level}: ${LEVELS[level]}${spinUs > 0 ? ` + ${spinUs} µs of computation` : ''}`;
     servers.push({ label, start: () => startServer('floor', { env }) });
