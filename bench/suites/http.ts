@@ -14,7 +14,26 @@ import type { BenchRow, Suite } from '../lib/types.ts';
 interface Variant {
   readonly framework: 'fastify' | 'express';
   readonly impl: string;
+  /** The script in bench/http/servers/. */
   readonly server: string;
+  /** What BENCH_HTTP_ONLY names it by (default: `server`). */
+  readonly id?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The hand-written floor server (bench/http/servers/floor.ts) at one level: the work a target asks for,
+ * without dynotel, at its cheapest. Measured in the same run, it bounds what any implementation can
+ * reach here (bench/ANALYSIS.md, "The floor").
+ */
+function floor(framework: Variant['framework'], level: 4 | 5, impl: string): Variant {
+  return {
+    framework,
+    impl,
+    server: 'floor',
+    id: `${framework}-floor-${level}`,
+    env: { BENCH_FLOOR_FRAMEWORK: framework, BENCH_FLOOR_LEVEL: String(level) },
+  };
 }
 
 const ALL_VARIANTS: readonly Variant[] = [
@@ -23,16 +42,19 @@ const ALL_VARIANTS: readonly Variant[] = [
   { framework: 'fastify', impl: 'dynotel', server: 'fastify-dynotel' },
   { framework: 'fastify', impl: 'dynotel, 10% sampled', server: 'fastify-dynotel-10pct' },
   { framework: 'fastify', impl: 'dynotel metrics-only', server: 'fastify-metrics-only' },
+  floor('fastify', 4, 'floor 4: ids, 10% decision, metrics, line by hand, no span'),
+  floor('fastify', 5, 'floor 5: floor 4 + every span exported by hand'),
   { framework: 'express', impl: 'bare', server: 'express-bare' },
   { framework: 'express', impl: 'peer stack', server: 'express-peer' },
   { framework: 'express', impl: 'dynotel', server: 'express-dynotel' },
   { framework: 'express', impl: 'dynotel metrics-only', server: 'express-metrics-only' },
+  floor('express', 4, 'floor 4: ids, 10% decision, metrics, line by hand, no span'),
 ];
 
 /** BENCH_HTTP_ONLY=fastify-bare,fastify-dynotel narrows the run (A/B checks while optimising). */
 const only = process.env.BENCH_HTTP_ONLY?.split(',');
 export const HTTP_VARIANTS: readonly Variant[] =
-  only === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => only.includes(v.server));
+  only === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => only.includes(v.id ?? v.server));
 
 export interface Sample {
   readonly rps: number;
@@ -175,6 +197,7 @@ export const httpSuite: Suite = {
     'Every variant runs in three processes in turn (a third of the rounds each, BENCH_HTTP_PROCESSES): identical servers in separate processes differ by up to ~15% in CPU per request, which a single bare process would pass on to every ratio.',
     `Each round measures every server twice: at saturation (as fast as it answers: throughput, CPU and user CPU per request) and at a fixed offered load of ${FIXED_RATE} req/s (CPU per request). At saturation a slower server also pays, in its system time, the kernel's loopback delivery and the wake-up of a load generator that is idle between its responses; at a fixed rate every server answers the same requests at the same pace. User CPU leaves the kernel out entirely.`,
     'Peer stack: @opentelemetry/sdk-node 0.301 + instrumentation-http 0.301 (+ @fastify/otel 0.21.2) exporting with exporter-trace-otlp-grpc 0.301, prom-client 15.1.3 counter + histogram, pino 10.4.0 access line with trace ids (async destination). dynotel: `init()` + the Fastify plugin / Express middleware, 100% sampled (or 10% parent-based ratio), spans and log records exported over OTLP/gRPC, JSONL access line, request id; metrics-only = OTEL_SDK_DISABLED and access lines filtered out. Every exporter sends to the same OTLP/gRPC sink in another process. Access lines go to /dev/null.',
+    "Floor 4 and floor 5 are bench/http/servers/floor.ts at those levels: the targets' work written by hand on the bare framework, without dynotel or OpenTelemetry (floor 4: request id, one context frame, trace ids, a 10% decision, RED metrics, a plain pino access line with the ids; floor 5: the same with every request's span encoded in one fixed layout and exported over gRPC). A target a floor does not reach here is out of reach for any implementation (ANALYSIS.md).",
     canPin ? '' : '**taskset is missing: servers and load generator ran unpinned.**',
   ].join('\n\n'),
   async run(context) {
@@ -192,7 +215,9 @@ export const httpSuite: Suite = {
     try {
       const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
       const samples = await measureInProcessSets(
-        HTTP_VARIANTS.map((variant) => () => startServer(variant.server, { env })),
+        HTTP_VARIANTS.map(
+          (variant) => () => startServer(variant.server, { env: { ...env, ...variant.env } }),
+        ),
         {
           rounds,
           sets: context.smoke ? 1 : processSets(),
