@@ -5,8 +5,8 @@
  * OTLP `Span` in one fixed layout straight into a growing buffer; the buffer is sent as one
  * `ExportTraceServiceRequest` over gRPC every 512 spans, one call at a time, the envelope (resource and
  * scope) written around it at send time. Nothing is validated, nothing is retried, nothing is
- * counted; a span that finds 2048 already waiting is dropped. test/bench/floor-span.test.ts decodes what it
- * sends with the official protos (the bench sink does not decode).
+ * counted; a span that finds 2048 already waiting is dropped. test/bench/floor-span.test.ts decodes
+ * what it sends with the official protos (the bench sink does not decode).
  */
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 
