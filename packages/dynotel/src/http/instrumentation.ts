@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
-import { carryRequestContext, extractTraceContext, setPrimitiveAttribute } from '@dynotel/tracing';
+import {
+  carryRequestContext,
+  extractTraceContext,
+  setPrimitiveAttribute,
+  setRequestIdAttributes,
+} from '@dynotel/tracing';
 import {
   type Context,
   context,
@@ -130,8 +135,7 @@ export class HttpInstrumentation {
       setPrimitiveAttribute(span, 'version', httpVersion(req.httpVersion));
       setPrimitiveAttribute(span, 'http.request.method', method);
       setPrimitiveAttribute(span, 'url.path', pathOf(req.url));
-      setPrimitiveAttribute(span, 'x_request_id', identity.xRequestId);
-      setPrimitiveAttribute(span, 'request_id', identity.requestId);
+      setRequestIdAttributes(span, identity);
     }
     return span;
   }
