@@ -11,6 +11,7 @@ export type {
 } from './options.ts';
 export { setPrimitiveAttribute } from './primitive-attribute.ts';
 export {
+  extractIncomingTraceContext,
   extractTraceContext,
   type HeaderCarrier,
   type HeaderRecord,

@@ -1,8 +1,12 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  extractIncomingTraceContext,
   extractTraceContext,
   formatTraceparent,
   injectTraceHeaders,
@@ -71,6 +75,78 @@ describe('parseTraceparent', () => {
     ['two headers joined by a comma', `${VALID}, 00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`],
   ])('%s is invalid', (_case, header) => {
     expect(parseTraceparent(header)).toBeUndefined();
+  });
+});
+
+/** The `headers` Node parses from a real request sent with these raw header lines. */
+async function receivedHeaders(lines: [string, string][]): Promise<IncomingHttpHeaders> {
+  const server = createServer((req, res) => {
+    res.end();
+    server.emit('received', req.headers);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const received = once(server, 'received');
+    const { port } = server.address() as AddressInfo;
+    // Raw header lines keep the names' spelling and repeats as written on the wire (and need Host).
+    const headers = [['Host', `127.0.0.1:${port}`], ...lines].flat();
+    const req = request({ host: '127.0.0.1', port, headers, agent: false });
+    req.end();
+    const [response] = await once(req, 'response');
+    response.resume();
+    expect(response.statusCode).toBe(200);
+    return (await received)[0] as IncomingHttpHeaders;
+  } finally {
+    server.close();
+  }
+}
+
+describe('extractIncomingTraceContext', () => {
+  const other = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`;
+  test.each<[string, [string, string][]]>([
+    ['no traceparent', [['Accept', 'application/json']]],
+    ['a valid traceparent, any spelling', [['TraceParent', VALID]]],
+    [
+      'with tracestate',
+      [
+        ['traceparent', VALID],
+        ['TRACESTATE', 'rojo=00f067aa0ba902b7'],
+      ],
+    ],
+    [
+      'a repeated tracestate',
+      [
+        ['traceparent', VALID],
+        ['tracestate', 'a=1'],
+        ['Tracestate', 'b=2'],
+      ],
+    ],
+    [
+      'a repeated traceparent',
+      [
+        ['traceparent', VALID],
+        ['Traceparent', other],
+      ],
+    ],
+    ['an invalid traceparent', [['traceparent', `${VALID}-x`]]],
+  ])('%s: the same context as extractTraceContext, from a real request', async (_case, lines) => {
+    const headers = await receivedHeaders(lines);
+    const incoming = trace.getSpanContext(extractIncomingTraceContext(headers, ROOT_CONTEXT));
+    const general = trace.getSpanContext(extractTraceContext(headers, ROOT_CONTEXT));
+    expect(incoming).toEqual(general);
+    expect(incoming?.traceState?.serialize()).toBe(general?.traceState?.serialize());
+    const sent = lines.filter(([name]) => name.toLowerCase() === 'traceparent');
+    expect(incoming?.traceId).toBe(sent.length === 1 && sent[0]![1] === VALID ? TRACE_ID : undefined);
+  });
+
+  test('reads the lower-cased names Node gives, so a hand-written mixed-case record is not its input', () => {
+    expect(
+      trace.getSpanContext(extractIncomingTraceContext({ traceparent: VALID }, ROOT_CONTEXT))?.spanId,
+    ).toBe(SPAN_ID);
+    expect(extractIncomingTraceContext({ TraceParent: VALID } as IncomingHttpHeaders, ROOT_CONTEXT)).toBe(
+      ROOT_CONTEXT,
+    );
   });
 });
 

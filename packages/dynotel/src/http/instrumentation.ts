@@ -3,7 +3,7 @@ import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
 import {
   carryRequestContext,
-  extractTraceContext,
+  extractIncomingTraceContext,
   setPrimitiveAttribute,
   setRequestIdAttributes,
 } from '@dynotel/tracing';
@@ -90,7 +90,7 @@ export class HttpInstrumentation {
     const identity = identifyRequest(req.headers);
     if (identity.replaced) replacedRequestIds.inc();
     const method = normaliseMethod(req.method);
-    const parent = extractTraceContext(req.headers);
+    const parent = extractIncomingTraceContext(req.headers);
     let span: Span;
     let requestContext = parent;
     let carried = false;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { getRequestContext } from '@dynotel/core';
 import { type Context, context, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextStrictPropagator } from './w3c-propagator.ts';
@@ -54,6 +55,20 @@ const getter: TextMapGetter<HeaderCarrier> = {
   },
 };
 
+/**
+ * For Node's `IncomingMessage.headers`, whose names Node has already lower-cased: a missing header is
+ * missing, with no case-insensitive scan of every name (a request without `traceparent`, the usual case
+ * at a frontend, would otherwise list and lower-case all of its header names).
+ */
+const incomingGetter: TextMapGetter<IncomingHttpHeaders> = {
+  keys(carrier) {
+    return Object.keys(carrier);
+  },
+  get(carrier, key) {
+    return carrier[key];
+  },
+};
+
 const setter: TextMapSetter<HeaderCarrier> = {
   set(carrier, key, value) {
     if (Array.isArray(carrier)) {
@@ -77,6 +92,18 @@ const setter: TextMapSetter<HeaderCarrier> = {
  */
 export function extractTraceContext(headers: HeaderCarrier, parent: Context = context.active()): Context {
   return propagator.extract(parent, headers, getter);
+}
+
+/**
+ * `extractTraceContext` for Node's `IncomingMessage.headers` (node:http, Express, Fastify's
+ * `request.raw.headers`), which Node keys by lower-cased name: the same result without looking for the
+ * header under other spellings. The HTTP middleware extracts with it on every request.
+ */
+export function extractIncomingTraceContext(
+  headers: IncomingHttpHeaders,
+  parent: Context = context.active(),
+): Context {
+  return propagator.extract(parent, headers, incomingGetter);
 }
 
 /**
