@@ -8,7 +8,8 @@
  * Every server runs in BENCH_HTTP_PROCESSES (default 3) sets of fresh processes in turn, as in the HTTP
  * suite. BENCH_FLOOR_LEVELS=0,0,0 runs only those levels (repeats allowed: identical servers in separate
  * processes show how far the figures move without any difference in code). A level written `1+10` adds
- * 10 µs of pure computation per request to it (BENCH_FLOOR_SPIN_US).
+ * 10 µs of pure computation per request to it (BENCH_FLOOR_SPIN_US), one written `1g3000` 3000 bytes of
+ * short-lived objects (BENCH_FLOOR_GARBAGE_BYTES); `1+2g3000` adds both.
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
@@ -32,10 +33,13 @@ const DYNOTEL =
     ? ['fastify-metrics-only', 'fastify-dynotel-10pct', 'fastify-dynotel']
     : ['express-metrics-only', 'express-dynotel'];
 const levels = (process.env.BENCH_FLOOR_LEVELS?.split(',') ?? LEVELS.map((_, i) => String(i))).map((spec) => {
-  const [level, spinUs = 0] = spec.split('+').map(Number);
-  if (!(Number(level) in LEVELS) || !Number.isFinite(spinUs) || spinUs < 0)
-    throw new Error(`BENCH_FLOOR_LEVELS: ${spec} is not <level 0-${LEVELS.length - 1}>[+<spin µs>]`);
-  return { level: Number(level), spinUs };
+  const [levelAndSpin = '', garbageBytes = 0] = spec.split('g');
+  const [level, spinUs = 0] = levelAndSpin.split('+').map(Number);
+  if (!(Number(level) in LEVELS) || !Number.isFinite(spinUs) || spinUs < 0 || !(Number(garbageBytes) >= 0))
+    throw new Error(
+      `BENCH_FLOOR_LEVELS: ${spec} is not <level 0-${LEVELS.length - 1}>[+<spin µs>][g<garbage bytes>]`,
+    );
+  return { level: Number(level), spinUs, garbageBytes: Number(garbageBytes) };
 });
 const withDynotel = process.env.BENCH_FLOOR_LEVELS === undefined;
 
@@ -45,14 +49,15 @@ pinSelf('1');
 const sink = await startOtlpSink();
 try {
   const servers: Array<{ label: string; start: () => Promise<ServerProcess> }> = [];
-  for (const { level, spinUs } of levels) {
+  for (const { level, spinUs, garbageBytes } of levels) {
     const env = {
       BENCH_FLOOR_FRAMEWORK: framework,
       BENCH_FLOOR_LEVEL: String(level),
       BENCH_FLOOR_SPIN_US: String(spinUs),
+      BENCH_FLOOR_GARBAGE_BYTES: String(garbageBytes),
       BENCH_OTLP_ENDPOINT: sink.endpoint,
     };
-    const label = `${level}: ${LEVELS[level]}${spinUs > 0 ? ` + ${spinUs} µs of computation` : ''}`;
+    const label = `${level}: ${LEVELS[level]}${spinUs > 0 ? ` + ${spinUs} µs of computation` : ''}${Number(garbageBytes) > 0 ? ` + ${garbageBytes} bytes of garbage` : ''}`;
     servers.push({ label, start: () => startServer('floor', { env }) });
   }
   if (withDynotel) {

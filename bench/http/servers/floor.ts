@@ -23,7 +23,8 @@
  *
  * BENCH_FLOOR_SPIN_US (from level 1) adds that many microseconds of pure computation per request, no
  * allocation and no I/O: how much slower the rest of the server gets when a request costs more CPU,
- * whatever the work is.
+ * whatever the work is. BENCH_FLOOR_GARBAGE_BYTES adds that many bytes of short-lived small objects
+ * per request: what allocation alone costs the server, beyond its cost in a loop.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -37,6 +38,7 @@ import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
 const spinMs = Number(process.env.BENCH_FLOOR_SPIN_US ?? 0) / 1000;
+const garbageObjects = Math.round(Number(process.env.BENCH_FLOOR_GARBAGE_BYTES ?? 0) / 32);
 const storage = new AsyncLocalStorage<Pending>();
 // Only from level 3: lower levels, bare above all, carry nothing they do not use.
 /**
@@ -158,6 +160,15 @@ function onClose(this: Response): void {
   }
 }
 
+// Holds the last request's garbage only, so the optimiser cannot drop the allocations.
+const retained: { garbage: unknown } = { garbage: undefined };
+/** Short-lived small objects (32 bytes each: header and three fields), dead by the next request. */
+function allocateGarbage(): void {
+  const objects = new Array<{ a: number; b: number; c: number }>(garbageObjects);
+  for (let i = 0; i < garbageObjects; i++) objects[i] = { a: i, b: i, c: i };
+  retained.garbage = objects;
+}
+
 function spin(): void {
   const until = performance.now() + spinMs;
   while (performance.now() < until);
@@ -166,6 +177,7 @@ function spin(): void {
 /** Starts a request. */
 function begin(req: IncomingMessage, res: Response): Pending {
   if (spinMs > 0) spin();
+  if (garbageObjects > 0) allocateGarbage();
   const id = randomUUID();
   const method = req.method ?? 'GET';
   let pending: Pending;
