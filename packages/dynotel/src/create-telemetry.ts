@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import {
+  type ConfigProblem,
   type DynotelConfig,
   diag,
   readConfig,
@@ -27,21 +28,35 @@ import { wireMetrics } from './wire/metrics.ts';
 import { flushBudgetMs, hookTimeoutMs } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
-/** Reads the configuration: strict mode throws, otherwise each problem is warned about once. */
-export function resolveConfig(options: InitOptions): DynotelConfig {
+/**
+ * Reads the configuration: strict mode throws; otherwise the problems come back with the configuration,
+ * for `createTelemetry` to warn about once the service's logger exists.
+ */
+export function resolveConfig(options: InitOptions): {
+  config: DynotelConfig;
+  problems: readonly ConfigProblem[];
+} {
   const overrides = overridesFrom(options);
-  const { config, problems } = readConfig(options.env ?? process.env, {
+  return readConfig(options.env ?? process.env, {
     ...(options.strict === undefined ? {} : { strict: options.strict }),
     ...(overrides === undefined ? {} : { overrides }),
   });
-  reportConfigProblems(problems);
-  return config;
 }
 
-/** Wires every signal from one configuration. Throws only on a bug or strict-mode problem; init() guards it. */
-export function createTelemetry(config: DynotelConfig, options: InitOptions, degraded = false): Telemetry {
+/**
+ * Wires every signal from one configuration, and warns about its `problems` (each once per process)
+ * through the logger it made: JSONL like every other line of the service, not plain text on stderr
+ * before the logger exists. Throws only on a bug or strict-mode problem; init() guards it.
+ */
+export function createTelemetry(
+  config: DynotelConfig,
+  options: InitOptions,
+  degraded = false,
+  problems: readonly ConfigProblem[] = [],
+): Telemetry {
   const { logger, otlpShutdown } = wireLogging(config, options);
   const restoreDiagnostics = routeDiagnosticsToLogger(logger);
+  reportConfigProblems(problems);
   const tracing = wireTracing(config, options);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);

@@ -1,4 +1,4 @@
-import { type DynotelConfig, isDynotelError, readConfig } from '@dynotel/core';
+import { type ConfigProblem, type DynotelConfig, isDynotelError, readConfig } from '@dynotel/core';
 import { createTelemetry, describeFailure, resolveConfig } from './create-telemetry.ts';
 import type { InitOptions } from './options.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -17,12 +17,16 @@ export function init(options: InitOptions = {}): Telemetry {
   const existing = holder[current];
   if (existing !== undefined) return existing;
   let telemetry: Telemetry;
+  let problems: readonly ConfigProblem[] = [];
   try {
-    telemetry = createTelemetry(resolveConfig(options), options);
+    const resolved = resolveConfig(options);
+    problems = resolved.problems;
+    telemetry = createTelemetry(resolved.config, options, false, problems);
   } catch (error) {
     if (isDynotelError(error) && error.code === 'ERR_DYNOTEL_CONFIG_INVALID') throw error;
     describeFailure(error);
-    telemetry = createFallbackTelemetry(options);
+    // The problems too, if wiring failed before it could warn about them (each is warned once anyway).
+    telemetry = createFallbackTelemetry(options, problems);
   }
   holder[current] = telemetry;
   return telemetry;
@@ -33,22 +37,26 @@ export function init(options: InitOptions = {}): Telemetry {
  * wiring fails again on it (a value the config accepts but a package rejects), on the defaults — so
  * init() never throws outside strict mode.
  */
-function createFallbackTelemetry(options: InitOptions): Telemetry {
+function createFallbackTelemetry(options: InitOptions, problems: readonly ConfigProblem[]): Telemetry {
   const fallbackOptions: InitOptions = { logDestination: 2, handleSignals: false };
   try {
-    return createTelemetry(fallbackConfig(options), fallbackOptions, true);
+    const fallback = fallbackConfig(options);
+    return createTelemetry(fallback.config, fallbackOptions, true, [...problems, ...fallback.problems]);
   } catch (error) {
     describeFailure(error);
-    return createTelemetry(readConfig({}).config, fallbackOptions, true);
+    return createTelemetry(readConfig({}).config, fallbackOptions, true, problems);
   }
 }
 
 /** The environment alone (the options in code were the problem), or the defaults if even that fails. */
-function fallbackConfig(options: InitOptions): DynotelConfig {
+function fallbackConfig(options: InitOptions): {
+  config: DynotelConfig;
+  problems: readonly ConfigProblem[];
+} {
   try {
-    return readConfig(options.env ?? process.env).config;
+    return readConfig(options.env ?? process.env);
   } catch {
-    return readConfig({}).config;
+    return readConfig({});
   }
 }
 

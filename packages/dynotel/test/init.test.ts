@@ -56,16 +56,34 @@ describe('init()', () => {
     expect(lines.json()[0]).toMatchObject({ namespace: 'prod', component: 'gateway' });
   });
 
-  it('warns about a bad variable and keeps every other setting', () => {
+  it('warns about a bad variable in the service log, as JSONL, and keeps every other setting', () => {
     const lines = new Lines();
-    telemetry = init({
-      env: { ...quiet, DYN_SYSTEM_PORT: 'eighty', DYN_NAMESPACE: 'kept' },
-      handleSignals: false,
-      logDestination: lines,
-    });
+    const stderr: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof write;
+    try {
+      telemetry = init({
+        env: { ...quiet, DYN_SYSTEM_PORT: 'eighty-one', DYN_NAMESPACE: 'kept' },
+        handleSignals: false,
+        logDestination: lines,
+      });
+    } finally {
+      process.stderr.write = write;
+    }
     expect(telemetry.degraded).toBe(false);
     expect(telemetry.config.system.port).toBe(-1);
     expect(telemetry.config.identity.namespace).toBe('kept');
+    // Through the service's logger, before the 'dynotel initialised' line; nothing as plain text on stderr.
+    const json = lines.json();
+    const warning = json.findIndex((line) => line.target === 'dynotel.config');
+    expect(json[warning]).toMatchObject({
+      level: 'WARN',
+      variable: 'DYN_SYSTEM_PORT',
+      value: 'eighty-one',
+      namespace: 'kept',
+    });
+    expect(warning).toBeLessThan(json.findIndex((line) => line.message === 'dynotel initialised'));
+    expect(stderr.join('')).not.toContain('DYN_SYSTEM_PORT');
   });
 
   it('keeps a signal local when its OTEL_*_EXPORTER is none, and rejects exporters it cannot serve', () => {

@@ -34,7 +34,8 @@ from \`@dynotel/core\` reads them all into one frozen, typed object; values pass
 - **One bad value, one warning.** An invalid value produces one warning naming the variable, the value,
   the accepted form and the default used, and only that variable falls back. (Dynamo silently resets
   every system setting when one of them does not parse.) Histograms are the exception, as in Dynamo:
-  one invalid value of a histogram makes its three values fall back.
+  one invalid value of a histogram makes its three values fall back. \`init()\` writes these warnings
+  through the service's logger (target \`dynotel.config\`), as JSON lines like all the others.
 - **Strict mode.** With \`DYN_CONFIG_STRICT=true\` (or \`readConfig(env, { strict: true })\`) start-up
   fails with one \`ERR_DYNOTEL_CONFIG_INVALID\` error that lists every problem. Deprecated variables
   only warn, even in strict mode.
