@@ -102,6 +102,55 @@ async function receivedHeaders(lines: [string, string][]): Promise<IncomingHttpH
   }
 }
 
+/** The parser as first written, with regular expressions: the oracle for the single-pass one. */
+function referenceParse(header: string): SpanContext | undefined {
+  const value = header.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (value.length < 55) return undefined;
+  const version = value.slice(0, 2);
+  if (!/^[0-9a-f]+$/.test(version) || version === 'ff') return undefined;
+  if (version === '00' ? value.length !== 55 : value.length > 55 && value[55] !== '-') return undefined;
+  if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-') return undefined;
+  const [traceId, spanId, flags] = [value.slice(3, 35), value.slice(36, 52), value.slice(53, 55)];
+  if (!/^[0-9a-f]+$/.test(traceId) || /^0+$/.test(traceId)) return undefined;
+  if (!/^[0-9a-f]+$/.test(spanId) || /^0+$/.test(spanId)) return undefined;
+  if (!/^[0-9a-f]+$/.test(flags)) return undefined;
+  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+}
+
+test('parseTraceparent agrees with the regular-expression oracle on mutated headers', () => {
+  const alphabet = fc.constantFrom(...'0123456789abcdefABCDEFgz- \t.');
+  const base = fc.constantFrom(
+    VALID,
+    `cc-${TRACE_ID}-${SPAN_ID}-01`,
+    `ff-${TRACE_ID}-${SPAN_ID}-01`,
+    `00-${'0'.repeat(32)}-${SPAN_ID}-00`,
+    `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+  );
+  const mutated = fc
+    .tuple(
+      base,
+      fc.array(fc.tuple(fc.nat(60), alphabet), { maxLength: 3 }),
+      fc.constantFrom('', ' ', '\t', '-x', '-', '0', '.1'),
+      fc.constantFrom('', ' ', '\t '),
+    )
+    .map(([header, edits, suffix, ows]) => {
+      const chars = [...header];
+      for (const [at, c] of edits) chars[at % chars.length] = c;
+      return `${ows}${chars.join('')}${suffix}${ows}`;
+    });
+  let valid = 0;
+  fc.assert(
+    fc.property(mutated, (header) => {
+      const parsed = parseTraceparent(header);
+      if (parsed !== undefined) valid++;
+      expect(parsed).toEqual(referenceParse(header));
+    }),
+    { numRuns: 5000 },
+  );
+  // Both outcomes are exercised, not only rejections.
+  expect(valid).toBeGreaterThan(500);
+});
+
 describe('extractIncomingTraceContext', () => {
   const other = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`;
   test.each<[string, [string, string][]]>([
