@@ -90,18 +90,21 @@ export class HttpInstrumentation {
     const identity = identifyRequest(req.headers);
     if (identity.replaced) replacedRequestIds.inc();
     const method = normaliseMethod(req.method);
-    const parent = extractIncomingTraceContext(req.headers);
     let span: Span;
-    let requestContext = parent;
+    let requestContext: Context;
     let carried = false;
     if (this.#deps.spans) {
-      span = this.#startSpan(req, identity, method, parent);
-      // The request context first: when it can be carried, the span is then set on a chained context
-      // (no copy of the parent's values for either).
-      const carrying = carryRequestContext(parent, identity);
+      // The request context first: when it can be carried, the incoming trace and then the span are set
+      // on a chained context (no copy of the values before them, for any of the three).
+      const active = context.active();
+      const carrying = carryRequestContext(active, identity);
       carried = carrying !== undefined;
-      requestContext = trace.setSpan(carrying ?? parent, span);
+      const parent = extractIncomingTraceContext(req.headers, carrying ?? active);
+      span = this.#startSpan(req, identity, method, parent);
+      requestContext = trace.setSpan(parent, span);
     } else {
+      const parent = extractIncomingTraceContext(req.headers);
+      requestContext = parent;
       // No span of its own, which could only be a no-op: the incoming trace (if any) still reaches the
       // log lines, from its span context in `parent`. Wrapped, never the parent's span itself: that may
       // be another SDK's recording span, which `finish` must not annotate or end.
