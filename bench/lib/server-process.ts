@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '../http/servers/admin.ts';
 
@@ -23,6 +24,8 @@ export interface ServerProcess {
   readonly url: string;
   /** The server's node process (taskset execs node, so it keeps this pid). */
   readonly pid: number;
+  /** The server's stdout, when started with `pipeStdout` (otherwise it is this process's). */
+  readonly stdout: Readable | null;
   stats(gc?: boolean): Promise<ServerStats>;
   stop(): Promise<void>;
 }
@@ -32,6 +35,8 @@ export interface StartServerOptions {
   readonly exposeGc?: boolean;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
+  /** Give the server's stdout to the caller (`ServerProcess.stdout`), e.g. to read V8's GC trace. */
+  readonly pipeStdout?: boolean;
 }
 
 /**
@@ -50,7 +55,7 @@ export async function startServer(name: string, options: StartServerOptions = {}
     ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child: ChildProcess = spawn(command, args as string[], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...options.env },
   });
   const ready = await new Promise<{ port: number }>((resolve, reject) => {
@@ -69,6 +74,7 @@ export async function startServer(name: string, options: StartServerOptions = {}
     name,
     url: `http://127.0.0.1:${ready.port}`,
     pid: child.pid!,
+    stdout: child.stdout,
     stats(gc = false) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
