@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { DynotelError, diag, settlesWithin } from '@dynotel/core';
 import type { HealthState } from './health-state.ts';
+import { followOpenResponses, type OpenResponses } from './open-responses.ts';
 import { durationOption, invalidArgument, invalidOption, nameArgument } from './validate.ts';
 
 export interface ShutdownCoordinatorOptions {
@@ -60,7 +61,7 @@ export interface ShutdownCoordinator {
 
 interface Tracked {
   readonly server: HttpServer;
-  readonly open: Set<ServerResponse>;
+  readonly open: OpenResponses;
 }
 
 class Coordinator implements ShutdownCoordinator {
@@ -75,8 +76,9 @@ class Coordinator implements ShutdownCoordinator {
   readonly #hooks: { name: string; hook: ShutdownHook }[] = [];
   readonly #servers: Tracked[] = [];
   #result: Promise<ShutdownResult> | undefined;
-  #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Responses whose 'close' the shutdown listens to (only once it has begun). */
+  readonly #watched = new WeakSet<ServerResponse>();
   #uninstall: (() => void) | undefined;
 
   constructor(options: ShutdownCoordinatorOptions) {
@@ -99,7 +101,9 @@ class Coordinator implements ShutdownCoordinator {
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    let open = 0;
+    for (const tracked of this.#servers) open += tracked.open.list().length;
+    return open;
   }
 
   /** Worst case of the sequence; warns (once per size) when it exceeds the grace period. */
@@ -144,31 +148,46 @@ class Coordinator implements ShutdownCoordinator {
       throw invalidArgument('server', server, 'a node:http or node:https Server');
     }
     if (this.#servers.some((t) => t.server === server)) return;
-    const tracked: Tracked = { server, open: new Set() };
+    // Nothing per request while running: the open responses are read from node:http when needed.
+    const tracked: Tracked = { server, open: followOpenResponses(server) };
     this.#servers.push(tracked);
-    // One 'close' listener per server, shared by its responses (not a closure per request); the Set
-    // says whether a response is still counted, so a second 'close' could never count twice.
-    const onResponseClose = (res: ServerResponse): void => {
-      if (!tracked.open.delete(res)) return;
-      this.#inFlight--;
-      if (this.phase !== 'running') server.closeIdleConnections();
-      if (this.#inFlight === 0) this.#wakeIdleWaiters();
-    };
-    function onClose(this: ServerResponse): void {
-      onResponseClose(this);
+    if (this.phase !== 'running') this.#drain(tracked);
+  }
+
+  /**
+   * From the start of the shutdown: every response not yet started, and every request still to come on
+   * an open connection, gets `Connection: close`; every open response is watched until it closes.
+   */
+  #drain(tracked: Tracked): void {
+    for (const res of tracked.open.list()) {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      this.#watch(res);
     }
     // Prepended so the header is set before the application's handler can write.
-    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-      this.#inFlight++;
-      tracked.open.add(res);
-      if (this.phase !== 'running') res.setHeader('connection', 'close');
-      res.on('close', onClose);
+    tracked.server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('connection', 'close');
+      this.#watch(res);
     });
   }
 
+  #watch(res: ServerResponse): void {
+    if (this.#watched.has(res)) return;
+    this.#watched.add(res);
+    res.on('close', this.#onWatchedClose);
+  }
+
+  readonly #onWatchedClose = (): void => {
+    if (this.phase === 'running') return;
+    for (const tracked of this.#servers) {
+      // A keep-alive connection whose response just closed is idle now: close it.
+      tracked.server.closeIdleConnections();
+      // A pipelined request's response gets the connection only after the one before it finished.
+      for (const res of tracked.open.list()) this.#watch(res);
+    }
+    if (this.inFlight === 0) this.#wakeIdleWaiters();
+  };
+
   #wakeIdleWaiters(): void {
-    // Called whenever the last open request closes, which a lightly loaded server does for nearly every
-    // request; waiters exist only during a shutdown.
     if (this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
@@ -185,9 +204,7 @@ class Coordinator implements ShutdownCoordinator {
     // 1. Readiness flips synchronously, before anything awaits.
     this.phase = 'draining';
     this.#health?.setPhase('draining');
-    for (const tracked of this.#servers) {
-      for (const res of tracked.open) if (!res.headersSent) res.setHeader('connection', 'close');
-    }
+    for (const tracked of this.#servers) this.#drain(tracked);
     diag.info('dynotel.health', 'shutdown started: readiness is notready, draining', {
       reason,
       drainDelayMs: this.#drainDelayMs,
@@ -228,10 +245,10 @@ class Coordinator implements ShutdownCoordinator {
   }
 
   async #waitForInFlight(): Promise<number> {
-    if (this.#inFlight === 0) return 0;
+    if (this.inFlight === 0) return 0;
     const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     if (await settlesWithin(idle, this.#inFlightTimeoutMs)) return 0;
-    const abandoned = this.#inFlight;
+    const abandoned = this.inFlight;
     diag.warn('dynotel.health', 'in-flight requests did not finish in time; closing their connections', {
       abandoned,
       inFlightTimeoutMs: this.#inFlightTimeoutMs,

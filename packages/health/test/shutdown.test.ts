@@ -1,5 +1,5 @@
 import { Agent, createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { type DiagnosticRecord, diag } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHealthState, createShutdownCoordinator } from '../src/index.ts';
@@ -26,6 +26,34 @@ async function appServer(): Promise<{ server: Server; url: string }> {
     return new Promise((resolve) => server.close(() => resolve(undefined)));
   });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * An application server answering after `ms` (query ms=) that counts the requests it started and the
+ * responses finished (written out) server-side; with `headersFirst` it sends its headers at once.
+ */
+async function finishCountingServer(options: { headersFirst: boolean }): Promise<{
+  server: Server;
+  url: string;
+  finished: { started: number; count: number };
+}> {
+  const finished = { started: 0, count: 0 };
+  const server = createServer((req, res) => {
+    finished.started++;
+    res.on('finish', () => finished.count++);
+    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? '0');
+    if (options.headersFirst) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('started-');
+    }
+    setTimeout(() => res.end('done'), ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve(undefined)));
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, finished };
 }
 
 describe('shutdown coordinator', () => {
@@ -89,6 +117,71 @@ describe('shutdown coordinator', () => {
     expect(result).toMatchObject({ exitCode: 0, abandonedRequests: 0 });
     expect(server.listening).toBe(false);
     await expect(httpRequest(`${url}/?ms=0`)).rejects.toThrow();
+  });
+
+  it('waits for requests that were in flight before the server was tracked (as an Express app tracks on its first request)', async () => {
+    const { server, url, finished } = await finishCountingServer({ headersFirst: false });
+    const agent = new Agent({ keepAlive: true, maxSockets: 10 });
+    cleanups.push(() => agent.destroy());
+    const inFlight = [httpRequest(`${url}/?ms=300`, { agent }), httpRequest(`${url}/?ms=300`, { agent })];
+    await waitFor(() => server.listenerCount('request') > 0 && finished.started === 2, 3_000, 'two started');
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 0,
+      inFlightTimeoutMs: 3_000,
+      hookTimeoutMs: 100,
+    });
+    coordinator.trackServer(server);
+    expect(coordinator.inFlight).toBe(2);
+    let finishedBeforeHooks = -1;
+    coordinator.addHook('after the requests', () => {
+      finishedBeforeHooks = finished.count;
+    });
+    const result = await coordinator.shutdown();
+    expect(result).toMatchObject({ exitCode: 0, abandonedRequests: 0 });
+    expect(finishedBeforeHooks).toBe(2);
+    expect((await Promise.all(inFlight)).map((a) => [a.body, a.headers.connection])).toEqual([
+      ['done', 'close'],
+      ['done', 'close'],
+    ]);
+  });
+
+  it('waits for a pipelined request queued behind the one in flight when the shutdown began', async () => {
+    // The first response's headers are out before the shutdown, so it keeps its connection open and the
+    // queued request is served after it (a response sent with Connection: close would drop the queue).
+    const { server, url, finished } = await finishCountingServer({ headersFirst: true });
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 0,
+      inFlightTimeoutMs: 3_000,
+      hookTimeoutMs: 100,
+    });
+    coordinator.trackServer(server);
+    let finishedBeforeHooks = -1;
+    coordinator.addHook('after the requests', () => {
+      finishedBeforeHooks = finished.count;
+    });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    cleanups.push(() => socket.destroy());
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    // Two requests in one write: the second gets the socket only once the first response is finished.
+    // The second is still being answered when the first one closes.
+    socket.write('GET /?ms=100 HTTP/1.1\r\nHost: x\r\n\r\nGET /?ms=400 HTTP/1.1\r\nHost: x\r\n\r\n');
+    // Both handlers run at once; only the first response has the connection yet.
+    await waitFor(
+      () => finished.started === 2 && coordinator.inFlight === 1,
+      3_000,
+      'first request in flight',
+    );
+    const result = await coordinator.shutdown();
+    expect(result).toMatchObject({ exitCode: 0, abandonedRequests: 0 });
+    expect(finishedBeforeHooks).toBe(2);
+    // Woken by the second response's close, not by the end of inFlightTimeoutMs.
+    expect(result.durationMs).toBeLessThan(3_000);
+    await waitFor(() => (received.match(/done/g) ?? []).length === 2, 3_000, 'both answers received');
   });
 
   it('runs hooks in order, each bounded: a throwing and a hanging hook do not stop the others', async () => {
