@@ -49,6 +49,10 @@ export async function startApp(
       await sleep(300);
       if (!res.destroyed) res.json({ late: true });
     });
+    app.post('/v1/generate-slow', dynamoEndpoint(telemetry.endpoint('slow-generate')), async (_req, res) => {
+      await sleep(300);
+      if (!res.destroyed) res.json({ late: true });
+    });
     app.get('/v1/stream', async (_req, res) => {
       await writeStream(res);
     });
@@ -71,6 +75,10 @@ export async function startApp(
     async (request, reply) => reply.code(request.body?.fail ? 500 : 200).send({ text: 'hello world' }),
   );
   app.post('/v1/slow', async () => {
+    await sleep(300);
+    return { late: true };
+  });
+  app.post('/v1/generate-slow', { config: { dynamoEndpoint: 'slow-generate' } }, async () => {
     await sleep(300);
     return { late: true };
   });

@@ -203,6 +203,31 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
     expect(metrics).toMatch(/dynamo_component_errors_total\{[^}]*error_type="generate"[^}]*\} 1/);
   });
 
+  it('counts a Dynamo endpoint request whose client hung up as a cancellation, and leaves nothing in flight', async () => {
+    const controller = new AbortController();
+    const pending = fetch(`${app.url}/v1/generate-slow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'hello' }),
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    await expect(pending).rejects.toThrow();
+    // Dynamo's label sanitising makes the endpoint `slow-generate` the label value `slow_generate`.
+    const value = (metrics: string, name: string) =>
+      Number(
+        new RegExp(`^${name}\\{[^}]*dynamo_endpoint="slow_generate"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1],
+      );
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      return value(text, 'dynamo_component_cancellation_total') === 1 ? text : undefined;
+    });
+    expect(value(metrics, 'dynamo_component_requests_total')).toBe(1);
+    expect(value(metrics, 'dynamo_component_inflight_requests')).toBe(0);
+    expect(value(metrics, 'dynamo_component_request_duration_seconds_count')).toBe(1);
+    expect(metrics).not.toMatch(/dynamo_component_errors_total\{[^}]*dynamo_endpoint="slow_generate"/);
+  });
+
   it('serves /health on the application port, ready once the server is serving', async () => {
     const response = await fetch(`${app.url}/health`);
     expect(response.status).toBe(200);
@@ -287,10 +312,13 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s witho
   });
 });
 
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));

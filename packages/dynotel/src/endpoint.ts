@@ -30,7 +30,7 @@ export function servedEndpoint(
   metrics: ComponentMetrics,
   health: EndpointHealth,
 ): ServedEndpoint {
-  return {
+  const endpoint: ServedEndpoint = {
     name,
     level,
     metrics,
@@ -49,17 +49,41 @@ export function servedEndpoint(
       }
     },
     track(req, res) {
-      const declared = Number(req.headers['content-length']);
-      const request = metrics.startRequest(Number.isFinite(declared) && declared > 0 ? declared : 0);
-      countResponseBytes(res, request);
-      res.once('close', () => {
-        if (!res.writableFinished) request.cancelled();
-        else if (res.statusCode >= 500) request.error('generate');
-        else if (res.statusCode < 400) health.requestSucceeded();
-        request.end();
-      });
+      const tracked = startEndpointRequest(endpoint, req, res);
+      res.once('close', () => finishEndpointRequest(tracked, res));
     },
   };
+  return endpoint;
+}
+
+/** The endpoint's side of one HTTP request: started with the request, finished when its response closes. */
+export interface EndpointHttpRequest {
+  readonly request: ComponentRequest;
+  readonly health: EndpointHealth;
+}
+
+/**
+ * What `track` does at the start of a request, without its 'close' listener: the Fastify plugin and the
+ * Express middleware finish it from the one 'close' listener they have anyway (a second listener per
+ * response costs the server more than its own work, see bench/ANALYSIS.md).
+ */
+export function startEndpointRequest(
+  endpoint: ServedEndpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+): EndpointHttpRequest {
+  const declared = Number(req.headers['content-length']);
+  const request = endpoint.metrics.startRequest(Number.isFinite(declared) && declared > 0 ? declared : 0);
+  countResponseBytes(res, request);
+  return { request, health: endpoint.health };
+}
+
+/** The end of a tracked request, from its response's 'close': cancelled, failed or succeeded. */
+export function finishEndpointRequest(tracked: EndpointHttpRequest, res: ServerResponse): void {
+  if (!res.writableFinished) tracked.request.cancelled();
+  else if (res.statusCode >= 500) tracked.request.error('generate');
+  else if (res.statusCode < 400) tracked.health.requestSucceeded();
+  tracked.request.end();
 }
 
 /** Adds every chunk the handler writes to `response_bytes_total` (Dynamo counts each response frame). */

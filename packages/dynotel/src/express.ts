@@ -5,7 +5,12 @@
  * `/metrics`, `/health` and `/live` on the application's port (DYN_HTTP_SVC_*_PATH), uninstrumented.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServedEndpoint } from './endpoint.ts';
+import {
+  type EndpointHttpRequest,
+  finishEndpointRequest,
+  type ServedEndpoint,
+  startEndpointRequest,
+} from './endpoint.ts';
 import type { ActiveRequest } from './http/instrumentation.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { init } from './init.ts';
@@ -48,7 +53,12 @@ function routeOf(req: ExpressRequest): string | undefined {
  */
 export function dynamoEndpoint(endpoint: ServedEndpoint): ExpressMiddleware {
   return function dynamoEndpointMiddleware(req, res, next) {
-    endpoint.track(req, res);
+    const response = res as ResponseWithRequest;
+    // Behind dynotel's middleware, its 'close' listener finishes the endpoint's request too: no second
+    // listener per response. Alone (or a second endpoint on the same request), it brings its own.
+    if (response[activeKey] !== undefined && response[endpointKey] === undefined) {
+      response[endpointKey] = startEndpointRequest(endpoint, req, res);
+    } else endpoint.track(req, res);
     next();
   };
 }
@@ -88,12 +98,16 @@ export function dynotel(
       route: this[requestKey] === undefined ? undefined : routeOf(this[requestKey]),
       aborted: !completed,
     });
+    const endpointRequest = this[endpointKey];
+    if (endpointRequest !== undefined) finishEndpointRequest(endpointRequest, this);
   }
 }
 
 const requestKey = Symbol('dynotel.expressRequest');
 const activeKey = Symbol('dynotel.activeRequest');
+const endpointKey = Symbol('dynotel.endpointRequest');
 type ResponseWithRequest = ServerResponse & {
   [requestKey]?: ExpressRequest;
   [activeKey]?: ActiveRequest;
+  [endpointKey]?: EndpointHttpRequest;
 };

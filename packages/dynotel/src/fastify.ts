@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type EndpointHttpRequest, finishEndpointRequest, startEndpointRequest } from './endpoint.ts';
 import type { ActiveRequest } from './http/instrumentation.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -31,6 +32,8 @@ declare module 'fastify' {
     dynotel: ActiveRequest | null;
     /** @internal The route template, read once at the start (`routeOptions` builds an object per read). */
     dynotelRoute: string | undefined;
+    /** @internal The Dynamo endpoint's side of the request, when its route declares one. */
+    dynotelEndpoint: EndpointHttpRequest | null;
   }
   interface FastifyContextConfig {
     /** Declares the route as this Dynamo endpoint: it feeds the endpoint's work-handler metrics. */
@@ -56,6 +59,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   // Declared up front so every request object has the same shape (Fastify's advice for speed).
   fastify.decorateRequest('dynotel', null);
   fastify.decorateRequest('dynotelRoute', undefined);
+  fastify.decorateRequest('dynotelEndpoint', null);
 
   if (options.systemRoutes ?? true) {
     const { handlers } = telemetry;
@@ -91,6 +95,8 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
       route: request!.dynotelRoute,
       aborted: !completed,
     });
+    const endpointRequest = request!.dynotelEndpoint;
+    if (endpointRequest !== null) finishEndpointRequest(endpointRequest, this);
   }
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
@@ -103,7 +109,14 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     request.dynotel = active;
     request.dynotelRoute = route.url;
     const endpointName = route.config?.dynamoEndpoint;
-    if (endpointName !== undefined) telemetry.endpoint(endpointName).track(request.raw, reply.raw);
+    if (endpointName !== undefined) {
+      // Finished by onResponseClose: no 'close' listener of its own.
+      request.dynotelEndpoint = startEndpointRequest(
+        telemetry.endpoint(endpointName),
+        request.raw,
+        reply.raw,
+      );
+    }
     reply.header('x-request-id', active.identity.xRequestId);
     const raw = reply.raw as ResponseWithRequest;
     raw[requestKey] = request;
