@@ -176,15 +176,18 @@ class Coordinator implements ShutdownCoordinator {
     res.on('close', this.#onWatchedClose);
   }
 
+  /** Only responses of a shutdown in progress are watched, so this runs only during one. */
   readonly #onWatchedClose = (): void => {
-    if (this.phase === 'running') return;
+    let open = 0;
     for (const tracked of this.#servers) {
       // A keep-alive connection whose response just closed is idle now: close it.
       tracked.server.closeIdleConnections();
       // A pipelined request's response gets the connection only after the one before it finished.
-      for (const res of tracked.open.list()) this.#watch(res);
+      const responses = tracked.open.list();
+      for (const res of responses) this.#watch(res);
+      open += responses.length;
     }
-    if (this.inFlight === 0) this.#wakeIdleWaiters();
+    if (open === 0) this.#wakeIdleWaiters();
   };
 
   #wakeIdleWaiters(): void {
