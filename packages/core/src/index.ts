@@ -16,6 +16,7 @@ export {
   type HistogramBucketsConfig,
   type HttpServerConfig,
   type IdentityConfig,
+  type InstrumentationConfig,
   type LoggingConfig,
   type MetricsConfig,
   type OtlpCompression,

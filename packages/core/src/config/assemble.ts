@@ -89,6 +89,11 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
     logging,
     tracing: readTracing(env),
     shutdown: readShutdown(env),
+    instrumentation: {
+      httpServer: env.get(ENV.DYN_INSTRUMENT_HTTP_SERVER),
+      httpClient: env.get(ENV.DYN_INSTRUMENT_HTTP_CLIENT),
+      fetch: env.get(ENV.DYN_INSTRUMENT_FETCH),
+    },
   };
 }
 

@@ -17,6 +17,7 @@ export type {
   HistogramBucketsConfig,
   HttpServerConfig,
   IdentityConfig,
+  InstrumentationConfig,
   LoggingConfig,
   MetricsConfig,
   OtlpCompression,

@@ -12,6 +12,7 @@ const GROUP_TITLES: Readonly<Record<ConfigGroup, string>> = {
   logging: 'Logging (`config.logging`)',
   tracing: 'Tracing and OTLP export (`config.tracing`)',
   shutdown: 'Shutdown (`config.shutdown`)',
+  instrumentation: 'Zero-code instrumentation (`config.instrumentation`)',
 };
 
 const INTRO = `# Configuration

@@ -129,6 +129,16 @@ export interface ShutdownConfig {
   readonly gracePeriodMs: number;
 }
 
+/** Zero-code instrumentation on Node's diagnostics channels; each part can be turned off alone. */
+export interface InstrumentationConfig {
+  /** Incoming requests of every node:http server (`http.server.*` channels). */
+  readonly httpServer: boolean;
+  /** Outgoing node:http / node:https client requests (`http.client.*` channels). */
+  readonly httpClient: boolean;
+  /** Outgoing fetch() / undici requests (`undici:request:*` channels). */
+  readonly fetch: boolean;
+}
+
 export interface DynotelConfig {
   readonly strict: boolean;
   readonly identity: IdentityConfig;
@@ -139,6 +149,7 @@ export interface DynotelConfig {
   readonly logging: LoggingConfig;
   readonly tracing: TracingConfig;
   readonly shutdown: ShutdownConfig;
+  readonly instrumentation: InstrumentationConfig;
 }
 
 /** Where a variable comes from: Dynamo defines it, the OpenTelemetry spec does, or dynotel adds it. */
@@ -153,7 +164,8 @@ export type ConfigGroup =
   | 'metrics'
   | 'logging'
   | 'tracing'
-  | 'shutdown';
+  | 'shutdown'
+  | 'instrumentation';
 
 export type EnvType =
   | 'bool-truthy'

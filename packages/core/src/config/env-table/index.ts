@@ -2,6 +2,7 @@ import type { EnvVariable } from '../types.ts';
 import { GENERAL_VARIABLES } from './general.ts';
 import { HEALTH_VARIABLES } from './health.ts';
 import { IDENTITY_VARIABLES } from './identity.ts';
+import { INSTRUMENTATION_VARIABLES } from './instrumentation.ts';
 import { LOGGING_VARIABLES } from './logging.ts';
 import { METRICS_VARIABLES } from './metrics.ts';
 import { SERVER_VARIABLES } from './servers.ts';
@@ -18,6 +19,7 @@ export const ENV = {
   ...LOGGING_VARIABLES,
   ...TRACING_VARIABLES,
   ...SHUTDOWN_VARIABLES,
+  ...INSTRUMENTATION_VARIABLES,
 } as const;
 
 /** One table of every DYN_* and OTEL_* variable dynotel reads, in documentation order. */
