@@ -28,6 +28,25 @@ export {
   TOKENIZER_LATENCY_MS_BUCKETS,
 } from './frontend-metrics.ts';
 export { FrontendRequest } from './frontend-request.ts';
+export { apiStatusOf, operatorErrorType } from './operator-error-type.ts';
+export {
+  type AdmissionOutcome,
+  createOperatorMetrics,
+  OPERATOR_ERROR_TYPES,
+  OPERATOR_METRIC_PREFIX,
+  type OperatorErrorType,
+  OperatorMetrics,
+  RECONCILE_DURATION_BUCKETS,
+  RECONCILE_RESULTS,
+  type ReconcileOutcome,
+  type ReconcileResult,
+  UNKNOWN_RESOURCE_STATUS,
+  WEBHOOK_DURATION_BUCKETS,
+  WEBHOOK_OPERATIONS,
+  WEBHOOK_RESULTS,
+  type WebhookOperation,
+  type WebhookResult,
+} from './operator-metrics.ts';
 export { createProcessMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './process-metrics.ts';
 export {
   type ResponseChunkMetrics,
