@@ -6,6 +6,7 @@ export default defineConfig(
     index: 'src/index.ts',
     express: 'src/express.ts',
     fastify: 'src/fastify.ts',
+    kubernetes: 'src/kubernetes.ts',
     register: 'src/register.ts',
     cli: 'src/cli/main.ts',
   }),
