@@ -56,6 +56,14 @@ const validate: AdmissionValidator = async (request) => {
     : { allowed: true };
 };
 
+/** A webhook answer: an AdmissionReview response, or an HTTP error's body. */
+interface Answer {
+  readonly response: { readonly uid: string; readonly allowed: boolean; readonly [key: string]: unknown };
+  readonly reason?: string;
+  readonly error?: string;
+  readonly [key: string]: unknown;
+}
+
 interface App {
   readonly url: string;
   close(): Promise<void>;
@@ -109,7 +117,7 @@ describe.each(['express', 'fastify'] as const)('admission webhook on %s', (frame
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Answer };
   }
 
   const webhookCount = (operation: string, result: string) =>
