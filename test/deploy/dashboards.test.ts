@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIR, dashboards, staleFiles } from '../../deploy/observability/grafana/generate.ts';
 import { SCHEMA_VERSION } from '../../deploy/observability/grafana/src/builders.ts';
+import { DYNAMO_OPERATOR_PANELS } from '../../deploy/observability/grafana/src/operator-dashboard.ts';
 import { requireBinaryInCi } from '../support/binaries.ts';
 import { PrometheusServer } from '../support/prometheus.ts';
 import { ALERT_RULES, DATASOURCES_FILE, RECORDING_RULES, readYaml, ruleGroups } from './support.ts';
@@ -26,7 +27,7 @@ interface PanelJson {
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type: string; uid: string };
-  targets?: Array<{ expr: string; datasource: { type: string; uid: string } }>;
+  targets?: Array<{ expr: string; legendFormat?: string; datasource: { type: string; uid: string } }>;
 }
 
 interface VariableJson {
@@ -94,6 +95,7 @@ describe('generated dashboards', () => {
         'gpu-dcgm.json',
         'kvbm.json',
         'logs.json',
+        'operator.json',
         'self-monitoring.json',
         'service-red.json',
       ].sort(),
@@ -151,6 +153,40 @@ describe.each([...committed.entries()])('%s', (_name, board) => {
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
       for (const target of panel.targets ?? []) expect(target.expr.trim(), panel.title).not.toBe('');
     }
+  });
+});
+
+describe('the operator dashboard', () => {
+  const board = committed.get('operator.json')!;
+
+  it("keeps every panel of Dynamo's dynamo-operator.json with its query and legend (reference §8.2)", () => {
+    const targets = new Map(
+      panelsOf(board).map((panel) => [
+        panel.title,
+        [panel.type, panel.targets?.[0]?.expr, panel.targets?.[0]?.legendFormat],
+      ]),
+    );
+    for (const [title, kind, expr, legend] of DYNAMO_OPERATOR_PANELS)
+      expect(targets.get(title), title).toEqual([kind, expr, legend]);
+    expect(DYNAMO_OPERATOR_PANELS.map(([title]) => title)).toEqual([
+      'Reconciliation Rate',
+      'Reconciliation Duration (P95)',
+      'Reconciliation Errors',
+      'Webhook Request Rate',
+      'Webhook Duration (P95)',
+      'Webhook Denials',
+      'Resource Inventory by State',
+      'Resource Count by State',
+      'Reconciliation Success Rate',
+      'Webhook Admission Success Rate',
+    ]);
+  });
+
+  it("has Dynamo's namespace and resource_type variables", () => {
+    expect(variablesOf(board).map((variable) => [variable.name, variable.definition])).toEqual([
+      ['namespace', 'label_values(dynamo_operator_reconcile_total, namespace)'],
+      ['resource_type', 'label_values(dynamo_operator_resources_total, resource_type)'],
+    ]);
   });
 });
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { dynamoDashboard } from './src/dynamo-dashboard.ts';
 import { gpuDashboard, kvbmDashboard } from './src/exporter-dashboards.ts';
 import { logsDashboard } from './src/logs-dashboard.ts';
+import { operatorDashboard } from './src/operator-dashboard.ts';
 import { selfMonitoringDashboard } from './src/self-monitoring-dashboard.ts';
 import { serviceDashboard } from './src/service-dashboard.ts';
 
@@ -34,6 +35,7 @@ export function dashboards(): Record<string, Record<string, unknown>> {
     'logs.json': logsDashboard(),
     'gpu-dcgm.json': gpuDashboard(),
     'kvbm.json': kvbmDashboard(),
+    'operator.json': operatorDashboard(),
   };
 }
 

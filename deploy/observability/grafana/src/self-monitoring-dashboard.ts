@@ -236,11 +236,15 @@ const dropPanels = [
         `sum by (instance) (rate(dynotel_http_instrumentation_errors_total{${target}}[$__rate_interval]))`,
         { legend: '{{instance}} instrumentation errors' },
       ],
+      [
+        `sum by (instance, reason) (rate(dynotel_admission_reviews_rejected_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} admission reviews rejected ({{reason}})' },
+      ],
     ),
     {
       unit: 'short',
       description:
-        'Inbound x-request-id values that failed validation and were replaced; failures inside the instrumentation (the request was still served).',
+        'Inbound x-request-id values that failed validation and were replaced; failures inside the instrumentation (the request was still served); admission reviews answered 400/405/413/415 before validation (dynotel/kubernetes).',
     },
   ),
   timeseries(
