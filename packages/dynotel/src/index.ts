@@ -11,6 +11,7 @@ export { errorTypeFromHttpStatus } from '@dynotel/metrics';
 export { currentTraceIds, injectTraceHeaders, withSpan } from '@dynotel/tracing';
 export { activeSpan } from './active-span.ts';
 export type { ServedEndpoint } from './endpoint.ts';
+export { type DynotelErrorCode, dynotelErrors } from './errors.ts';
 export {
   createHttpMetrics,
   HTTP_DURATION_BUCKETS,

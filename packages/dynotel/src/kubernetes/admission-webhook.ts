@@ -19,6 +19,7 @@ import {
   parseAdmissionReview,
 } from './admission-review.ts';
 import { type OperatorDeps, operatorDeps } from './operator-deps.ts';
+import { requireFunction, requirePositiveInteger, requireResourceType } from './options.ts';
 import { readBody } from './read-body.ts';
 
 /** What a validator decides. A denial's `message` is what `kubectl` shows the user. */
@@ -109,16 +110,14 @@ export class AdmissionWebhook {
   readonly #deps: OperatorDeps;
 
   constructor(options: AdmissionWebhookOptions) {
-    if (typeof options?.validate !== 'function')
-      throw new TypeError(
-        `admission webhook option "validate" must be a function, got ${typeof options?.validate}`,
-      );
-    const limit = options.maxBodyBytes ?? DEFAULT_ADMISSION_BODY_LIMIT;
-    if (!Number.isSafeInteger(limit) || limit <= 0)
-      throw new RangeError(
-        `admission webhook option "maxBodyBytes" must be a positive integer, got ${String(limit)}`,
-      );
-    this.maxBodyBytes = limit;
+    const helper = 'admission webhook';
+    requireFunction(helper, 'validate', options?.validate);
+    if (options.resourceType !== undefined) requireResourceType(helper, options.resourceType);
+    this.maxBodyBytes = requirePositiveInteger(
+      helper,
+      'maxBodyBytes',
+      options.maxBodyBytes ?? DEFAULT_ADMISSION_BODY_LIMIT,
+    );
     this.#options = options;
     this.#deps = operatorDeps(options.telemetry);
   }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginCallback } from 'fastify';
 import { AdmissionWebhook, type AdmissionWebhookOptions } from './admission-webhook.ts';
+import { requirePath } from './options.ts';
 
 export interface FastifyAdmissionWebhookOptions extends AdmissionWebhookOptions {
   /** The route, e.g. `/validate-nvidia-com-v1alpha1-dynamomodel`. */
@@ -20,12 +21,13 @@ export const fastifyAdmissionWebhook: FastifyPluginCallback<FastifyAdmissionWebh
   options,
   done,
 ) => {
+  const path = requirePath('fastifyAdmissionWebhook', options.path);
   const webhook = new AdmissionWebhook(options);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, payload, parsed) => parsed(null, payload));
   fastify.route({
     method: ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'],
-    url: options.path,
+    url: path,
     async handler(request, reply) {
       const raw = request.raw;
       // The body stream: Fastify hands over `request.raw` (or its decoded stream) through the parser.

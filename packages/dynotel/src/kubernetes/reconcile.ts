@@ -4,6 +4,7 @@ import { withSpan } from '@dynotel/tracing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Telemetry } from '../telemetry.ts';
 import { operatorDeps } from './operator-deps.ts';
+import { requireFunction, requireResourceType } from './options.ts';
 
 /** The object a reconcile is for: controller-runtime's `ctrl.Request`. */
 export interface ReconcileRequest {
@@ -56,7 +57,9 @@ export function observeReconcile<R extends ReconcileRequest>(
   options: ObserveReconcileOptions,
   reconcile: ReconcileFunction<R>,
 ): (request: R) => Promise<ReconcileReturn> {
-  const { resourceType, classifyError } = options;
+  const resourceType = requireResourceType('observeReconcile', options?.resourceType);
+  const classifyError = options.classifyError;
+  requireFunction('observeReconcile', 'reconcile', reconcile);
   const deps = operatorDeps(options.telemetry);
   return function observedReconcile(request: R): Promise<ReconcileReturn> {
     const requestId = randomRequestUuid();

@@ -1,6 +1,7 @@
 import { UNKNOWN_RESOURCE_STATUS } from '@dynotel/metrics';
 import type { Telemetry } from '../telemetry.ts';
 import { type OperatorDeps, operatorDeps } from './operator-deps.ts';
+import { requireResourceType } from './options.ts';
 
 /** The parts of a Kubernetes object the inventory reads. */
 export interface InventoryObject {
@@ -51,7 +52,7 @@ export class ResourceInventory<T extends InventoryObject = InventoryObject> {
   readonly #counts = new Map<string, number>();
 
   constructor(options: ResourceInventoryOptions<T>) {
-    this.#resourceType = options.resourceType;
+    this.#resourceType = requireResourceType('ResourceInventory', options?.resourceType);
     this.#deps = operatorDeps(options.telemetry);
     this.#statusOf = options.statusOf ?? defaultStatus;
   }
