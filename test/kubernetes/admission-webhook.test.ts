@@ -5,7 +5,7 @@
  * wrong content type (415). Each answer is checked on the wire, in Dynamo's dynamo_operator_webhook_*
  * metrics, in the exported spans and in the JSONL log lines.
  */
-import type { Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { selfMetrics } from '@dynotel/core';
 import { dynotel as expressMiddleware } from 'dynotel/express';
@@ -13,6 +13,7 @@ import { dynotel as fastifyPlugin } from 'dynotel/fastify';
 import {
   type AdmissionRequest,
   type AdmissionValidator,
+  admissionRequestListener,
   expressAdmissionWebhook,
   fastifyAdmissionWebhook,
 } from 'dynotel/kubernetes';
@@ -96,6 +97,70 @@ async function startApp(framework: 'express' | 'fastify', observed: Observed): P
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
 }
+
+/** A POST with no content-type header at all (fetch always sets one for a string body). */
+function rawPost(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('admission webhook on plain node:http', () => {
+  let observed: Observed;
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    observed = await startObserved('webhook-node');
+    server = createServer(admissionRequestListener({ telemetry: observed.telemetry, validate }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await observed?.close();
+  });
+
+  it("answers with the request's uid and takes the resource type from the request's kind", async () => {
+    const review = admissionReview('CREATE', model('a'));
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(review),
+    });
+    expect(await response.json()).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: review.request.uid, allowed: true },
+    });
+    expect(
+      await observed.metric('dynamo_operator_webhook_requests_total', {
+        resource_type: 'DynamoModel',
+        operation: 'CREATE',
+        result: 'allowed',
+      }),
+    ).toBe(1);
+    // No HTTP middleware in front: the review's uid is the request id of its log line.
+    const line = observed.logs.records().find((r) => r.uid === review.request.uid);
+    expect(line?.request_id).toBe(review.request.uid);
+    expect((await fetch(url)).status).toBe(405);
+  });
+});
 
 describe.each(['express', 'fastify'] as const)('admission webhook on %s', (framework) => {
   let observed: Observed;
@@ -334,7 +399,29 @@ describe.each(['express', 'fastify'] as const)('admission webhook on %s', (frame
     });
   });
 
+  it('answers a body without a content type with 415', async () => {
+    const { status, body } = await rawPost(
+      `${app.url}${PATH}`,
+      JSON.stringify(admissionReview('CREATE', model('a'))),
+    );
+    expect(status).toBe(415);
+    expect(JSON.parse(body)).toEqual({
+      reason: 'unsupported_media_type',
+      error: 'content-type must be application/json, got none',
+    });
+  });
+
   if (framework === 'fastify') {
+    it('answers another method on the webhook path with 405', async () => {
+      const response = await fetch(`${app.url}${PATH}`);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toEqual({
+        reason: 'method_not_allowed',
+        error: 'admission reviews are POSTed, got GET',
+      });
+    });
+
     it("leaves the application's JSON parser to its other routes", async () => {
       const response = await fetch(`${app.url}/echo`, {
         method: 'POST',
