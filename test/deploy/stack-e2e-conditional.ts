@@ -40,6 +40,12 @@ export const CONDITIONAL_EXPRESSIONS: readonly ConditionalExpression[] = [
       'failure counters of the SDK itself: a healthy run drops nothing, so queries that keep only a non-zero rate or increase return nothing (the alerts on them must stay quiet); counters declared with their label sets exist at 0 from the start, the others only after a first increment',
   },
   {
+    metrics:
+      /^(dynamo_operator_\w+|job_resource_type:dynamo_operator_\w+|dynotel_admission_reviews_rejected_total)$/,
+    reason:
+      "Kubernetes operator panels, recording rules and alerts need an operator (examples/k8s-operator on dynotel/kubernetes, or Dynamo's); the demo stack runs the LLM gateway and its worker only. operator-dashboard-real-data.test.ts runs every one of them against the example operator",
+  },
+  {
     expr: /dynotel_canary_total\{outcome!="success"\}/,
     reason:
       'DynotelCanaryFailing reads canaries with outcome!="success"; the worker\'s canaries all succeed (the canary panel and recording rule, which read all outcomes, must return data)',
