@@ -8,7 +8,8 @@ export type ReadBodyResult =
 /**
  * Reads a request body of at most `limit` bytes. A longer body (declared by content-length or found
  * while reading) is not kept: the rest is read and discarded so the answer (413) reaches a client that
- * is still sending, up to `discardLimit` bytes, beyond which the stream is destroyed.
+ * is still sending, up to `discardLimit` bytes, beyond which the stream is destroyed. A stream that
+ * ends early (client gone, socket error) is `aborted`.
  */
 export function readBody(
   stream: Readable,
@@ -44,8 +45,9 @@ export function readBody(
       }
       if (tooLarge) {
         if (received > discardLimit) {
+          // Too much to drain: the connection goes (no answer can be sent), counted as too large.
+          settle({ kind: 'too_large', received });
           stream.destroy();
-          settle({ kind: 'aborted' });
         }
         return;
       }
