@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginCallback } from 'fastify';
 import { AdmissionWebhook, type AdmissionWebhookOptions } from './admission-webhook.ts';
@@ -44,12 +45,6 @@ export const fastifyAdmissionWebhook: FastifyPluginCallback<FastifyAdmissionWebh
 };
 
 /** The request's method and headers with another body stream (a decoded one). */
-function withStream(
-  raw: import('node:http').IncomingMessage,
-  stream: Readable,
-): import('node:http').IncomingMessage {
-  return Object.assign(stream, {
-    method: raw.method,
-    headers: raw.headers,
-  }) as unknown as import('node:http').IncomingMessage;
+function withStream(raw: IncomingMessage, stream: Readable): IncomingMessage {
+  return Object.assign(stream, { method: raw.method, headers: raw.headers }) as unknown as IncomingMessage;
 }
