@@ -19,11 +19,20 @@ export {
   type InjectOptions,
   injectTraceHeaders,
 } from './propagation/headers.ts';
-export { formatTraceparent, parseTraceparent } from './propagation/traceparent.ts';
+export {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  LARGE_MEMBER_LENGTH,
+  MAX_MEMBERS,
+  MAX_PROPAGATED_LENGTH,
+  W3CTraceState,
+} from './propagation/trace-state.ts';
+export { formatTraceparent, parseTraceparent, RANDOM_TRACE_FLAG } from './propagation/traceparent.ts';
 export {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
   W3CTraceContextStrictPropagator,
+  type W3CPropagatorOptions,
 } from './propagation/w3c-propagator.ts';
 export { carryRequestContext } from './request-context-carrier.ts';
 export { RESOURCE_DYNAMO_COMPONENT, RESOURCE_DYNAMO_NAMESPACE } from './resource.ts';
