@@ -20,6 +20,11 @@ export {
   injectTraceHeaders,
 } from './propagation/headers.ts';
 export {
+  injectTraceContext,
+  isInstrumentationSuppressed,
+  type SetOutgoingHeader,
+} from './propagation/outgoing.ts';
+export {
   isValidTraceStateKey,
   isValidTraceStateValue,
   LARGE_MEMBER_LENGTH,
@@ -31,8 +36,8 @@ export { formatTraceparent, parseTraceparent, RANDOM_TRACE_FLAG } from './propag
 export {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
-  W3CTraceContextStrictPropagator,
   type W3CPropagatorOptions,
+  W3CTraceContextStrictPropagator,
 } from './propagation/w3c-propagator.ts';
 export { carryRequestContext } from './request-context-carrier.ts';
 export { RESOURCE_DYNAMO_COMPONENT, RESOURCE_DYNAMO_NAMESPACE } from './resource.ts';

@@ -118,7 +118,7 @@ describe('Level 2 random flag through the propagator', () => {
       spanId: '1111111111111111',
       traceFlags: TraceFlags.SAMPLED, // what the SDK gives a child: the sampled flag only
     });
-    expect(injectTraceHeaders(undefined, { context: child }).traceparent).toBe(
+    expect(injectTraceHeaders<Record<string, string>>(undefined, { context: child }).traceparent).toBe(
       `00-${TRACE_ID}-1111111111111111-03`,
     );
   });
@@ -130,13 +130,13 @@ describe('Level 2 random flag through the propagator', () => {
       spanId: '1111111111111111',
       traceFlags: TraceFlags.SAMPLED,
     });
-    expect(injectTraceHeaders(undefined, { context: child }).traceparent).toBe(
+    expect(injectTraceHeaders<Record<string, string>>(undefined, { context: child }).traceparent).toBe(
       `00-${TRACE_ID}-1111111111111111-01`,
     );
     for (const flags of ['00', '01', '02', '03']) {
       const incoming = `00-${TRACE_ID}-${SPAN_ID}-${flags}`;
       const passed = context.with(ROOT_CONTEXT, () =>
-        injectTraceHeaders(undefined, {
+        injectTraceHeaders<Record<string, string>>(undefined, {
           context: extractTraceContext({ traceparent: incoming }, ROOT_CONTEXT),
         }),
       );
@@ -149,6 +149,8 @@ describe('Level 2 random flag through the propagator', () => {
       { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: ['foo@bar=1', '9lives=2'] },
       ROOT_CONTEXT,
     );
-    expect(injectTraceHeaders(undefined, { context: ctx }).tracestate).toBe('foo@bar=1,9lives=2');
+    expect(injectTraceHeaders<Record<string, string>>(undefined, { context: ctx }).tracestate).toBe(
+      'foo@bar=1,9lives=2',
+    );
   });
 });
