@@ -140,6 +140,67 @@ describe('outgoing node:http and fetch, in process', () => {
   });
 });
 
+describe("dynotel's own OTLP exports", () => {
+  it('over http/protobuf (node:http) get no span and no trace headers, spans and logs alike', async () => {
+    const received: string[] = [];
+    const collectorServer = createServer((req, res) => {
+      received.push(`${req.url} ${req.headers.traceparent ?? 'no-traceparent'}`);
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/x-protobuf');
+        res.end();
+      });
+    });
+    collectorServer.listen(0, '127.0.0.1');
+    await once(collectorServer, 'listening');
+    const spans = createSpanCollector();
+    const telemetry = init({
+      env: {
+        DYN_LOGGING_JSONL: '1',
+        DYN_SHUTDOWN_DRAIN_DELAY: '0',
+        OTEL_EXPORT_ENABLED: '1',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collectorServer.address() as AddressInfo).port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+      },
+      handleSignals: false,
+      logDestination: new Lines(),
+      spanProcessors: [spans],
+    });
+    try {
+      // A call's span ends with its response headers, before the exporter hears back and counts the
+      // export: once both counters moved, a span of either export would be in the collector.
+      const counters = async () => {
+        const { body } = await telemetry.metrics.scrape();
+        const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(body)?.[1] ?? 0);
+        return [value('dynotel_spans_exported_total'), value('dynotel_log_records_exported_total')];
+      };
+      // Self-metrics are process-wide: compare with the counts before this test's exports.
+      const [spansBefore, logsBefore] = await counters();
+      // Inside a span and a request, as an export started by a timer set during a request would be.
+      await telemetry.tracing.withSpan('handler', () =>
+        runWithRequestContext({ requestId: 'r', xRequestId: 'x' }, () => telemetry.logger.info('exported')),
+      );
+      const exported = async () => {
+        const [spansNow, logsNow] = await counters();
+        return (spansNow as number) > (spansBefore as number) && (logsNow as number) > (logsBefore as number);
+      };
+      for (let i = 0; i < 200 && !(await exported()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await exported()).toBe(true);
+      expect(received.some((line) => line.startsWith('/v1/traces'))).toBe(true);
+      expect(received.some((line) => line.startsWith('/v1/logs'))).toBe(true);
+      expect(received.filter((line) => !line.endsWith('no-traceparent'))).toEqual([]);
+      expect(spans.spans().filter((span) => span.kind === SpanKind.CLIENT)).toEqual([]);
+    } finally {
+      await telemetry.shutdown('test');
+      resetTelemetryForTests();
+      collectorServer.closeAllConnections();
+      collectorServer.close();
+    }
+  });
+});
+
 describe('outgoing calls of an application started with dynotel/register', () => {
   it.each([
     ['--import', 'outgoing-app.mjs'],
