@@ -157,6 +157,7 @@ describe('the demo (pnpm demo)', () => {
       .map((s: { service: string; name: string }) => `${s.service}/${s.name}`)
       .sort();
     expect(traceSpans).toEqual([
+      'dynamo-frontend/POST', // the CLIENT span of the call to the worker
       'dynamo-frontend/chat_completions',
       'dynamo-frontend/http-request',
       'dynamo-worker/handle_payload',
@@ -190,6 +191,7 @@ describe('the demo (pnpm demo)', () => {
     const spans = receiver.spans().filter((s) => s.traceId === summary.traceId);
     expect(new Set(spans.map((s) => `${s.resource['service.name']}/${s.name}`))).toEqual(
       new Set([
+        'dynamo-frontend/POST',
         'dynamo-frontend/http-request',
         'dynamo-frontend/chat_completions',
         'dynamo-worker/http-request',

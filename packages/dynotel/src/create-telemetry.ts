@@ -25,6 +25,7 @@ import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireLogging } from './wire/logging.ts';
 import { wireMetrics } from './wire/metrics.ts';
+import { wireOutgoingHttp } from './wire/outgoing-http.ts';
 import { flushBudgetMs, hookTimeoutMs } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
@@ -75,6 +76,7 @@ export function createTelemetry(
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
   });
+  const uninstallOutgoingHttp = wireOutgoingHttp(config, tracing, metrics.service);
   const dynotelLogger = logger.child({ target: 'dynotel' });
 
   const systemServer = startSystemServerIfOn(config, health, scrape).then(
@@ -134,6 +136,7 @@ export function createTelemetry(
     trackServer: (server: Server) => shutdown.trackServer(server),
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
+      uninstallOutgoingHttp();
       restoreDiagnostics();
       // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
       // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.

@@ -1,6 +1,6 @@
 import { settlesWithin } from '@dynotel/core';
-import { type Context, TraceFlags } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { type Context, context, TraceFlags } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { EncodedSpanQueue } from './encoded-span-queue.ts';
 import { isAcknowledged, OtlpSpanExporter, SpanExportError } from './export/otlp-span-exporter.ts';
@@ -165,10 +165,14 @@ export class BoundedBatchProcessor implements SpanProcessor {
     const result = await new Promise<ExportResult | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.#options.exportTimeoutMs);
       try {
-        batch.export((exportResult) => {
-          clearTimeout(timer);
-          resolve(exportResult);
-        });
+        // Suppressed: the exporter's own requests are never traced or instrumented (no span per export,
+        // no recursion), whatever context the timer that started this export captured.
+        context.with(suppressTracing(context.active()), () =>
+          batch.export((exportResult) => {
+            clearTimeout(timer);
+            resolve(exportResult);
+          }),
+        );
       } catch (error) {
         clearTimeout(timer);
         resolve({

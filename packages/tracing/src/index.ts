@@ -19,10 +19,24 @@ export {
   type InjectOptions,
   injectTraceHeaders,
 } from './propagation/headers.ts';
-export { formatTraceparent, parseTraceparent } from './propagation/traceparent.ts';
+export {
+  injectTraceContext,
+  isInstrumentationSuppressed,
+  type SetOutgoingHeader,
+} from './propagation/outgoing.ts';
+export {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  LARGE_MEMBER_LENGTH,
+  MAX_MEMBERS,
+  MAX_PROPAGATED_LENGTH,
+  W3CTraceState,
+} from './propagation/trace-state.ts';
+export { formatTraceparent, parseTraceparent, RANDOM_TRACE_FLAG } from './propagation/traceparent.ts';
 export {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
+  type W3CPropagatorOptions,
   W3CTraceContextStrictPropagator,
 } from './propagation/w3c-propagator.ts';
 export { carryRequestContext } from './request-context-carrier.ts';

@@ -134,6 +134,18 @@ function disabledTracing(resolved: ResolvedTracingOptions): Tracing {
   // A ProxyTracerProvider without a delegate hands out no-op tracers: what OTEL_SDK_DISABLED asks for.
   const provider = new ProxyTracerProvider();
   const tracer = provider.getTracer(resolved.serviceName);
+  // No spans, but the trace still passes through: W3C Trace Context asks a vendor that receives a
+  // traceparent to forward it. The context manager carries a request's incoming span context to its
+  // outgoing calls, the propagator writes it unchanged (same parent id, flags and tracestate). Neither is
+  // registered over one the host registered.
+  const unregister: (() => void)[] = [];
+  if (resolved.registerGlobal) {
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
+      unregister.push(() => context.disable(), startCarryingRequestContexts());
+    }
+    if (propagation.setGlobalPropagator(propagator)) unregister.push(() => propagation.disable());
+  }
+  let shutdownPromise: Promise<void> | undefined;
   return {
     tracer,
     provider,
@@ -141,7 +153,12 @@ function disabledTracing(resolved: ResolvedTracingOptions): Tracing {
     options: resolved,
     withSpan: (name, fn, spanOptions = {}) => withSpan(name, fn, { ...spanOptions, tracer }),
     forceFlush: async () => {},
-    shutdown: async () => {},
+    shutdown() {
+      shutdownPromise ??= Promise.resolve().then(() => {
+        for (const undo of unregister) undo();
+      });
+      return shutdownPromise;
+    },
   };
 }
 

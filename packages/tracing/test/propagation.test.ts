@@ -36,9 +36,10 @@ describe('parseTraceparent', () => {
     expect(parseTraceparent(`   ${VALID}`)?.spanId).toBe(SPAN_ID);
   });
 
-  test('unknown flag bits are zeroed: only the sampled bit survives', () => {
-    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-ff`)?.traceFlags).toBe(TraceFlags.SAMPLED);
-    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-fe`)?.traceFlags).toBe(TraceFlags.NONE);
+  test('unknown flag bits are zeroed: the sampled and (Level 2) random bits survive', () => {
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-ff`)?.traceFlags).toBe(TraceFlags.SAMPLED | 2);
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-fc`)?.traceFlags).toBe(TraceFlags.NONE);
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-02`)?.traceFlags).toBe(2);
   });
 
   test('a future version is parsed from its first 55 characters, and may carry more after a dash', () => {
@@ -114,7 +115,7 @@ function referenceParse(header: string): SpanContext | undefined {
   if (!/^[0-9a-f]+$/.test(traceId) || /^0+$/.test(traceId)) return undefined;
   if (!/^[0-9a-f]+$/.test(spanId) || /^0+$/.test(spanId)) return undefined;
   if (!/^[0-9a-f]+$/.test(flags)) return undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & 0x03, isRemote: true };
 }
 
 test('parseTraceparent agrees with the regular-expression oracle on mutated headers', () => {
@@ -262,18 +263,20 @@ describe('injectTraceHeaders', () => {
     traceState: new TraceState('rojo=00f067aa0ba902b7'),
   };
   const ctx = trace.setSpanContext(ROOT_CONTEXT, spanContext);
+  // A local span of a trace started here: its id is random, so Level 2's random flag is set.
+  const LOCAL = `00-${TRACE_ID}-${SPAN_ID}-03`;
 
   test('writes traceparent and tracestate into a new record, Headers, or undici pairs', () => {
     expect(injectTraceHeaders(undefined, { context: ctx })).toEqual({
-      traceparent: VALID,
+      traceparent: LOCAL,
       tracestate: 'rojo=00f067aa0ba902b7',
     });
     const headers = injectTraceHeaders(new Headers({ accept: 'application/json' }), { context: ctx });
-    expect(headers.get('traceparent')).toBe(VALID);
+    expect(headers.get('traceparent')).toBe(LOCAL);
     expect(headers.get('accept')).toBe('application/json');
     const pairs = injectTraceHeaders([['Traceparent', 'stale']] as [string, string][], { context: ctx });
     expect(pairs).toEqual([
-      ['traceparent', VALID],
+      ['traceparent', LOCAL],
       ['tracestate', 'rojo=00f067aa0ba902b7'],
     ]);
   });
@@ -295,8 +298,8 @@ describe('injectTraceHeaders', () => {
       fc.property(hex(32), hex(16), fc.integer({ min: 0, max: 255 }), (traceId, spanId, flags) => {
         fc.pre(!/^0+$/.test(traceId) && !/^0+$/.test(spanId));
         const header = formatTraceparent({ traceId, spanId, traceFlags: flags });
-        expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-        expect(parseTraceparent(header)).toEqual({ traceId, spanId, traceFlags: flags & 1, isRemote: true });
+        expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
+        expect(parseTraceparent(header)).toEqual({ traceId, spanId, traceFlags: flags & 3, isRemote: true });
       }),
     );
   });

@@ -108,7 +108,8 @@ describe('request ids', () => {
       withSpan('client', (span) => ({ headers: injectTraceHeaders(), span: span.spanContext() })),
     );
     expect(headers.headers).toEqual({
-      traceparent: `00-${headers.span.traceId}-${headers.span.spanId}-01`,
+      // 03: sampled, and random (Level 2) as the trace started here with ids from the CSPRNG.
+      traceparent: `00-${headers.span.traceId}-${headers.span.spanId}-03`,
       'x-request-id': 'x-1',
       'request-id': 'r-1',
     });
@@ -174,31 +175,50 @@ describe('createTracing', () => {
     expect(collector.spans().map((s) => s.name)).toEqual(['child-of-sampled']);
   });
 
-  test('sdkDisabled gives a no-op tracer that registers nothing', () => {
+  test('sdkDisabled gives a no-op tracer, no tracer provider, and passes the incoming trace through', async () => {
     const t = createTracing({ sdkDisabled: true, exportEnabled: true });
-    const span = t.tracer.startSpan('noop');
-    expect(span.isRecording()).toBe(false);
-    expect(t.exporting).toBe(false);
-    t.withSpan('noop', () => {
-      expect(currentTraceIds()).toBeUndefined();
-    });
-    expect(context.active()).toBe(ROOT_CONTEXT);
+    try {
+      const span = t.tracer.startSpan('noop');
+      expect(span.isRecording()).toBe(false);
+      expect(t.exporting).toBe(false);
+      t.withSpan('noop', () => {
+        expect(currentTraceIds()).toBeUndefined();
+      });
+      expect(context.active()).toBe(ROOT_CONTEXT);
+      expect(trace.getTracerProvider().getTracer('x').startSpan('y').isRecording()).toBe(false);
+      // The context manager and the propagator are registered: an incoming traceparent and tracestate
+      // reach outgoing headers unchanged, random flag included.
+      const incoming = {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-02',
+        tracestate: 'foo@bar=1,1k=2',
+      };
+      const outgoing = context.with(extractTraceContext(incoming, ROOT_CONTEXT), () => injectTraceHeaders());
+      expect(outgoing).toEqual(incoming);
+    } finally {
+      await t.shutdown();
+    }
+    expect(context.with(extractTraceContext({ traceparent: 'x' }), () => injectTraceHeaders())).toEqual({});
   });
 
   test('service name: OTEL_SERVICE_NAME wins over resource attributes, which win over the default', () => {
-    expect(createTracing({ sdkDisabled: true }).options.serviceName).toBe('dynamo');
+    expect(createTracing({ sdkDisabled: true, registerGlobal: false }).options.serviceName).toBe('dynamo');
     expect(
-      createTracing({ sdkDisabled: true, resourceAttributes: { 'service.name': 'a' } }).options.serviceName,
+      createTracing({ sdkDisabled: true, registerGlobal: false, resourceAttributes: { 'service.name': 'a' } })
+        .options.serviceName,
     ).toBe('a');
     expect(
-      createTracing({ sdkDisabled: true, serviceName: 'b', resourceAttributes: { 'service.name': 'a' } })
-        .options.serviceName,
+      createTracing({
+        sdkDisabled: true,
+        registerGlobal: false,
+        serviceName: 'b',
+        resourceAttributes: { 'service.name': 'a' },
+      }).options.serviceName,
     ).toBe('b');
   });
 
   test('endpoint defaults and the http/protobuf path follow the OTLP exporter spec', () => {
     const url = (options: TracingOptions) =>
-      createTracing({ sdkDisabled: true, ...options }).options.url.href;
+      createTracing({ sdkDisabled: true, registerGlobal: false, ...options }).options.url.href;
     expect(url({})).toBe('http://localhost:4317/');
     expect(url({ protocol: 'http/protobuf' })).toBe('http://localhost:4318/v1/traces');
     expect(url({ protocol: 'http/protobuf', endpoint: 'http://collector:4318/' })).toBe(
@@ -211,7 +231,11 @@ describe('createTracing', () => {
   });
 
   test('batch size larger than the queue is clamped, like the spec allows', () => {
-    const t = createTracing({ sdkDisabled: true, batch: { maxQueueSize: 10, maxExportBatchSize: 50 } });
+    const t = createTracing({
+      sdkDisabled: true,
+      registerGlobal: false,
+      batch: { maxQueueSize: 10, maxExportBatchSize: 50 },
+    });
     expect(t.options.batch.maxExportBatchSize).toBe(10);
   });
 

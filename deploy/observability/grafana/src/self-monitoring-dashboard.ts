@@ -248,6 +248,24 @@ const dropPanels = [
     },
   ),
   timeseries(
+    'Outgoing HTTP instrumentation',
+    promQueries(
+      [
+        `sum by (instance) (rate(dynotel_http_client_headers_not_injected_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} calls without trace headers' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_http_client_instrumentation_errors_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} instrumentation errors' },
+      ],
+    ),
+    {
+      unit: 'short',
+      description:
+        'Outgoing node:http calls whose headers were already written (headers passed as an array): traced, but without traceparent or x-request-id; failures inside the outgoing instrumentation (the call went on).',
+    },
+  ),
+  timeseries(
     'Collector: spans and log records failed',
     promQueries(
       [

@@ -1,8 +1,9 @@
 /**
- * The gateway's side of the request plane: POSTs to the worker's `/generate` with the trace and request
- * ids of the current request (`injectTraceHeaders`), and reads back the worker's NDJSON frames.
+ * The gateway's side of the request plane: POSTs to the worker's `/generate` with the request id of the
+ * current request, and reads back the worker's NDJSON frames. `traceparent` and `x-request-id` are
+ * added by dynotel's outgoing instrumentation (a CLIENT span for the call, the worker's span its child).
  */
-import { injectTraceHeaders } from 'dynotel';
+import { getRequestContext } from 'dynotel';
 import { GENERATE_PATH, type WorkerFrame, type WorkerRequest } from '../shared/protocol.ts';
 
 export type WorkerAnswer =
@@ -14,8 +15,10 @@ export async function callWorker(
   body: WorkerRequest,
   signal: AbortSignal,
 ): Promise<WorkerAnswer> {
-  // traceparent continues this request's span on the worker; x-request-id and request-id go with it.
-  const headers = injectTraceHeaders({ 'content-type': 'application/json' });
+  // Dynamo's frontend also hands its request-id to the worker; dynotel adds traceparent and x-request-id.
+  const requestId = getRequestContext()?.requestId;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (requestId !== undefined) headers['request-id'] = requestId;
   const response = await fetch(new URL(GENERATE_PATH, workerUrl), {
     method: 'POST',
     headers,

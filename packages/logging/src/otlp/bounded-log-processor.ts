@@ -1,4 +1,5 @@
 import { diag, settlesWithin } from '@dynotel/core';
+import { type Context, context, createContextKey } from '@opentelemetry/api';
 import type {
   LogRecordExporter,
   LogRecordProcessor,
@@ -162,8 +163,15 @@ export class BoundedLogProcessor implements LogRecordProcessor {
       };
       this.#inFlight = inFlight;
       try {
-        this.#exporter.export(batch, (result) =>
-          this.#settle(inFlight, result.code === EXPORT_SUCCESS ? 'exported' : 'export_failed', result.error),
+        // Suppressed: the exporter's own requests are never traced or instrumented (see suppressTracing).
+        context.with(suppressTracing(context.active()), () =>
+          this.#exporter.export(batch, (result) =>
+            this.#settle(
+              inFlight,
+              result.code === EXPORT_SUCCESS ? 'exported' : 'export_failed',
+              result.error,
+            ),
+          ),
         );
       } catch (error) {
         this.#settle(inFlight, 'export_failed', error);
@@ -201,4 +209,13 @@ interface InFlight {
   readonly batch: ReadableLogRecord[];
   readonly timer: NodeJS.Timeout;
   readonly resolve: () => void;
+}
+
+/**
+ * `@opentelemetry/core`'s suppressTracing, whose key this is (`createContextKey` is `Symbol.for`, so
+ * every copy agrees): instrumentations, dynotel's outgoing-HTTP one included, skip calls made in it.
+ */
+const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+function suppressTracing(parent: Context): Context {
+  return parent.setValue(SUPPRESS_TRACING_KEY, true);
 }

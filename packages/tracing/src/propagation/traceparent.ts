@@ -6,7 +6,8 @@ import { type SpanContext, TraceFlags } from '@opentelemetry/api';
  * - version: 2 lower-case hex digits, `ff` is invalid; for version `00` the value is exactly 55
  *   characters; a higher version may carry more data after a `-` at position 55;
  * - trace-id 32 and parent-id 16 lower-case hex digits, neither all zeros;
- * - trace-flags 2 lower-case hex digits; only the `sampled` bit is kept (unknown bits are zeroed);
+ * - trace-flags 2 lower-case hex digits; the `sampled` (0x01) and, from Level 2, `random` (0x02) bits
+ *   are kept, unknown bits are zeroed;
  * - optional whitespace (space, tab) around the value is allowed.
  * Anything else is invalid and the caller starts a new trace.
  */
@@ -30,10 +31,15 @@ export function parseTraceparent(header: string): SpanContext | undefined {
   return {
     traceId: value.slice(3, 35),
     spanId: value.slice(36, 52),
-    traceFlags: hexDigit(value.charCodeAt(54)) & TraceFlags.SAMPLED,
+    traceFlags: hexDigit(value.charCodeAt(54)) & KNOWN_FLAGS,
     isRemote: true,
   };
 }
+
+/** Level 2's `random` trace flag: the trace id's right-most 7 bytes are random. */
+export const RANDOM_TRACE_FLAG = 0x02;
+/** The trace flags Level 2 defines; the others are zeroed when a `traceparent` is read or written. */
+const KNOWN_FLAGS = TraceFlags.SAMPLED | RANDOM_TRACE_FLAG;
 
 const ZERO = 0x30;
 const NINE = 0x39;
@@ -60,9 +66,13 @@ function hexDigit(c: number): number {
   return c <= NINE ? c - ZERO : c - LOWER_A + 10;
 }
 
-/** Formats a valid span context as a version-00 `traceparent`; only the sampled flag is propagated. */
-export function formatTraceparent(spanContext: SpanContext): string {
-  return `00-${spanContext.traceId}-${spanContext.spanId}-0${spanContext.traceFlags & TraceFlags.SAMPLED}`;
+/**
+ * Formats a valid span context as a version-00 `traceparent` with its `sampled` and `random` flags
+ * (`extraFlags` are or-ed in first: the propagator adds `random` for a trace whose flag the SDK's child
+ * spans do not carry).
+ */
+export function formatTraceparent(spanContext: SpanContext, extraFlags = 0): string {
+  return `00-${spanContext.traceId}-${spanContext.spanId}-0${(spanContext.traceFlags | extraFlags) & KNOWN_FLAGS}`;
 }
 
 function trimOws(value: string): string {

@@ -1,29 +1,69 @@
 import {
   type Context,
+  createContextKey,
   isSpanContextValid,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, TraceState } from '@opentelemetry/core';
-import { formatTraceparent, parseTraceparent } from './traceparent.ts';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import { W3CTraceState } from './trace-state.ts';
+import { formatTraceparent, parseTraceparent, RANDOM_TRACE_FLAG } from './traceparent.ts';
 
 export const TRACEPARENT_HEADER = 'traceparent';
 export const TRACESTATE_HEADER = 'tracestate';
 
+/** The trace an extracted `traceparent` named, and whether it had Level 2's `random` flag. */
+interface ExtractedTrace {
+  readonly traceId: string;
+  readonly random: boolean;
+}
+const EXTRACTED_TRACE_KEY = createContextKey('dynotel w3c extracted trace');
+
+export interface W3CPropagatorOptions {
+  /**
+   * The trace ids of traces this process starts are random (dynotel's `PooledIdGenerator` draws them
+   * from the CSPRNG): their `traceparent` carries the Level 2 `random` flag. Default true.
+   */
+  readonly localTraceIdsRandom?: boolean;
+}
+
 /**
- * The W3C Trace Context propagator (`traceparent` + `tracestate`, no baggage, as Dynamo). Stricter than
- * the opentelemetry-js one where the spec says so: repeated `traceparent` headers make the header invalid,
- * any amount of OWS is trimmed, and flags are always written as two hex digits.
+ * The W3C Trace Context propagator, Level 2 (`traceparent` + `tracestate`, no baggage, as Dynamo).
+ * Stricter than the opentelemetry-js one where the spec says so: repeated `traceparent` headers make the
+ * header invalid, any amount of OWS is trimmed, flags are always written as two hex digits, and
+ * `tracestate` follows the Level 2 key grammar (`W3CTraceState`).
+ *
+ * The `random` flag: the SDK gives a child span only the `sampled` flag, so the flag of an extracted
+ * `traceparent` is remembered in the context it returns and written again on every `traceparent` of that
+ * trace injected from a descendant context; a trace started here gets it when `localTraceIdsRandom`.
  */
 export class W3CTraceContextStrictPropagator implements TextMapPropagator {
+  readonly #localTraceIdsRandom: boolean;
+
+  constructor(options: W3CPropagatorOptions = {}) {
+    this.#localTraceIdsRandom = options.localTraceIdsRandom ?? true;
+  }
+
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined || isTracingSuppressed(context) || !isSpanContextValid(spanContext)) return;
-    setter.set(carrier, TRACEPARENT_HEADER, formatTraceparent(spanContext));
+    setter.set(carrier, TRACEPARENT_HEADER, formatTraceparent(spanContext, this.#randomFlag(context)));
     const traceState = spanContext.traceState?.serialize();
     if (traceState !== undefined && traceState !== '') setter.set(carrier, TRACESTATE_HEADER, traceState);
+  }
+
+  /** `RANDOM_TRACE_FLAG` when the active trace's id is random (see the class comment), else 0. */
+  #randomFlag(context: Context): number {
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext === undefined || spanContext.isRemote) return 0; // a remote one carries its own flags
+    const extracted = context.getValue(EXTRACTED_TRACE_KEY) as ExtractedTrace | undefined;
+    const random =
+      extracted !== undefined && extracted.traceId === spanContext.traceId
+        ? extracted.random
+        : this.#localTraceIdsRandom;
+    return random ? RANDOM_TRACE_FLAG : 0;
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
@@ -36,11 +76,15 @@ export class W3CTraceContextStrictPropagator implements TextMapPropagator {
     const rawState = getter.get(carrier, TRACESTATE_HEADER);
     const state = Array.isArray(rawState) ? rawState.join(',') : rawState;
     if (state !== undefined && state !== '') {
-      // TraceState drops invalid members and enforces the 32-member / 512-character limits.
-      const traceState = new TraceState(state);
-      if (traceState.serialize() !== '') spanContext.traceState = traceState;
+      // All or nothing, Level 2 keys, at most 32 members (see W3CTraceState).
+      const traceState = W3CTraceState.parse(state);
+      if (traceState !== undefined) spanContext.traceState = traceState;
     }
-    return trace.setSpanContext(context, spanContext);
+    const extracted: ExtractedTrace = {
+      traceId: spanContext.traceId,
+      random: (spanContext.traceFlags & RANDOM_TRACE_FLAG) !== 0,
+    };
+    return trace.setSpanContext(context.setValue(EXTRACTED_TRACE_KEY, extracted), spanContext);
   }
 
   fields(): string[] {
