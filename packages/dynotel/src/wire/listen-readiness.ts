@@ -1,0 +1,56 @@
+/**
+ * Readiness from the service's own serving state: the first server of the service that listens sets the
+ * process status `ready` (a serving service is ready, as Dynamo's frontend /health always is; endpoint
+ * rules, canary targets and readiness checks still apply on top, see docs/readiness.md). Every HTTP/1
+ * server that listens is also handed to graceful shutdown. No request is needed for either.
+ */
+import type { Server } from 'node:http';
+import { diag } from '@dynotel/core';
+import type { HealthState } from '@dynotel/health';
+import { isHttp1Server, watchListeningServers } from '../http/listen-watch.ts';
+
+interface ListenReadiness {
+  /** Leaves the process status to the service (`markReadyOnListen: false` of a middleware). */
+  hold(): void;
+}
+
+const byHealth = new WeakMap<HealthState, ListenReadiness>();
+
+/**
+ * Starts watching; returns the function that stops it (telemetry shutdown). `markReady` false: servers
+ * are still tracked for shutdown, the status is left to `health.setProcessStatus`.
+ */
+export function wireListenReadiness(
+  health: HealthState,
+  markReady: boolean,
+  trackServer: (server: Server) => void,
+): () => void {
+  let hold = !markReady;
+  let marked = false;
+  byHealth.set(health, {
+    hold: () => {
+      hold = true;
+    },
+  });
+  return watchListeningServers((server) => {
+    if (isHttp1Server(server)) trackServer(server);
+    else {
+      diag.once('dynotel.http.listen.not-http1', {
+        level: 'warn',
+        target: 'dynotel',
+        message:
+          'a server that is not node:http(s) (HTTP/2 or raw TCP) started listening: graceful shutdown cannot drain its requests; telemetry and readiness work as usual',
+        fields: { server: server.constructor?.name ?? 'unknown' },
+      });
+    }
+    // Once: a service that later sets itself notready is not overruled by a second server listening.
+    if (hold || marked) return;
+    marked = true;
+    health.setProcessStatus('ready');
+  });
+}
+
+/** Called by a middleware created with `markReadyOnListen: false`, before the server listens. */
+export function holdListenReadiness(health: HealthState): void {
+  byHealth.get(health)?.hold();
+}
