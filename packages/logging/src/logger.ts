@@ -167,8 +167,8 @@ function dynamoAsJson(
   let message = '';
   try {
     const callSite = shared.fileAndLine ? captureCallSite() : undefined;
+    message = messageText(msg !== undefined ? msg : obj?.message);
     const fields = serializeFields(this, obj);
-    message = messageText(msg !== undefined ? msg : fields?.message);
     if (given === undefined) readCorrelation(correlation);
     else useGivenCorrelation(correlation, given);
     const line =
