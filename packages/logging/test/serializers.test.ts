@@ -12,7 +12,11 @@ describe('pino serializers of a child logger', () => {
     const logger = createLogger({ format: 'jsonl', destination: out.stream, logUncaughtExceptions: false });
     const child = logger.child(
       {},
-      { serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) } },
+      {
+        serializers: {
+          req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        },
+      },
     );
     const bulky = { method: 'GET', url: '/v1/x', headers: { a: 'x'.repeat(4000) }, socket: { big: true } };
     child.info({ req: bulky, other: 1 }, 'incoming request');
