@@ -71,6 +71,19 @@ describe('readiness without traffic', () => {
     expect(await health.json()).toMatchObject({ status: 'ready' });
   });
 
+  it('Express: a service that sets itself notready after the listen is not overruled by its first request', async () => {
+    const { telemetry } = start({ DYN_SYSTEM_PORT: '0', DYN_SYSTEM_HOST: '127.0.0.1' });
+    const system = await systemUrl(telemetry);
+    const app = express();
+    app.use(expressMiddleware(telemetry));
+    app.get('/', (_req, res) => res.send('hi'));
+    const url = urlOf(await listenExpress(app));
+    expect((await fetch(`${system}/health`)).status).toBe(200);
+    telemetry.health.setProcessStatus('notready');
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    expect((await fetch(`${system}/health`)).status).toBe(503);
+  });
+
   it('plain node:http under init(): ready once the server listens; the system server alone is not enough', async () => {
     const { telemetry } = start({ DYN_SYSTEM_PORT: '0', DYN_SYSTEM_HOST: '127.0.0.1' });
     const system = await systemUrl(telemetry);

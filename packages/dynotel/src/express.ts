@@ -22,7 +22,7 @@ import { serverTracker } from './http/server-tracking.ts';
 import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
-import { holdListenReadiness } from './wire/listen-readiness.ts';
+import { holdListenReadiness, serverServing } from './wire/listen-readiness.ts';
 
 export type { ExpressErrorHandler } from './http/express-errors.ts';
 
@@ -117,7 +117,7 @@ export function dynotel(
   // A server that listened before init() is not seen by the listen watcher: found on its first request.
   const track = serverTracker((server) => {
     telemetry.trackServer(server);
-    if (markReady) telemetry.health.setProcessStatus('ready');
+    if (markReady) serverServing(telemetry.health, server);
   });
   const errorHandler = dynotelErrors(telemetry);
   const middleware: ExpressMiddleware = function dynotelMiddleware(req, res, next) {

@@ -5,13 +5,17 @@
  * server that listens is also handed to graceful shutdown. No request is needed for either.
  */
 import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import { diag } from '@dynotel/core';
 import type { HealthState } from '@dynotel/health';
 import { isHttp1Server, watchListeningServers } from '../http/listen-watch.ts';
 
 interface ListenReadiness {
-  /** Leaves the process status to the service (`markReadyOnListen: false` of a middleware). */
-  hold(): void;
+  /** Leave the process status to the service (`markReadyOnListen: false`). */
+  hold: boolean;
+  /** The status was set once already: a service that later sets itself notready is not overruled. */
+  marked: boolean;
+  readonly seen: WeakSet<object>;
 }
 
 const byHealth = new WeakMap<HealthState, ListenReadiness>();
@@ -25,13 +29,8 @@ export function wireListenReadiness(
   markReady: boolean,
   trackServer: (server: Server) => void,
 ): () => void {
-  let hold = !markReady;
-  let marked = false;
-  byHealth.set(health, {
-    hold: () => {
-      hold = true;
-    },
-  });
+  const state: ListenReadiness = { hold: !markReady, marked: false, seen: new WeakSet() };
+  byHealth.set(health, state);
   return watchListeningServers((server) => {
     if (isHttp1Server(server)) trackServer(server);
     else {
@@ -43,14 +42,29 @@ export function wireListenReadiness(
         fields: { server: server.constructor?.name ?? 'unknown' },
       });
     }
-    // Once: a service that later sets itself notready is not overruled by a second server listening.
-    if (hold || marked) return;
-    marked = true;
-    health.setProcessStatus('ready');
+    serving(health, state, server);
   });
+}
+
+function serving(health: HealthState, state: ListenReadiness, server: NetServer | Server): void {
+  state.seen.add(server);
+  if (state.hold || state.marked) return;
+  state.marked = true;
+  health.setProcessStatus('ready');
 }
 
 /** Called by a middleware created with `markReadyOnListen: false`, before the server listens. */
 export function holdListenReadiness(health: HealthState): void {
-  byHealth.get(health)?.hold();
+  const state = byHealth.get(health);
+  if (state !== undefined) state.hold = true;
+}
+
+/**
+ * A middleware met a server on a request (Express): if the watcher did not see it listen (it listened
+ * before `init()`), it counts as the service serving, by the same rules (once, unless held).
+ */
+export function serverServing(health: HealthState, server: Server): void {
+  const state = byHealth.get(health);
+  if (state === undefined || state.seen.has(server)) return;
+  serving(health, state, server);
 }
