@@ -16,6 +16,12 @@ const snippets = [
   { readme: 'README.md', marker: 'Fastify:', listen: LISTEN_FASTIFY },
   { readme: 'packages/dynotel/README.md', marker: '## Express', listen: LISTEN_EXPRESS },
   { readme: 'packages/dynotel/README.md', marker: '## Fastify', listen: LISTEN_FASTIFY },
+  { readme: 'packages/dynotel/README.md', marker: '### Express: errors', listen: LISTEN_EXPRESS },
+  {
+    readme: 'packages/dynotel/README.md',
+    marker: '### Fastify: logger, inject, HTTP/2',
+    listen: LISTEN_FASTIFY,
+  },
 ];
 
 function runnable(snippet: string, listen: string): string {
@@ -54,10 +60,15 @@ describe.each(adopterNodes())('README snippets on $name', (node) => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-request-id')).toBe('adopter-1');
     const access = await app.waitForLog(
-      (line) => line.x_request_id === 'adopter-1',
-      'with the access line of /nope',
+      (line) => line.message === 'http response sent' && line.x_request_id === 'adopter-1',
+      'the access line of /nope',
     );
-    expect(access).toMatchObject({ message: 'http response sent', status: 404, level: 'WARN' });
+    expect(access).toMatchObject({ status: 404, level: 'WARN' });
+    if (marker === '### Express: errors') {
+      expect((await fetch(`${app.url}/fail`, { headers: { 'x-request-id': 'adopter-2' } })).status).toBe(500);
+      const failed = await app.waitForLog((line) => line.message === 'request failed', "'request failed'");
+      expect(failed).toMatchObject({ x_request_id: 'adopter-2', err: { message: 'boom' } });
+    }
     expect(app.stderr).toEqual([]);
   });
 });
