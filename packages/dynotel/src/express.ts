@@ -14,7 +14,7 @@ import {
   startEndpointRequest,
 } from './endpoint.ts';
 import { createExpressErrorHandler, type ExpressErrorHandler } from './http/express-errors.ts';
-import { watchExpressApps } from './http/express-listen.ts';
+import { expressAppListening } from './http/express-listen.ts';
 import { appServes, routerStack } from './http/express-router.ts';
 import type { ActiveRequest } from './http/instrumentation.ts';
 import { responseCompleted } from './http/response-completed.ts';
@@ -22,7 +22,7 @@ import { serverTracker } from './http/server-tracking.ts';
 import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
-import { holdListenReadiness, serverServing } from './wire/listen-readiness.ts';
+import { holdListenReadiness, onServerListening, serverServing } from './wire/listen-readiness.ts';
 
 export type { ExpressErrorHandler } from './http/express-errors.ts';
 
@@ -134,7 +134,10 @@ export function dynotel(
     res.on('close', onResponseClose);
     http.run(active, next);
   };
-  watchExpressApps({ middleware, errorHandler, paths: systemRoutes ? handlers.paths : undefined });
+  onServerListening(
+    telemetry.health,
+    expressAppListening({ middleware, errorHandler, paths: systemRoutes ? handlers.paths : undefined }),
+  );
   return middleware;
 
   // 'close' always comes (after 'finish' when the response completed, alone when the client hung up).

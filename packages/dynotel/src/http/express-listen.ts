@@ -10,7 +10,6 @@ import { DynotelError } from '@dynotel/core';
 import type { HealthHandlers } from '@dynotel/health';
 import { type ExpressErrorHandler, isDynotelErrorHandler } from './express-errors.ts';
 import { appServes, routerStack, stackHolds } from './express-router.ts';
-import { watchListeningServers } from './listen-watch.ts';
 
 export interface ExpressListenOptions {
   readonly middleware: unknown;
@@ -19,8 +18,9 @@ export interface ExpressListenOptions {
   readonly paths: HealthHandlers['paths'] | undefined;
 }
 
-export function watchExpressApps(options: ExpressListenOptions): () => void {
-  return watchListeningServers((server) => {
+/** The function to run for each server that starts listening (see wire/listen-readiness.ts). */
+export function expressAppListening(options: ExpressListenOptions): (server: NetServer) => void {
+  return (server) => {
     for (const listener of server.listeners('request')) {
       const stack = routerStack(listener);
       if (stack === undefined || !stackHolds(stack, options.middleware)) continue;
@@ -33,7 +33,7 @@ export function watchExpressApps(options: ExpressListenOptions): () => void {
         (listener as unknown as { use(fn: unknown): unknown }).use(options.errorHandler);
       }
     }
-  });
+  };
 }
 
 function undecidable(

@@ -16,6 +16,8 @@ interface ListenReadiness {
   /** The status was set once already: a service that later sets itself notready is not overruled. */
   marked: boolean;
   readonly seen: WeakSet<object>;
+  /** What the middleware do when a server listens (Express: its error handler, its route check). */
+  readonly listeners: Array<(server: NetServer) => void>;
 }
 
 const byHealth = new WeakMap<HealthState, ListenReadiness>();
@@ -29,7 +31,7 @@ export function wireListenReadiness(
   markReady: boolean,
   trackServer: (server: Server) => void,
 ): () => void {
-  const state: ListenReadiness = { hold: !markReady, marked: false, seen: new WeakSet() };
+  const state: ListenReadiness = { hold: !markReady, marked: false, seen: new WeakSet(), listeners: [] };
   byHealth.set(health, state);
   return watchListeningServers((server) => {
     if (isHttp1Server(server)) trackServer(server);
@@ -42,7 +44,20 @@ export function wireListenReadiness(
         fields: { server: server.constructor?.name ?? 'unknown' },
       });
     }
-    serving(health, state, server);
+    for (const listener of state.listeners) {
+      try {
+        listener(server);
+      } catch (error) {
+        diag.once('dynotel.http.listen.listener', {
+          level: 'error',
+          target: 'dynotel',
+          message: "a middleware's handling of a server that started listening failed (reported once)",
+          fields: { error: String(error) },
+        });
+      }
+    }
+    // A middleware may have refused the server (it closed it): that is not a service serving.
+    if (server.listening) serving(health, state, server);
   });
 }
 
@@ -51,6 +66,14 @@ function serving(health: HealthState, state: ListenReadiness, server: NetServer 
   if (state.hold || state.marked) return;
   state.marked = true;
   health.setProcessStatus('ready');
+}
+
+/**
+ * Runs `fn` for every server of the service that starts listening, for as long as the telemetry lives
+ * (the subscription is the telemetry's: nothing is left behind after its shutdown).
+ */
+export function onServerListening(health: HealthState, fn: (server: NetServer) => void): void {
+  byHealth.get(health)?.listeners.push(fn);
 }
 
 /** Called by a middleware created with `markReadyOnListen: false`, before the server listens. */
