@@ -150,7 +150,7 @@ export function dynotel(
       statusCode: completed ? this.statusCode : 499,
       route: this[requestKey] === undefined ? undefined : routeOf(this[requestKey]),
       aborted: !completed,
-      ...(this[errorKey] === undefined ? {} : { error: this[errorKey] }),
+      error: this[errorKey],
     });
     const endpointRequest = this[endpointKey];
     if (endpointRequest !== undefined) finishEndpointRequest(endpointRequest, this);

@@ -88,7 +88,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   }
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
-    if (request.is404 && systemRoutes && isSystemPath(handlers, request.raw.url)) {
+    if (systemRoutes && request.is404 && isSystemPath(handlers, request.raw.url)) {
       // Answered on the raw response, uninstrumented, and the lifecycle ends here (no hookDone).
       reply.hijack();
       handlers.handle(request.raw, reply.raw);
