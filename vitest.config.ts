@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/reliability/**'],
+          exclude: [...configDefaults.exclude, 'test/reliability/**', 'test/adopter/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

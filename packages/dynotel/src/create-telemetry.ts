@@ -23,6 +23,7 @@ import type { InitOptions } from './options.ts';
 import type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
 import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
+import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
 import { wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
@@ -103,6 +104,10 @@ export function createTelemetry(
   // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
   shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)));
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
+  // Ready once the service's own server listens, with no request needed (the system server is not it).
+  const stopListenWatch = wireListenReadiness(health, options.markReadyOnListen ?? true, (server) =>
+    shutdown.trackServer(server),
+  );
 
   const endpoints = new Map<string, ServedEndpoint>();
   const telemetry: Telemetry = {
@@ -137,6 +142,7 @@ export function createTelemetry(
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
       uninstallOutgoingHttp();
+      stopListenWatch();
       restoreDiagnostics();
       // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
       // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.

@@ -2,7 +2,9 @@
  * Express 5 middleware: `app.use(dynotel(init()))`. Per request: the request id (validated, echoed in
  * `x-request-id`), the `http-request` server span continuing an inbound `traceparent`, the request
  * context for logs, HTTP RED metrics with the route template, and one access line. It also answers
- * `/metrics`, `/health` and `/live` on the application's port (DYN_HTTP_SVC_*_PATH), uninstrumented.
+ * `/metrics`, `/health` and `/live` on the application's port (DYN_HTTP_SVC_*_PATH), uninstrumented,
+ * unless a route of the app serves that path and method (the app's route wins). When the app listens,
+ * dynotel's error handler is appended after the app's routes (see http/express-errors.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -11,19 +13,29 @@ import {
   type ServedEndpoint,
   startEndpointRequest,
 } from './endpoint.ts';
+import { createExpressErrorHandler, type ExpressErrorHandler } from './http/express-errors.ts';
+import { expressAppListening } from './http/express-listen.ts';
+import { appServes, routerStack } from './http/express-router.ts';
 import type { ActiveRequest } from './http/instrumentation.ts';
+import { responseCompleted } from './http/response-completed.ts';
 import { serverTracker } from './http/server-tracking.ts';
+import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
+import { holdListenReadiness, onServerListening, serverServing } from './wire/listen-readiness.ts';
+
+export type { ExpressErrorHandler } from './http/express-errors.ts';
 
 export interface ExpressMiddlewareOptions {
-  /** Serve /metrics, /health and /live on this app. Default true. */
+  /**
+   * Answer /metrics, /health and /live (DYN_HTTP_SVC_*_PATH) on this app's port, except where a route of
+   * the app serves the path and method (the app's route wins). Default true.
+   */
   readonly systemRoutes?: boolean;
   /**
-   * Set the process status `ready` once the app's server accepts its first connection (a serving frontend
-   * is ready, as Dynamo's frontend /health always is; the first request is usually the readiness probe).
-   * A service that warms up first sets false and calls `telemetry.health.setProcessStatus('ready')`.
-   * Default true.
+   * Let the app's server listening set the process status `ready`, with no request needed (a serving
+   * frontend is ready, as Dynamo's frontend /health always is; see docs/readiness.md). A service that
+   * warms up first sets false and calls `telemetry.health.setProcessStatus('ready')`. Default true.
    */
   readonly markReadyOnListen?: boolean;
 }
@@ -39,6 +51,36 @@ export type ExpressMiddleware = (
   res: ServerResponse,
   next: (error?: unknown) => void,
 ) => void;
+
+/**
+ * Whether a route of the app serves this request (its method and path): then dynotel's route of the same
+ * path yields. A sub-app whose routes cannot be read counts as serving it (the app wins; at listen time
+ * such an app is refused, see http/express-listen.ts). Runs only for requests on dynotel's paths.
+ */
+function appServesRequest(req: IncomingMessage): boolean {
+  const stack = routerStack((req as { app?: unknown }).app);
+  if (stack === undefined) return false;
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return appServes(stack, req.method ?? 'GET', query === -1 ? url : url.slice(0, query)) !== 'none';
+}
+
+/**
+ * Logs an error of the app's handlers once through dynotel's logger, with the request's ids, and answers
+ * as Express's default handler does. Appended automatically when the app listens; mount it yourself
+ * (`app.use(dynotelErrorHandler(telemetry))`, after your routes) only to place it before error handlers of
+ * your own that end the response.
+ */
+export function dynotelErrorHandler(telemetry: Telemetry = init()): ExpressErrorHandler {
+  return createExpressErrorHandler({
+    logger: telemetry.logger.child({ target: 'http' }),
+    activeOf: (res) => (res as ResponseWithRequest)[activeKey],
+    setError: (res, error) => {
+      const response = res as ResponseWithRequest;
+      if (response[errorKey] === undefined) response[errorKey] = error;
+    },
+  });
+}
 
 /** The route template Express matched (`/v1/models/:id`, mount path included), or undefined. */
 function routeOf(req: ExpressRequest): string | undefined {
@@ -71,13 +113,19 @@ export function dynotel(
   const handlers = telemetry.handlers;
   const systemRoutes = options.systemRoutes ?? true;
   const markReady = options.markReadyOnListen ?? true;
+  if (!markReady) holdListenReadiness(telemetry.health);
+  // A server that listened before init() is not seen by the listen watcher: found on its first request.
   const track = serverTracker((server) => {
     telemetry.trackServer(server);
-    if (markReady) telemetry.health.setProcessStatus('ready');
+    if (markReady) serverServing(telemetry.health, server);
   });
-  return function dynotelMiddleware(req, res, next) {
+  const errorHandler = dynotelErrorHandler(telemetry);
+  const middleware: ExpressMiddleware = function dynotelMiddleware(req, res, next) {
     track(req);
-    if (systemRoutes && handlers.handle(req, res)) return;
+    if (systemRoutes && isSystemPath(handlers, req.url) && !appServesRequest(req)) {
+      handlers.handle(req, res);
+      return;
+    }
     const active = http.start(req);
     res.setHeader('x-request-id', active.identity.xRequestId);
     const response = res as ResponseWithRequest;
@@ -86,17 +134,23 @@ export function dynotel(
     res.on('close', onResponseClose);
     http.run(active, next);
   };
+  onServerListening(
+    telemetry.health,
+    expressAppListening({ middleware, errorHandler, paths: systemRoutes ? handlers.paths : undefined }),
+  );
+  return middleware;
 
   // 'close' always comes (after 'finish' when the response completed, alone when the client hung up).
   // One listener shared by every request (request and state ride on the response), not a closure each.
   function onResponseClose(this: ResponseWithRequest): void {
     const active = this[activeKey];
     if (active === undefined) return;
-    const completed = this.writableFinished;
+    const completed = responseCompleted(this);
     http.finish(active, {
       statusCode: completed ? this.statusCode : 499,
       route: this[requestKey] === undefined ? undefined : routeOf(this[requestKey]),
       aborted: !completed,
+      error: this[errorKey],
     });
     const endpointRequest = this[endpointKey];
     if (endpointRequest !== undefined) finishEndpointRequest(endpointRequest, this);
@@ -106,7 +160,9 @@ export function dynotel(
 const requestKey = Symbol('dynotel.expressRequest');
 const activeKey = Symbol('dynotel.activeRequest');
 const endpointKey = Symbol('dynotel.endpointRequest');
+const errorKey = Symbol('dynotel.requestError');
 type ResponseWithRequest = ServerResponse & {
+  [errorKey]?: unknown;
   [requestKey]?: ExpressRequest;
   [activeKey]?: ActiveRequest;
   [endpointKey]?: EndpointHttpRequest;

@@ -6,22 +6,29 @@
  */
 
 import type { ServerResponse } from 'node:http';
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type EndpointHttpRequest, finishEndpointRequest, startEndpointRequest } from './endpoint.ts';
 import type { ActiveRequest } from './http/instrumentation.ts';
+import { isHttp1Server } from './http/listen-watch.ts';
+import { responseCompleted } from './http/response-completed.ts';
+import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
+import { holdListenReadiness } from './wire/listen-readiness.ts';
 
 export interface FastifyPluginOptions {
   /** Default: `init()`. */
   readonly telemetry?: Telemetry;
-  /** Serve /metrics, /health and /live on this app. Default true. */
+  /**
+   * Answer /metrics, /health and /live (DYN_HTTP_SVC_*_PATH) on this app's port, for requests no route of
+   * the app matches: an app route on the same path and method always wins. Default true.
+   */
   readonly systemRoutes?: boolean;
   /**
-   * Set the process status `ready` once the server listens (a serving frontend is ready, as Dynamo's
-   * frontend /health always is). A service that warms up first sets false and calls
-   * `telemetry.health.setProcessStatus('ready')` itself. Default true.
+   * Let the server listening set the process status `ready` (a serving frontend is ready, as Dynamo's
+   * frontend /health always is; see docs/readiness.md). A service that warms up first sets false and
+   * calls `telemetry.health.setProcessStatus('ready')` itself. Default true.
    */
   readonly markReadyOnListen?: boolean;
 }
@@ -38,8 +45,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Declares the route as this Dynamo endpoint: it feeds the endpoint's work-handler metrics. */
     dynamoEndpoint?: string;
-    /** @internal Marks dynotel's own /metrics, /health and /live routes (not instrumented). */
-    dynotelSystemRoute?: boolean;
   }
 }
 
@@ -49,37 +54,20 @@ type ResponseWithRequest = ServerResponse & { [requestKey]?: FastifyRequest };
 const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, done) => {
   const telemetry = options.telemetry ?? init();
   const http = telemetry.http;
-  telemetry.trackServer(fastify.server);
-  if (options.markReadyOnListen ?? true) {
-    fastify.addHook('onListen', (hookDone) => {
-      telemetry.health.setProcessStatus('ready');
-      hookDone();
-    });
-  }
+  // An HTTP/2 server (`Fastify({ http2: true })`) cannot be drained by graceful shutdown: everything
+  // else works, and the listen watcher says so once. Readiness comes from the server listening.
+  if (isHttp1Server(fastify.server)) telemetry.trackServer(fastify.server);
+  if (options.markReadyOnListen === false) holdListenReadiness(telemetry.health);
   // Declared up front so every request object has the same shape (Fastify's advice for speed).
   fastify.decorateRequest('dynotel', null);
   fastify.decorateRequest('dynotelRoute', undefined);
   fastify.decorateRequest('dynotelEndpoint', null);
 
-  if (options.systemRoutes ?? true) {
-    const { handlers } = telemetry;
-    const routes: Array<[string, (req: FastifyRequest['raw'], res: FastifyReply['raw']) => void]> = [
-      [handlers.paths.metrics, handlers.metrics],
-      [handlers.paths.health, handlers.health],
-      [handlers.paths.live, handlers.live],
-    ];
-    for (const [url, handler] of routes) {
-      fastify.route({
-        method: ['GET', 'HEAD'],
-        url,
-        config: { dynotelSystemRoute: true },
-        handler(request, reply) {
-          reply.hijack();
-          handler(request.raw, reply.raw);
-        },
-      });
-    }
-  }
+  // dynotel's /metrics, /health and /live are not Fastify routes: they answer only requests no route of
+  // the app matched (Fastify's not-found route), so an app's own `/health` or `/metrics` always wins, in
+  // whatever order it was declared. A wrong method gets 405 with `Allow: GET, HEAD`, as on the system server.
+  const systemRoutes = options.systemRoutes ?? true;
+  const handlers = telemetry.handlers;
 
   // The raw response's 'close' finishes every request: it always comes (after 'finish' when the response
   // completed, alone when the client hung up), also for a client gone after its body was read, which
@@ -89,7 +77,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     const request = this[requestKey];
     const active = request?.dynotel;
     if (active === null || active === undefined) return;
-    const completed = this.writableFinished;
+    const completed = responseCompleted(this);
     http.finish(active, {
       statusCode: completed ? this.statusCode : 499,
       route: request!.dynotelRoute,
@@ -100,11 +88,13 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   }
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
-    const route = request.routeOptions;
-    if (route.config?.dynotelSystemRoute) {
-      hookDone();
+    if (systemRoutes && request.is404 && isSystemPath(handlers, request.raw.url)) {
+      // Answered on the raw response, uninstrumented, and the lifecycle ends here (no hookDone).
+      reply.hijack();
+      handlers.handle(request.raw, reply.raw);
       return;
     }
+    const route = request.routeOptions;
     const active = http.start(request.raw);
     request.dynotel = active;
     request.dynotelRoute = route.url;

@@ -25,6 +25,12 @@ export interface InitOptions {
    * removes Node's own exit, and a pod that ignores SIGTERM waits for SIGKILL.
    */
   readonly exitOnShutdown?: boolean;
+  /**
+   * Set the process status `ready` once a server of the service listens (node:http, Express, Fastify;
+   * not the system status server), with no request needed. A service that warms up first sets false and
+   * calls `telemetry.health.setProcessStatus('ready')` itself. Default true. See docs/readiness.md.
+   */
+  readonly markReadyOnListen?: boolean;
   /** Where log lines go: a file descriptor or a stream. Default stdout. */
   readonly logDestination?: number | Writable;
   /** Export spans here instead of OTLP (tests, custom backends). */

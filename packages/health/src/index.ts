@@ -38,4 +38,9 @@ export {
   type ShutdownPhase,
   type ShutdownResult,
 } from './shutdown.ts';
-export { type SystemServer, type SystemServerOptions, startSystemServer } from './system-server.ts';
+export {
+  isSystemServer,
+  type SystemServer,
+  type SystemServerOptions,
+  startSystemServer,
+} from './system-server.ts';

@@ -4,6 +4,17 @@ import { DynotelError, diag } from '@dynotel/core';
 import { createHealthHandlers, type HealthHandlersOptions, sendNotFound } from './http-handlers.ts';
 import { invalidOption } from './validate.ts';
 
+/**
+ * Marks dynotel's own status server, so that watchers of Node's `net.server.listen` channel (readiness
+ * on listen) can tell it from the service's servers. `Symbol.for`: two copies of the package agree.
+ */
+const SYSTEM_SERVER = Symbol.for('dynotel.systemStatusServer');
+
+/** Whether `server` is a system status server started by `startSystemServer`. */
+export function isSystemServer(server: object): boolean {
+  return (server as { [SYSTEM_SERVER]?: true })[SYSTEM_SERVER] === true;
+}
+
 export interface SystemServerOptions extends HealthHandlersOptions {
   /** DYN_SYSTEM_HOST. Default `0.0.0.0` (Dynamo's default; bind 127.0.0.1 outside a pod). */
   host?: string | undefined;
@@ -44,6 +55,8 @@ export async function startSystemServer(options: SystemServerOptions): Promise<S
       }
     },
   );
+
+  (server as { [SYSTEM_SERVER]?: true })[SYSTEM_SERVER] = true;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

@@ -18,6 +18,7 @@ import { messageText, quote } from './format/json-text.ts';
 import { jsonlLine, levelHeads } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
+import { serializeFields } from './format/serializers.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
 import { createOtlpBridge } from './otlp/bridge.ts';
 import { logFieldsDropped } from './self-metrics.ts';
@@ -167,18 +168,19 @@ function dynamoAsJson(
   try {
     const callSite = shared.fileAndLine ? captureCallSite() : undefined;
     message = messageText(msg !== undefined ? msg : obj?.message);
+    const fields = serializeFields(this, obj);
     if (given === undefined) readCorrelation(correlation);
     else useGivenCorrelation(correlation, given);
     const line =
       shared.format === 'jsonl'
-        ? jsonlLine(shared, state, time, levelNumber, callSite, message, obj, correlation)
-        : readableLine(shared, state, time, levelNumber, callSite, message, obj, correlation);
+        ? jsonlLine(shared, state, time, levelNumber, callSite, message, fields, correlation)
+        : readableLine(shared, state, time, levelNumber, callSite, message, fields, correlation);
     if (shared.otlp !== undefined) {
       shared.otlp.emit(
         levelNumber,
         state.target,
         message,
-        rawFields(state.bindings, obj, correlation),
+        rawFields(state.bindings, fields, correlation),
         callSite?.file,
         callSite?.line,
         given?.context,

@@ -190,6 +190,8 @@ export class HttpInstrumentation {
           latency_ms: Math.round(seconds * 1e6) / 1e3,
         };
         if (details.aborted) fields.aborted = true;
+        // The error's message on the access line; its stack is on the error's own line and the span.
+        if (details.error !== undefined) fields.error = errorMessage(details.error);
         this.#writeAccessLine(active, level, fields);
       }
       span.end();
@@ -207,6 +209,10 @@ export class HttpInstrumentation {
       } catch {}
     }
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** `HTTP/1.1` for the two versions every request has, made once instead of per request. */
