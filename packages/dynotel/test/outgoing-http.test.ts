@@ -35,13 +35,8 @@ describe('outgoing node:http and fetch, in process', () => {
 
   beforeEach(async () => {
     received.length = 0;
-    collector = createSpanCollector();
-    telemetry = init({
-      env: { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
-      handleSignals: false,
-      logDestination: new Lines(),
-      spanProcessors: [collector],
-    });
+    // The recording server listens before init(): a server that listens under dynotel is the service's,
+    // and the restart below (a telemetry.shutdown()) would close it.
     server = createServer((req, res) => {
       received.push(req.headers);
       res.end('ok');
@@ -49,6 +44,13 @@ describe('outgoing node:http and fetch, in process', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    collector = createSpanCollector();
+    telemetry = init({
+      env: { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
+      handleSignals: false,
+      logDestination: new Lines(),
+      spanProcessors: [collector],
+    });
   });
 
   afterEach(async () => {
