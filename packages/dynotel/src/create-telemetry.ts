@@ -175,7 +175,7 @@ function wireShutdown(
     inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
     hookTimeoutMs: hookTimeoutMs(config),
     gracePeriodMs,
-    exitOnComplete: options.exitOnShutdown ?? handleSignals,
+    exitAfterSignal: options.exitOnShutdown ?? handleSignals,
   });
   if (handleSignals) coordinator.install();
   return coordinator;
