@@ -70,7 +70,13 @@ describe('readConfig defaults', () => {
       timeoutMs: 10_000,
       compression: 'none',
     });
-    expect(config.shutdown).toEqual({ drainDelayMs: 5000, timeoutMs: 20_000, gracePeriodMs: 30_000 });
+    // Outside a Kubernetes pod the drain delay defaults to 0.
+    expect(config.shutdown).toEqual({
+      inKubernetes: false,
+      drainDelayMs: 0,
+      timeoutMs: 20_000,
+      gracePeriodMs: 30_000,
+    });
   });
 
   it('returns a deeply frozen result', () => {
@@ -376,22 +382,48 @@ describe('cross-field limits', () => {
     expect(readConfig({ OTEL_BSP_MAX_QUEUE_SIZE: '100' }).config.tracing.batch.maxExportBatchSize).toBe(100);
   });
 
+  const POD = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+
+  it('shutdown: the default drain delay is 5 s in a Kubernetes pod and 0 elsewhere', () => {
+    expect(readConfig(POD).config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 5000,
+      timeoutMs: 20_000,
+      gracePeriodMs: 30_000,
+    });
+    expect(readConfig({}).config.shutdown).toMatchObject({ inKubernetes: false, drainDelayMs: 0 });
+    // An explicit value wins in both.
+    expect(readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '2' }).config.shutdown.drainDelayMs).toBe(2000);
+    expect(readConfig({ ...POD, DYN_SHUTDOWN_DRAIN_DELAY: '0' }).config.shutdown.drainDelayMs).toBe(0);
+  });
+
   it('shutdown: an explicit timeout that breaks the grace period is reported and reduced', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_TIMEOUT: '40' });
-    expect(config.shutdown).toEqual({ drainDelayMs: 5000, timeoutMs: 25_000, gracePeriodMs: 30_000 });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_TIMEOUT: '40' });
+    expect(config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 5000,
+      timeoutMs: 25_000,
+      gracePeriodMs: 30_000,
+    });
     expect(problems[0]).toMatchObject({ variable: 'DYN_SHUTDOWN_TIMEOUT', defaultUsed: '25' });
   });
 
   it('shutdown: defaults quietly shrink to fit a short grace period', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_GRACE_PERIOD: '12' });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_GRACE_PERIOD: '12' });
     expect(problems).toEqual([]);
-    expect(config.shutdown).toEqual({ drainDelayMs: 2000, timeoutMs: 10_000, gracePeriodMs: 12_000 });
+    expect(config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 2000,
+      timeoutMs: 10_000,
+      gracePeriodMs: 12_000,
+    });
   });
 
   it('shutdown: a drain delay not below the grace period falls back', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '30' });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_DRAIN_DELAY: '30' });
     expect(config.shutdown.drainDelayMs).toBe(5000);
     expect(problems.map((p) => p.variable)).toEqual(['DYN_SHUTDOWN_DRAIN_DELAY']);
+    expect(readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '30' }).config.shutdown.drainDelayMs).toBe(0);
   });
 });
 

@@ -246,8 +246,11 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
   const timeout = env.outcome(timeoutRow);
   const seconds = (ms: number) => `${ms / 1000}`;
 
-  // The default drain delay is a sixth of the grace period, at most 5 s (5 s of the default 30 s).
-  const defaultDrainMs = Math.min(drainRow.fallback, Math.floor(gracePeriodMs / 6));
+  // In a pod the default drain delay is a sixth of the grace period, at most 5 s (5 s of the default
+  // 30 s): the time Kubernetes takes to remove the pod from its endpoints. Outside one nothing routes by
+  // readiness, so the default is 0 (Ctrl-C does not wait).
+  const inKubernetes = env.raw(ENV.KUBERNETES_SERVICE_HOST) !== undefined;
+  const defaultDrainMs = inKubernetes ? Math.min(drainRow.fallback, Math.floor(gracePeriodMs / 6)) : 0;
   let drainDelayMs = defaultDrainMs;
   if (drain.state === 'invalid')
     env.reportInvalid(drainRow, drain.raw, drain.reason, seconds(defaultDrainMs));
@@ -278,5 +281,5 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
       timeoutMs = budgetMs;
     } else timeoutMs = timeout.value;
   }
-  return { drainDelayMs, timeoutMs, gracePeriodMs };
+  return { inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs };
 }
