@@ -78,8 +78,10 @@ export interface ShutdownCoordinator {
    * Listens to the signals: the first runs the sequence; during it a SIGINT ends the drain and the next
    * one exits at once (130). With `exitAfterSignal` the process exits when the sequence is done, unless
    * the application has its own listener of that signal. Sets process.exitCode. Returns an uninstaller.
+   * `exitAfterSignal` given here wins over the coordinator's option. Installing again without
+   * uninstalling first returns the same uninstaller (a signal never counts twice).
    */
-  install(): () => void;
+  install(options?: { readonly exitAfterSignal?: boolean | undefined }): () => void;
 }
 
 interface Tracked {
@@ -305,12 +307,12 @@ class Coordinator implements ShutdownCoordinator {
     return abandoned;
   }
 
-  install(): () => void {
+  install(options: { readonly exitAfterSignal?: boolean | undefined } = {}): () => void {
     // Idempotent: a second install() must not make one signal count twice.
     if (this.#uninstall !== undefined) return this.#uninstall;
     const remove = installSignalHandling(this, {
       signals: this.#signals,
-      exitAfterSignal: this.#exitAfterSignal,
+      exitAfterSignal: options.exitAfterSignal ?? this.#exitAfterSignal,
       gracePeriodMs: this.#gracePeriodMs,
     });
     const uninstall = () => {

@@ -1,4 +1,4 @@
-import { settlesWithin } from '@dynotel/core';
+import { diag, settlesWithin } from '@dynotel/core';
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -24,6 +24,10 @@ export interface BoundedBatchProcessorOptions {
  * `forceFlush(timeoutMs)` exports what was queued before the call and resolves by its deadline either
  * way; `shutdown(timeoutMs)` flushes, then shuts the exporter down (cancelling anything in flight) and
  * counts whatever is left as dropped with reason `shutdown`.
+ *
+ * When the process exits without a shutdown (the application's own `process.exit()`), nothing
+ * asynchronous can run any more: the spans still queued, and those of an export in flight, are counted
+ * as dropped with reason `exit` and named on one last log line, written synchronously at exit.
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
@@ -36,6 +40,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   #drainTarget = 0;
   #isShutdown = false;
   #shutdownPromise: Promise<void> | undefined;
+  /** Spans of the export in flight (handed to the exporter, not yet answered). */
+  #exporting = 0;
 
   constructor(exporter: SpanExporter, options: BoundedBatchProcessorOptions) {
     this.#exporter = exporter;
@@ -43,6 +49,31 @@ export class BoundedBatchProcessor implements SpanProcessor {
     // Our OTLP exporter takes spans encoded as they end; any other exporter gets ReadableSpans.
     this.#queue = exporter instanceof OtlpSpanExporter ? encodedQueue(exporter) : readableSpanQueue(exporter);
     this.#reporter = new RateLimitedReporter('dynotel.tracing', options.errorLogIntervalMs);
+    watchExit(this);
+  }
+
+  /**
+   * Called at process exit (a `process.exit()` without a shutdown first): counts what can no longer be
+   * delivered and says so on the last log line. Synchronous, as everything at exit must be.
+   */
+  accountAtExit(): void {
+    const queued = this.#queue.length;
+    const inFlight = this.#exporting;
+    if (this.#isShutdown || queued + inFlight === 0) return;
+    this.#isShutdown = true;
+    spansDropped.inc({ reason: 'exit' }, queued + inFlight);
+    this.#queue.clear();
+    this.#exporting = 0;
+    diag.warn(
+      'dynotel.tracing',
+      'the process exited before its spans were exported; they are lost (call telemetry.shutdown() before process.exit(), or exit through a signal)',
+      {
+        lostSpans: queued + inFlight,
+        queued,
+        inFlight,
+        selfMetric: 'dynotel_spans_dropped_total{reason="exit"}',
+      },
+    );
   }
 
   /** Spans waiting for export (tests, diagnostics). */
@@ -87,6 +118,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   async #doShutdown(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    unwatchExit(this);
     // Keep a little of the budget for cancelling an export in flight and counting what it held.
     await this.#flush(Math.max(0, timeoutMs - Math.min(250, timeoutMs / 5)));
     this.#isShutdown = true;
@@ -162,6 +194,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 
   async #exportBatch(batch: QueuedBatch): Promise<void> {
+    this.#exporting = batch.count;
     const result = await new Promise<ExportResult | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.#options.exportTimeoutMs);
       try {
@@ -177,6 +210,9 @@ export class BoundedBatchProcessor implements SpanProcessor {
         });
       }
     });
+    // Zero already when the exit accounting counted this batch (nothing runs after it anyway).
+    if (this.#exporting === 0) return;
+    this.#exporting = 0;
     if (result === undefined) {
       spansDropped.inc({ reason: 'export_timeout' }, batch.count);
       this.#reporter.warn('span exporter did not answer within the export timeout; batch dropped', {
@@ -203,6 +239,24 @@ export class BoundedBatchProcessor implements SpanProcessor {
         error: String(result.error),
       });
   }
+}
+
+/** The processors not shut down yet; one process 'exit' listener serves them all. */
+const watched = new Set<BoundedBatchProcessor>();
+let exitListenerInstalled = false;
+
+function watchExit(processor: BoundedBatchProcessor): void {
+  watched.add(processor);
+  if (exitListenerInstalled) return;
+  exitListenerInstalled = true;
+  process.on('exit', () => {
+    for (const each of watched) each.accountAtExit();
+    watched.clear();
+  });
+}
+
+function unwatchExit(processor: BoundedBatchProcessor): void {
+  watched.delete(processor);
 }
 
 /** A batch taken from the queue, with the call that hands it to the exporter. */

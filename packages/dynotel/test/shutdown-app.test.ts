@@ -1,0 +1,204 @@
+/**
+ * Shutdown as an application lives it, in real child processes with real signals (fixtures/shutdown-app.ts):
+ * its own hooks, its own SIGTERM listener, init() options after dynotel/register, and its own
+ * process.exit() with spans still queued — against the real OTLP receiver.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/shutdown-app.ts', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+interface App {
+  readonly process: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  lines(): Record<string, unknown>[];
+  stderr(): string;
+  waitForLine(message: string): Promise<void>;
+}
+
+const children: ChildProcess[] = [];
+let receiver: OtlpReceiver | undefined;
+afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await receiver?.close();
+  receiver = undefined;
+});
+
+async function startApp(
+  env: Record<string, string>,
+  options: { register?: boolean; waitForReady?: boolean } = {},
+): Promise<App> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@dynotel/source',
+      ...(options.register === true ? ['--import', 'dynotel/register'] : []),
+      FIXTURE,
+    ],
+    {
+      cwd: PACKAGE_DIR,
+      env: { PATH: process.env.PATH ?? '', DYN_LOGGING_JSONL: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const lines = () =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const until = async (condition: () => boolean, what: string) => {
+    const deadline = Date.now() + 20_000;
+    while (!condition()) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+        if (condition()) return;
+        throw new Error(`${what}: not seen; stderr:\n${err}\nstdout:\n${out}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  if (options.waitForReady !== false) await until(() => /READY \d+/.test(err), 'READY');
+  return {
+    process: child,
+    exited,
+    lines,
+    stderr: () => err,
+    waitForLine: (message) => until(() => lines().some((l) => l.message === message), message),
+  };
+}
+
+const messages = (app: App) => app.lines().map((line) => String(line.message));
+
+describe('application shutdown hooks (telemetry.onShutdown)', () => {
+  it('run on SIGTERM after the drain and before the telemetry flush: their log lines and spans are delivered, a failing one is reported', async () => {
+    receiver = await startOtlpReceiver();
+    const app = await startApp({
+      APP_HOOKS: '1',
+      OTEL_EXPORT_ENABLED: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+    });
+    app.process.kill('SIGTERM');
+    const exit = await app.exited;
+    // The broken hook makes the shutdown unclean.
+    expect(exit).toEqual({ code: 1, signal: null });
+    const seen = messages(app);
+    const closed = seen.indexOf('db pool closed');
+    expect(seen.indexOf('db pool closing')).toBeGreaterThan(
+      seen.indexOf('shutdown started: readiness is notready, draining'),
+    );
+    expect(closed).toBeGreaterThan(seen.indexOf('db pool closing'));
+    // The 1.5 s pool close ran to completion, then the broken hook, then telemetry's flush and the end.
+    const failure = app.lines().find((l) => l.message === "shutdown hook 'broken' failed");
+    expect(failure?.error).toBe('cache already gone');
+    expect(seen.indexOf("shutdown hook 'broken' failed")).toBeGreaterThan(closed);
+    const complete = app.lines().find((l) => l.message === 'shutdown complete');
+    expect(complete).toMatchObject({ exitCode: 1, failedHooks: ['broken'] });
+    expect(seen.at(-1)).toBe('shutdown complete');
+    // The hook's span, queued behind a 60 s schedule delay, was flushed by telemetry's hook after it.
+    expect(receiver.spans().filter((span) => span.name === 'db.pool.close')).toHaveLength(1);
+  });
+});
+
+describe("the application's own SIGTERM listener", () => {
+  it('runs to completion: dynotel runs its sequence, does not exit under it, and the process ends on its own with code 0', async () => {
+    const app = await startApp({ APP_LISTENER: '1' });
+    app.process.kill('SIGTERM');
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    const seen = messages(app);
+    expect(seen).toContain('app listener started');
+    // Its cleanup outlived dynotel's sequence (no drain delay outside Kubernetes), and still finished.
+    expect(seen.indexOf('app listener done')).toBeGreaterThan(seen.indexOf('shutdown complete'));
+    expect(seen.at(-1)).toBe('app listener done');
+  });
+
+  it('without one, dynotel exits once its sequence is done', async () => {
+    const app = await startApp({});
+    app.process.kill('SIGTERM');
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    expect(messages(app).at(-1)).toBe('shutdown complete');
+  });
+});
+
+describe('init(options) after dynotel/register', () => {
+  it('applies handleSignals and names every option it cannot apply', async () => {
+    const app = await startApp(
+      {
+        DYN_NAMESPACE: 'registered',
+        LATE_INIT: JSON.stringify({
+          handleSignals: false,
+          serviceName: 'late-name',
+          namespace: 'registered',
+          config: {},
+        }),
+      },
+      { register: true },
+    );
+    const warning = app.lines().find((l) => String(l.message).startsWith('init() options ignored'));
+    expect(warning).toMatchObject({ level: 'WARN', ignored: 'serviceName,config', applied: 'handleSignals' });
+    expect(String(warning?.message)).toContain('serviceName, config');
+    // handleSignals: false applied: no dynotel listener, so SIGTERM ends the process the Node way.
+    app.process.kill('SIGTERM');
+    expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(messages(app)).not.toContain('shutdown started: readiness is notready, draining');
+  });
+
+  it('without options, or with options in force already, says nothing', async () => {
+    const app = await startApp({ LATE_INIT: JSON.stringify({ handleSignals: true }) }, { register: true });
+    app.process.kill('SIGTERM');
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    expect(messages(app).some((m) => m.startsWith('init() options ignored'))).toBe(false);
+    expect(messages(app).at(-1)).toBe('shutdown complete');
+  });
+});
+
+describe("the application's own process.exit()", () => {
+  it.each([
+    [0, 500],
+    [300, 200],
+  ])(
+    'with %i spans flushed and %i still queued: the queued ones are counted and named on the last log line',
+    async (flushedFirst, queued) => {
+      receiver = await startOtlpReceiver();
+      const app = await startApp(
+        {
+          EXIT_SPANS: String(queued),
+          FLUSHED_FIRST: String(flushedFirst),
+          OTEL_EXPORT_ENABLED: '1',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+        },
+        { waitForReady: false },
+      );
+      expect(await app.exited).toEqual({ code: 0, signal: null });
+      const last = app.lines().at(-1);
+      expect(last).toMatchObject({
+        level: 'WARN',
+        target: 'dynotel.tracing',
+        lostSpans: queued,
+        queued,
+        inFlight: 0,
+      });
+      expect(String(last?.message)).toContain('the process exited before its spans were exported');
+      // Every span is either at the collector or counted on that line.
+      const received = receiver.spans().length;
+      expect(received).toBe(flushedFirst);
+      expect(received + Number(last?.lostSpans)).toBe(flushedFirst + queued);
+    },
+  );
+});
