@@ -232,6 +232,58 @@ describe('per-variable fallback', () => {
     expect(problems.map((p) => p.variable)).toEqual(['DYN_LOG']);
   });
 
+  it.each([
+    ['verbose', 'info', '"verbose" is not a level'],
+    ['wrn', 'info', '"wrn" is not a level'],
+    ['wat', 'info', '"wat" is not a level'],
+    ['WARNING', 'info', '"WARNING" is not a level'],
+    ['debg', 'info', '"debg" is not a level'],
+    ['3', 'info', '"3" is not a level'],
+    ['foo=wat', 'info', 'directive "foo=wat": "wat" is not a level'],
+    ['debug,foo=wat', 'debug', 'directive "foo=wat": "wat" is not a level'],
+    ['info,db:verbose,http=debug', 'info,http=debug', 'directive "db:verbose": "verbose" is not a level'],
+    ['info,app[req{id=1}]=debug', 'info', 'span and field selectors'],
+  ])(
+    'DYN_LOG=%s: an unknown level word is a config problem naming the directive; the rest stays (%s)',
+    (value, filter, reason) => {
+      const { config, problems } = readConfig({ DYN_LOG: value });
+      expect(config.logging.filter).toBe(filter);
+      expect(problems).toHaveLength(1);
+      const problem = problems[0]!;
+      expect(problem).toMatchObject({ variable: 'DYN_LOG', value, kind: 'invalid' });
+      expect(problem.message).toContain(`DYN_LOG=${JSON.stringify(value)} is not valid`);
+      expect(problem.message).toContain(reason);
+      expect(problem.message).toContain('Accepted: comma-separated directives');
+      expect(problem.message).toContain('trace, debug, info, warn, error, off');
+      expect(() => readConfig({ DYN_LOG: value }, { strict: true })).toThrow(/DYN_LOG/);
+    },
+  );
+
+  it('DYN_LOG: genuine target names, bare or with a level, are not mistaken for levels', () => {
+    for (const value of [
+      'http',
+      'db',
+      'io',
+      'main',
+      'app',
+      'noisy',
+      'infra',
+      'worker',
+      'dynotel',
+      'info,my_service::db=debug',
+      'dynamo_runtime::system_status_server:trace',
+      'warn,http.client=debug,@dynotel/tracing=off',
+      'OFF',
+      'Debug,x=TRACE',
+    ]) {
+      const { config, problems } = readConfig({ DYN_LOG: value });
+      expect(problems, value).toEqual([]);
+      expect(config.logging.filter).toBe(value);
+    }
+    // Written as target=level, a level-like target name is explicit.
+    expect(readConfig({ DYN_LOG: 'verbose=debug' }).problems).toEqual([]);
+  });
+
   it('DYN_INSTANCE_ID is normalised to lowercase hex', () => {
     expect(readConfig({ DYN_INSTANCE_ID: '255' }).config.identity.instanceId).toBe('ff');
     expect(readConfig({ DYN_INSTANCE_ID: '0x7FF' }).config.identity.instanceId).toBe('7ff');
