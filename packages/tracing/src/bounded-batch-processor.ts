@@ -2,7 +2,7 @@ import { diag, settlesWithin } from '@dynotel/core';
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { EncodedSpanQueue } from './encoded-span-queue.ts';
+import { type EncodedSpanBatch, EncodedSpanQueue } from './encoded-span-queue.ts';
 import { isAcknowledged, OtlpSpanExporter, SpanExportError } from './export/otlp-span-exporter.ts';
 import { RateLimitedReporter } from './rate-limited-reporter.ts';
 import { type DropReason, spansDropped, spansExported } from './self-metrics.ts';
@@ -26,8 +26,9 @@ export interface BoundedBatchProcessorOptions {
  * counts whatever is left as dropped with reason `shutdown`.
  *
  * When the process exits without a shutdown (the application's own `process.exit()`), nothing
- * asynchronous can run any more: the spans still queued, and those of an export in flight, are counted
- * as dropped with reason `exit` and named on one last log line, written synchronously at exit.
+ * asynchronous can run on this thread any more: the spans still queued are sent from a worker thread
+ * while this one waits (at most 2 s); what is not acknowledged, and the spans of an export that was in
+ * flight, are counted as dropped with reason `exit` and named on one last log line.
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
@@ -53,32 +54,51 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 
   /**
-   * Called at process exit (a `process.exit()` without a shutdown first): counts what can no longer be
-   * delivered and says so on the last log line. Synchronous, as everything at exit must be.
+   * Called at process exit (a `process.exit()` without a shutdown first), synchronously, as everything
+   * at exit must be. The spans still queued are sent from a worker thread while this thread waits, for
+   * at most EXIT_DELIVERY_MAX_MS (OTLP exporter only); what is not acknowledged — and the spans of an
+   * export that was in flight, cut by the exit — is counted as dropped with reason `exit` and named on
+   * the last log line.
    */
   accountAtExit(): void {
     const queued = this.#queue.length;
     const inFlight = this.#exporting;
     if (this.#isShutdown || queued + inFlight === 0) return;
     this.#isShutdown = true;
-    spansDropped.inc({ reason: 'exit' }, queued + inFlight);
+    this.#clearTimer();
+    const timeoutMs = Math.min(this.#options.exportTimeoutMs, EXIT_DELIVERY_MAX_MS);
+    const delivery =
+      queued > 0 && this.#queue.deliverAtExit !== undefined
+        ? this.#queue.deliverAtExit(this.#options.maxExportBatchSize, timeoutMs)
+        : undefined;
+    const delivered = delivery?.deliveredSpans ?? 0;
+    const lost = queued - delivered + inFlight;
     this.#queue.clear();
     this.#exporting = 0;
+    if (delivered > 0) spansExported.inc(undefined, delivered);
+    if (lost === 0) {
+      diag.info(
+        'dynotel.tracing',
+        'the process exited without a shutdown; its queued spans were sent at exit',
+        {
+          deliveredSpans: delivered,
+        },
+      );
+      return;
+    }
+    spansDropped.inc({ reason: 'exit' }, lost);
     diag.warn(
       'dynotel.tracing',
       'the process exited before its spans were exported; they are lost (call telemetry.shutdown() before process.exit(), or exit through a signal)',
       {
-        lostSpans: queued + inFlight,
-        queued,
+        lostSpans: lost,
+        queued: queued - delivered,
         inFlight,
+        deliveredSpans: delivered,
+        ...(delivery === undefined ? {} : { exitDelivery: delivery.outcome }),
         selfMetric: 'dynotel_spans_dropped_total{reason="exit"}',
       },
     );
-  }
-
-  /** Spans waiting for export (tests, diagnostics). */
-  get queueSize(): number {
-    return this.#queue.length;
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -259,6 +279,9 @@ function unwatchExit(processor: BoundedBatchProcessor): void {
   watched.delete(processor);
 }
 
+/** The longest a process exit is held up to send the spans still queued (see accountAtExit). */
+const EXIT_DELIVERY_MAX_MS = 2_000;
+
 /** A batch taken from the queue, with the call that hands it to the exporter. */
 interface QueuedBatch {
   readonly count: number;
@@ -271,6 +294,8 @@ interface SpanQueue {
   push(span: ReadableSpan): void;
   take(max: number): QueuedBatch;
   clear(): void;
+  /** At exit: sends everything queued in batches of `max`, synchronously (OTLP exporter only). */
+  deliverAtExit?(max: number, timeoutMs: number): { deliveredSpans: number; outcome: string };
 }
 
 function readableSpanQueue(exporter: SpanExporter): SpanQueue {
@@ -304,5 +329,15 @@ function encodedQueue(exporter: OtlpSpanExporter): SpanQueue {
       return { count: batch.count, export: (callback) => exporter.exportEncoded(batch, callback) };
     },
     clear: () => queue.clear(),
+    deliverAtExit(max, timeoutMs) {
+      const batches: EncodedSpanBatch[] = [];
+      while (queue.length > 0) batches.push(queue.take(max));
+      const result = exporter.exportEncodedAtExit(batches, timeoutMs);
+      let deliveredSpans = 0;
+      for (let i = 0; i < result.deliveredRequests && i < batches.length; i++) {
+        deliveredSpans += batches[i]!.count;
+      }
+      return { deliveredSpans, outcome: result.outcome };
+    },
   };
 }
