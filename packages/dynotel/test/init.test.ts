@@ -22,6 +22,28 @@ describe('init()', () => {
     expect(currentTelemetry()).toBe(telemetry);
   });
 
+  it('a later init() switches signal handling on and off, and warns once per call naming what it ignored', async () => {
+    const lines = new Lines();
+    const before = process.listenerCount('SIGTERM');
+    telemetry = init({ env: quiet, handleSignals: false, logDestination: lines });
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    init({ handleSignals: true, exitOnShutdown: false });
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    expect(process.listenerCount('SIGINT')).toBeGreaterThan(0);
+    init({ handleSignals: false, logDestination: 2, spanProcessors: [], strict: true });
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    await new Promise((resolve) => setImmediate(resolve));
+    const warnings = lines.json().filter((line) => String(line.message).startsWith('init() options ignored'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: 'WARN',
+      target: 'dynotel',
+      ignored: 'logDestination,spanProcessors,strict',
+      applied: 'handleSignals',
+    });
+    expect(String(warnings[0]!.message)).toContain('logDestination, spanProcessors, strict cannot apply');
+  });
+
   it('logs the effective configuration once, with secrets redacted', () => {
     const lines = new Lines();
     telemetry = init({

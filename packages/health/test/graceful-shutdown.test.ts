@@ -151,11 +151,8 @@ describe('graceful shutdown of a real process', () => {
       OBSERVE_SIGNALS: '0',
       DRAIN_DELAY_MS: '100',
     });
-    // An open keep-alive socket would keep the loop alive; the exit does not wait for the loop to empty.
-    const hold = setInterval(() => {}, 1_000);
     fixture.child.kill('SIGTERM');
     const exit = await fixture.exited;
-    clearInterval(hold);
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(fixture.events.filter((e) => e.event === 'hook').map((e) => e.name)).toEqual([
       'flush spans',
@@ -181,6 +178,27 @@ describe('graceful shutdown of a real process', () => {
     expect(names.lastIndexOf('hook')).toBeLessThan(names.indexOf('app cleanup done'));
     expect(fixture.events.find((e) => e.event === 'app cleanup done')?.phase).toBe('stopped');
     expect(fixture.events.at(-1)).toMatchObject({ event: 'exit', code: 0 });
+  });
+
+  it("with the application's own listener and a handle it never closes: the last-resort exit at the grace period ends the process", async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '100',
+      APP_CLEANUP_MS: '200',
+      APP_HOLD: '1',
+      GRACE_PERIOD_MS: '2000',
+      HOOK_TIMEOUT_MS: '200',
+    });
+    const signalledAt = Date.now();
+    fixture.child.kill('SIGTERM');
+    const exit = await fixture.exited;
+    // The code dynotel set (the sequence was clean), not a kill.
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(fixture.events.some((e) => e.event === 'app cleanup done')).toBe(true);
+    expect(fixture.stderr.join('')).toContain('still running at the end of the grace period');
+    // Not before the grace period (the application's listener owned the exit until then).
+    expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1_900);
   });
 
   it('a second SIGINT ends a long drain at once; the sequence still completes and exits 0', async () => {
