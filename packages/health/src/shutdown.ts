@@ -149,7 +149,7 @@ class Coordinator implements ShutdownCoordinator {
       level: 'warn',
       target: 'dynotel.health',
       message:
-        'shutdown budget exceeds the termination grace period: the process can be killed before its hooks run',
+        'shutdown budget exceeds the termination grace period: at worst the last hooks are shortened or skipped to end before it',
       fields: {
         drainDelayMs: this.#drainDelayMs,
         inFlightTimeoutMs: this.#inFlightTimeoutMs,
