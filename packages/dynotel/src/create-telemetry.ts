@@ -140,10 +140,14 @@ export function createTelemetry(
     },
     trackServer: (server: Server) => shutdown.trackServer(server),
     onShutdown: (name, hook, hookOptions = {}) =>
-      shutdown.addHook(name, hook, {
-        timeoutMs: hookOptions.timeoutMs ?? APP_HOOK_TIMEOUT_MS,
-        order: hookOptions.order ?? 0,
-      }),
+      shutdown.addHook(
+        name,
+        hook,
+        // Anything but an object goes through as given, for the coordinator's coded error.
+        typeof hookOptions === 'object' && hookOptions !== null
+          ? { timeoutMs: hookOptions.timeoutMs ?? APP_HOOK_TIMEOUT_MS, order: hookOptions.order ?? 0 }
+          : hookOptions,
+      ),
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
       restoreDiagnostics();

@@ -44,6 +44,31 @@ describe('init()', () => {
     expect(String(warnings[0]!.message)).toContain('logDestination, spanProcessors, strict cannot apply');
   });
 
+  it('onShutdown: bad arguments get coded errors; a removed hook does not run; app hooks run before the telemetry flush', async () => {
+    telemetry = init({ env: quiet, handleSignals: false, logDestination: new Lines() });
+    const handle = telemetry;
+    expect(() => handle.onShutdown('', () => {})).toThrow(
+      /ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT|argument 'name'/,
+    );
+    expect(() => handle.onShutdown('x', () => {}, null as never)).toThrow(/options/);
+    expect(() => handle.onShutdown('x', () => {}, { order: Number.POSITIVE_INFINITY })).toThrow(/order/);
+    expect(() => handle.onShutdown('x', () => {}, { timeoutMs: -1 })).toThrow(/timeoutMs/);
+    const ran: string[] = [];
+    const remove = handle.onShutdown('removed', () => ran.push('removed'));
+    handle.onShutdown('second', () => ran.push('second'));
+    handle.onShutdown('first', () => ran.push('first'), { order: -5 });
+    expect(() => handle.onShutdown('first', () => {})).toThrow(/already registered/);
+    remove();
+    const result = await handle.shutdown('test');
+    expect(ran).toEqual(['first', 'second']);
+    const names = result.hooks.map((h) => h.name);
+    expect(names.slice(0, 2)).toEqual(['first', 'second']);
+    expect(names).toContain('spans');
+    expect(names.indexOf('spans')).toBeGreaterThan(names.indexOf('second'));
+    expect(names.at(-1)).toBe('logs');
+    telemetry = undefined;
+  });
+
   it('logs the effective configuration once, with secrets redacted', () => {
     const lines = new Lines();
     telemetry = init({
