@@ -70,7 +70,13 @@ describe('readConfig defaults', () => {
       timeoutMs: 10_000,
       compression: 'none',
     });
-    expect(config.shutdown).toEqual({ drainDelayMs: 5000, timeoutMs: 20_000, gracePeriodMs: 30_000 });
+    // Outside a Kubernetes pod the drain delay defaults to 0.
+    expect(config.shutdown).toEqual({
+      inKubernetes: false,
+      drainDelayMs: 0,
+      timeoutMs: 20_000,
+      gracePeriodMs: 30_000,
+    });
   });
 
   it('returns a deeply frozen result', () => {
@@ -226,6 +232,58 @@ describe('per-variable fallback', () => {
     expect(problems.map((p) => p.variable)).toEqual(['DYN_LOG']);
   });
 
+  it.each([
+    ['verbose', 'info', '"verbose" is not a level'],
+    ['wrn', 'info', '"wrn" is not a level'],
+    ['wat', 'info', '"wat" is not a level'],
+    ['WARNING', 'info', '"WARNING" is not a level'],
+    ['debg', 'info', '"debg" is not a level'],
+    ['3', 'info', '"3" is not a level'],
+    ['foo=wat', 'info', 'directive "foo=wat": "wat" is not a level'],
+    ['debug,foo=wat', 'debug', 'directive "foo=wat": "wat" is not a level'],
+    ['info,db:verbose,http=debug', 'info,http=debug', 'directive "db:verbose": "verbose" is not a level'],
+    ['info,app[req{id=1}]=debug', 'info', 'span and field selectors'],
+  ])(
+    'DYN_LOG=%s: an unknown level word is a config problem naming the directive; the rest stays (%s)',
+    (value, filter, reason) => {
+      const { config, problems } = readConfig({ DYN_LOG: value });
+      expect(config.logging.filter).toBe(filter);
+      expect(problems).toHaveLength(1);
+      const problem = problems[0]!;
+      expect(problem).toMatchObject({ variable: 'DYN_LOG', value, kind: 'invalid' });
+      expect(problem.message).toContain(`DYN_LOG=${JSON.stringify(value)} is not valid`);
+      expect(problem.message).toContain(reason);
+      expect(problem.message).toContain('Accepted: comma-separated directives');
+      expect(problem.message).toContain('trace, debug, info, warn, error, off');
+      expect(() => readConfig({ DYN_LOG: value }, { strict: true })).toThrow(/DYN_LOG/);
+    },
+  );
+
+  it('DYN_LOG: genuine target names, bare or with a level, are not mistaken for levels', () => {
+    for (const value of [
+      'http',
+      'db',
+      'io',
+      'main',
+      'app',
+      'noisy',
+      'infra',
+      'worker',
+      'dynotel',
+      'info,my_service::db=debug',
+      'dynamo_runtime::system_status_server:trace',
+      'warn,http.client=debug,@dynotel/tracing=off',
+      'OFF',
+      'Debug,x=TRACE',
+    ]) {
+      const { config, problems } = readConfig({ DYN_LOG: value });
+      expect(problems, value).toEqual([]);
+      expect(config.logging.filter).toBe(value);
+    }
+    // Written as target=level, a level-like target name is explicit.
+    expect(readConfig({ DYN_LOG: 'verbose=debug' }).problems).toEqual([]);
+  });
+
   it('DYN_INSTANCE_ID is normalised to lowercase hex', () => {
     expect(readConfig({ DYN_INSTANCE_ID: '255' }).config.identity.instanceId).toBe('ff');
     expect(readConfig({ DYN_INSTANCE_ID: '0x7FF' }).config.identity.instanceId).toBe('7ff');
@@ -376,22 +434,48 @@ describe('cross-field limits', () => {
     expect(readConfig({ OTEL_BSP_MAX_QUEUE_SIZE: '100' }).config.tracing.batch.maxExportBatchSize).toBe(100);
   });
 
+  const POD = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+
+  it('shutdown: the default drain delay is 5 s in a Kubernetes pod and 0 elsewhere', () => {
+    expect(readConfig(POD).config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 5000,
+      timeoutMs: 20_000,
+      gracePeriodMs: 30_000,
+    });
+    expect(readConfig({}).config.shutdown).toMatchObject({ inKubernetes: false, drainDelayMs: 0 });
+    // An explicit value wins in both.
+    expect(readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '2' }).config.shutdown.drainDelayMs).toBe(2000);
+    expect(readConfig({ ...POD, DYN_SHUTDOWN_DRAIN_DELAY: '0' }).config.shutdown.drainDelayMs).toBe(0);
+  });
+
   it('shutdown: an explicit timeout that breaks the grace period is reported and reduced', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_TIMEOUT: '40' });
-    expect(config.shutdown).toEqual({ drainDelayMs: 5000, timeoutMs: 25_000, gracePeriodMs: 30_000 });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_TIMEOUT: '40' });
+    expect(config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 5000,
+      timeoutMs: 25_000,
+      gracePeriodMs: 30_000,
+    });
     expect(problems[0]).toMatchObject({ variable: 'DYN_SHUTDOWN_TIMEOUT', defaultUsed: '25' });
   });
 
   it('shutdown: defaults quietly shrink to fit a short grace period', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_GRACE_PERIOD: '12' });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_GRACE_PERIOD: '12' });
     expect(problems).toEqual([]);
-    expect(config.shutdown).toEqual({ drainDelayMs: 2000, timeoutMs: 10_000, gracePeriodMs: 12_000 });
+    expect(config.shutdown).toEqual({
+      inKubernetes: true,
+      drainDelayMs: 2000,
+      timeoutMs: 10_000,
+      gracePeriodMs: 12_000,
+    });
   });
 
   it('shutdown: a drain delay not below the grace period falls back', () => {
-    const { config, problems } = readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '30' });
+    const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_DRAIN_DELAY: '30' });
     expect(config.shutdown.drainDelayMs).toBe(5000);
     expect(problems.map((p) => p.variable)).toEqual(['DYN_SHUTDOWN_DRAIN_DELAY']);
+    expect(readConfig({ DYN_SHUTDOWN_DRAIN_DELAY: '30' }).config.shutdown.drainDelayMs).toBe(0);
   });
 });
 

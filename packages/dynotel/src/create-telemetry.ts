@@ -27,7 +27,12 @@ import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
 import { wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
-import { flushBudgetMs, hookTimeoutMs } from './wire/shutdown-budget.ts';
+import {
+  APP_HOOK_TIMEOUT_MS,
+  flushBudgetMs,
+  hookTimeoutMs,
+  TELEMETRY_HOOKS_ORDER,
+} from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
 /**
@@ -93,16 +98,18 @@ export function createTelemetry(
       return undefined;
     },
   );
-  const shutdown = wireShutdown(config, options, health);
-  shutdown.addHook('system status server', async () => (await systemServer)?.close());
-  shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)));
-  if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown);
-  shutdown.addHook('health', () => health.close());
+  const { coordinator: shutdown, signals } = wireShutdown(config, options, health);
+  // Telemetry's own hooks run last, after the application's (`onShutdown`), to flush what they wrote.
+  const last = { order: TELEMETRY_HOOKS_ORDER };
+  shutdown.addHook('system status server', async () => (await systemServer)?.close(), last);
+  shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)), last);
+  if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown, last);
+  shutdown.addHook('health', () => health.close(), last);
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
   // logger, whose exit handler writes whatever is left synchronously if the process exits next.
   // Bounded like the span flush: with a stalled stdout the default 5 s flush outlived the hook timeout
   // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
-  shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)));
+  shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)), last);
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
   // Ready once the service's own server listens, with no request needed (the system server is not it).
   const stopListenWatch = wireListenReadiness(health, options.markReadyOnListen ?? true, (server) =>
@@ -139,6 +146,15 @@ export function createTelemetry(
       return served;
     },
     trackServer: (server: Server) => shutdown.trackServer(server),
+    onShutdown: (name, hook, hookOptions = {}) =>
+      shutdown.addHook(
+        name,
+        hook,
+        // Anything but an object goes through as given, for the coordinator's coded error.
+        typeof hookOptions === 'object' && hookOptions !== null
+          ? { timeoutMs: hookOptions.timeoutMs ?? APP_HOOK_TIMEOUT_MS, order: hookOptions.order ?? 0 }
+          : hookOptions,
+      ),
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
       uninstallOutgoingHttp();
@@ -150,8 +166,27 @@ export function createTelemetry(
       return result;
     },
   };
+  lateOptionTargets.set(telemetry, { signals });
   dynotelLogger.info({ config: redactedConfigSummary(config) }, 'dynotel initialised');
   return telemetry;
+}
+
+/** What options given to a later `init()` can still change on a handle (see init.ts). */
+export interface LateOptionTargets {
+  readonly signals: SignalHandling;
+}
+
+const lateOptionTargets = new WeakMap<Telemetry, LateOptionTargets>();
+
+export function lateOptionTargetsOf(telemetry: Telemetry): LateOptionTargets | undefined {
+  return lateOptionTargets.get(telemetry);
+}
+
+/** Signal handling that can be switched after the handle exists (`init({ handleSignals })` after register). */
+export interface SignalHandling {
+  readonly handleSignals: boolean;
+  readonly exitOnShutdown: boolean;
+  set(handleSignals: boolean, exitOnShutdown: boolean): void;
 }
 
 function startSystemServerIfOn(
@@ -174,8 +209,7 @@ function wireShutdown(
   config: DynotelConfig,
   options: InitOptions,
   health: Telemetry['health'],
-): ShutdownCoordinator {
-  const handleSignals = options.handleSignals ?? true;
+): { coordinator: ShutdownCoordinator; signals: SignalHandling } {
   const { drainDelayMs, timeoutMs, gracePeriodMs } = config.shutdown;
   const coordinator = createShutdownCoordinator({
     health,
@@ -184,13 +218,23 @@ function wireShutdown(
     inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
     hookTimeoutMs: hookTimeoutMs(config),
     gracePeriodMs,
-    exitOnComplete: options.exitOnShutdown ?? handleSignals,
   });
-  if (handleSignals) coordinator.install();
-  return coordinator;
+  let uninstall: (() => void) | undefined;
+  const signals = {
+    handleSignals: false,
+    exitOnShutdown: false,
+    set(handleSignals: boolean, exitOnShutdown: boolean) {
+      uninstall?.();
+      uninstall = undefined;
+      signals.handleSignals = handleSignals;
+      signals.exitOnShutdown = exitOnShutdown;
+      if (handleSignals) uninstall = coordinator.install({ exitAfterSignal: exitOnShutdown });
+    },
+  };
+  const handleSignals = options.handleSignals ?? true;
+  signals.set(handleSignals, options.exitOnShutdown ?? handleSignals);
+  return { coordinator, signals };
 }
-
-/** The span flush's share of its hook timeout: the rest is margin for counting what was left. */
 
 export function describeFailure(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,5 +1,6 @@
 import { type ConfigProblem, type DynotelConfig, isDynotelError, readConfig } from '@dynotel/core';
 import { createTelemetry, describeFailure, resolveConfig } from './create-telemetry.ts';
+import { applyLateOptions } from './late-options.ts';
 import type { InitOptions } from './options.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -8,14 +9,19 @@ type Holder = { [current]?: Telemetry };
 
 /**
  * Initialises telemetry from the environment (and `options`, which win) and returns the handle.
- * Idempotent: later calls return the first handle. Never throws and never exits the process — a
+ * Idempotent: later calls (and a call after `dynotel/register`) return the first handle; of their
+ * options, `handleSignals` and `exitOnShutdown` apply to it, and every other one is named in a warning
+ * as ignored. Never throws and never exits the process — a
  * failure is logged and a working handle on defaults (export off) is returned — except in strict mode
  * (`strict: true` or DYN_CONFIG_STRICT), where an invalid setting throws one error listing them all.
  */
 export function init(options: InitOptions = {}): Telemetry {
   const holder = globalThis as Holder;
   const existing = holder[current];
-  if (existing !== undefined) return existing;
+  if (existing !== undefined) {
+    applyLateOptions(existing, options);
+    return existing;
+  }
   let telemetry: Telemetry;
   let problems: readonly ConfigProblem[] = [];
   try {

@@ -17,12 +17,18 @@ export interface InitOptions {
   readonly serviceName?: string;
   /** The instance (worker) id: the `worker_id` label, printed in lowercase hex. */
   readonly instanceId?: string | number | bigint;
-  /** Run the graceful-shutdown sequence on SIGTERM and SIGINT. Default true. */
+  /**
+   * Run the graceful-shutdown sequence on SIGTERM and SIGINT. Default true. Applies also when given to
+   * a later `init()` (after `dynotel/register`).
+   */
   readonly handleSignals?: boolean;
   /**
    * Exit once the sequence that a signal started has finished (exit code 0 clean, 1 when a hook failed
-   * or requests were cut). Default true when `handleSignals` is on: installing a SIGTERM handler
-   * removes Node's own exit, and a pod that ignores SIGTERM waits for SIGKILL.
+   * or requests were cut) — unless the application listens to that signal itself: then its listener
+   * owns the exit and dynotel only sets `process.exitCode` (and exits as a last resort at the grace
+   * period if the process is still alive). Default true when `handleSignals` is on: installing a
+   * SIGTERM handler removes Node's own exit, and a pod that ignores SIGTERM waits for SIGKILL.
+   * `telemetry.shutdown()` never exits. Applies also when given to a later `init()`.
    */
   readonly exitOnShutdown?: boolean;
   /**

@@ -4,6 +4,7 @@ import type {
   CanaryHandler,
   HealthHandlers,
   HealthState,
+  ShutdownHookOptions,
   ShutdownResult,
   SystemServer,
 } from '@dynotel/health';
@@ -47,6 +48,18 @@ export interface Telemetry {
   endpoint(name: string, options?: ServeEndpointOptions): ServedEndpoint;
   /** Lets graceful shutdown drain this server (the middleware also finds servers on its own). */
   trackServer(server: Server): void;
-  /** Runs the graceful-shutdown sequence (what SIGTERM does); resolves with its result. */
+  /**
+   * Adds an application shutdown hook (close a database pool, stop a consumer). Hooks run after the
+   * drain and the in-flight wait, and before telemetry's own flush (so what they log and trace is
+   * delivered): by ascending `order` (default 0, any finite number), then in the order added, each
+   * bounded by its `timeoutMs` (default 5 000) and by the grace period. A hook that throws, rejects or
+   * times out is logged and listed in the `ShutdownResult`; the others still run. Returns a function
+   * that removes the hook. Throws `ERR_DYNOTEL_HEALTH_DUPLICATE_NAME` for a name already added.
+   */
+  onShutdown(name: string, hook: () => unknown, options?: ShutdownHookOptions): () => void;
+  /**
+   * Runs the graceful-shutdown sequence (what SIGTERM does) and closes the logger; resolves with its
+   * result. Never exits the process. A signal's sequence and this call share one run.
+   */
   shutdown(reason?: string): Promise<ShutdownResult>;
 }

@@ -22,6 +22,53 @@ describe('init()', () => {
     expect(currentTelemetry()).toBe(telemetry);
   });
 
+  it('a later init() switches signal handling on and off, and warns once per call naming what it ignored', async () => {
+    const lines = new Lines();
+    const before = process.listenerCount('SIGTERM');
+    telemetry = init({ env: quiet, handleSignals: false, logDestination: lines });
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    init({ handleSignals: true, exitOnShutdown: false });
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    expect(process.listenerCount('SIGINT')).toBeGreaterThan(0);
+    init({ handleSignals: false, logDestination: 2, spanProcessors: [], strict: true });
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    await new Promise((resolve) => setImmediate(resolve));
+    const warnings = lines.json().filter((line) => String(line.message).startsWith('init() options ignored'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: 'WARN',
+      target: 'dynotel',
+      ignored: 'logDestination,spanProcessors,strict',
+      applied: 'handleSignals',
+    });
+    expect(String(warnings[0]!.message)).toContain('logDestination, spanProcessors, strict cannot apply');
+  });
+
+  it('onShutdown: bad arguments get coded errors; a removed hook does not run; app hooks run before the telemetry flush', async () => {
+    telemetry = init({ env: quiet, handleSignals: false, logDestination: new Lines() });
+    const handle = telemetry;
+    expect(() => handle.onShutdown('', () => {})).toThrow(
+      /ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT|argument 'name'/,
+    );
+    expect(() => handle.onShutdown('x', () => {}, null as never)).toThrow(/options/);
+    expect(() => handle.onShutdown('x', () => {}, { order: Number.POSITIVE_INFINITY })).toThrow(/order/);
+    expect(() => handle.onShutdown('x', () => {}, { timeoutMs: -1 })).toThrow(/timeoutMs/);
+    const ran: string[] = [];
+    const remove = handle.onShutdown('removed', () => ran.push('removed'));
+    handle.onShutdown('second', () => ran.push('second'));
+    handle.onShutdown('first', () => ran.push('first'), { order: -5 });
+    expect(() => handle.onShutdown('first', () => {})).toThrow(/already registered/);
+    remove();
+    const result = await handle.shutdown('test');
+    expect(ran).toEqual(['first', 'second']);
+    const names = result.hooks.map((h) => h.name);
+    expect(names.slice(0, 2)).toEqual(['first', 'second']);
+    expect(names).toContain('spans');
+    expect(names.indexOf('spans')).toBeGreaterThan(names.indexOf('second'));
+    expect(names.at(-1)).toBe('logs');
+    telemetry = undefined;
+  });
+
   it('logs the effective configuration once, with secrets redacted', () => {
     const lines = new Lines();
     telemetry = init({

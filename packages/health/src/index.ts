@@ -35,6 +35,7 @@ export {
   type ShutdownCoordinator,
   type ShutdownCoordinatorOptions,
   type ShutdownHook,
+  type ShutdownHookOptions,
   type ShutdownPhase,
   type ShutdownResult,
 } from './shutdown.ts';

@@ -1,20 +1,37 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { DynotelError, diag, settlesWithin } from '@dynotel/core';
+import { diag, settlesWithin } from '@dynotel/core';
 import type { HealthState } from './health-state.ts';
 import { followOpenResponses, type OpenResponses } from './open-responses.ts';
-import { durationOption, invalidArgument, invalidOption, nameArgument } from './validate.ts';
+import {
+  type HookResult,
+  type ShutdownHook,
+  type ShutdownHookOptions,
+  ShutdownHooks,
+} from './shutdown-hooks.ts';
+import { installSignalHandling } from './shutdown-signals.ts';
+import { durationOption, invalidArgument, invalidOption } from './validate.ts';
 
 export interface ShutdownCoordinatorOptions {
-  /** Time between the signal and closing the servers: readiness is 503, requests are still served. Default 5 000. */
+  /**
+   * Time between the signal and closing the servers: readiness is 503, requests are still served, each
+   * response with `Connection: close`, and idle keep-alive connections stay open. Default 5 000.
+   */
   drainDelayMs?: number | undefined;
   /** After the drain, how long in-flight requests may take before their sockets are cut. Default 10 000. */
   inFlightTimeoutMs?: number | undefined;
-  /** Timeout of each shutdown hook. Default 5 000. */
+  /** Default timeout of each shutdown hook. Default 5 000. */
   hookTimeoutMs?: number | undefined;
-  /** The orchestrator's grace period (Kubernetes terminationGracePeriodSeconds). Default 30 000. */
+  /**
+   * The orchestrator's grace period (Kubernetes terminationGracePeriodSeconds). Default 30 000. The hooks
+   * end before it (each is shortened so the ones after it still get their timeout).
+   */
   gracePeriodMs?: number | undefined;
-  /** Calls process.exit(exitCode) when the sequence ends. Default false. */
-  exitOnComplete?: boolean | undefined;
+  /**
+   * After a sequence that a signal of `install()` started: exit with its code, unless the application
+   * listens to that signal too (then its listener owns the exit; see `install()`). `shutdown()` called
+   * in code never exits. Default false.
+   */
+  exitAfterSignal?: boolean | undefined;
   /** Signals `install()` listens to. Default SIGTERM and SIGINT. */
   signals?: readonly NodeJS.Signals[] | undefined;
   /** The health state to flip: readiness 503 at once, liveness 503 once the drain delay has passed. */
@@ -23,13 +40,7 @@ export interface ShutdownCoordinatorOptions {
 
 export type ShutdownPhase = 'running' | 'draining' | 'shutting_down' | 'stopped';
 
-export type ShutdownHook = () => unknown;
-
-export interface HookResult {
-  readonly name: string;
-  readonly outcome: 'ok' | 'error' | 'timeout';
-  readonly durationMs: number;
-}
+export type { HookResult, ShutdownHook, ShutdownHookOptions } from './shutdown-hooks.ts';
 
 export interface ShutdownResult {
   readonly reason: string;
@@ -42,6 +53,8 @@ export interface ShutdownResult {
   readonly hooks: readonly HookResult[];
   /** Requests still open when inFlightTimeoutMs ran out (their sockets were destroyed). */
   readonly abandonedRequests: number;
+  /** True when the drain delay was cut short (a second SIGINT, or `endDrain()`). */
+  readonly drainEndedEarly: boolean;
 }
 
 export interface ShutdownCoordinator {
@@ -49,14 +62,26 @@ export interface ShutdownCoordinator {
   readonly isShuttingDown: boolean;
   /** In-flight requests on the tracked servers. */
   readonly inFlight: number;
-  /** Adds a hook (flush spans, flush logs, close a pool). Hooks run in the order added, each with its timeout. */
-  addHook(name: string, hook: ShutdownHook): void;
+  /**
+   * Adds a hook (close a pool, flush spans, flush logs). Hooks run after the drain and the in-flight
+   * wait, by ascending `order` (default 0), then in the order added, each bounded by its `timeoutMs`
+   * (default `hookTimeoutMs`). Returns a function that removes it.
+   */
+  addHook(name: string, hook: ShutdownHook, options?: ShutdownHookOptions): () => void;
   /** Tracks a server: counts in-flight requests, sends `Connection: close` once shutdown began, closes it after the drain. */
   trackServer(server: HttpServer): void;
-  /** Runs the sequence once; later calls (a second signal) return the same promise. */
+  /** Runs the sequence once; later calls (a second signal) return the same promise. Never exits the process. */
   shutdown(reason?: string): Promise<ShutdownResult>;
-  /** Listens to the signals; on one, runs the sequence and sets process.exitCode. Returns an uninstaller. */
-  install(): () => void;
+  /** Ends the drain delay now, if it is running (what a second SIGINT does). True when it was. */
+  endDrain(): boolean;
+  /**
+   * Listens to the signals: the first runs the sequence; during it a SIGINT ends the drain and the next
+   * one exits at once (130). With `exitAfterSignal` the process exits when the sequence is done, unless
+   * the application has its own listener of that signal. Sets process.exitCode. Returns an uninstaller.
+   * `exitAfterSignal` given here wins over the coordinator's option. Installing again without
+   * uninstalling first returns the same uninstaller (a signal never counts twice).
+   */
+  install(options?: { readonly exitAfterSignal?: boolean | undefined }): () => void;
 }
 
 interface Tracked {
@@ -70,13 +95,16 @@ class Coordinator implements ShutdownCoordinator {
   readonly #inFlightTimeoutMs: number;
   readonly #hookTimeoutMs: number;
   readonly #gracePeriodMs: number;
-  readonly #exitOnComplete: boolean;
+  readonly #exitAfterSignal: boolean;
   readonly #signals: readonly NodeJS.Signals[];
   readonly #health: HealthState | undefined;
-  readonly #hooks: { name: string; hook: ShutdownHook }[] = [];
+  readonly #hooks: ShutdownHooks;
   readonly #servers: Tracked[] = [];
   #result: Promise<ShutdownResult> | undefined;
   #idleWaiters: (() => void)[] = [];
+  /** Ends the drain delay early; set while it runs. */
+  #endDrain: (() => void) | undefined;
+  #drainEndedEarly = false;
   /** Responses whose 'close' the shutdown listens to (only once it has begun). */
   readonly #watched = new WeakSet<ServerResponse>();
   #uninstall: (() => void) | undefined;
@@ -86,18 +114,23 @@ class Coordinator implements ShutdownCoordinator {
     this.#inFlightTimeoutMs = durationOption('inFlightTimeoutMs', options.inFlightTimeoutMs, 10_000);
     this.#hookTimeoutMs = durationOption('hookTimeoutMs', options.hookTimeoutMs, 5_000, 1);
     this.#gracePeriodMs = durationOption('gracePeriodMs', options.gracePeriodMs, 30_000, 1);
-    this.#exitOnComplete = options.exitOnComplete ?? false;
+    this.#exitAfterSignal = options.exitAfterSignal ?? false;
     const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
     if (!Array.isArray(signals) || !signals.every((s) => typeof s === 'string' && s.startsWith('SIG'))) {
       throw invalidOption('signals', signals, "an array of signal names such as 'SIGTERM'");
     }
     this.#signals = signals;
     this.#health = options.health;
+    this.#hooks = new ShutdownHooks(this.#hookTimeoutMs);
     this.#checkBudget();
   }
 
   get isShuttingDown(): boolean {
     return this.phase !== 'running';
+  }
+
+  get started(): boolean {
+    return this.#result !== undefined;
   }
 
   get inFlight(): number {
@@ -108,14 +141,15 @@ class Coordinator implements ShutdownCoordinator {
 
   /** Worst case of the sequence; warns (once per size) when it exceeds the grace period. */
   #checkBudget(): void {
-    const hooks = Math.max(1, this.#hooks.length);
-    const worst = this.#drainDelayMs + this.#inFlightTimeoutMs + hooks * this.#hookTimeoutMs;
+    const hooks = Math.max(1, this.#hooks.size);
+    const hooksWorstMs = this.#hooks.size === 0 ? this.#hookTimeoutMs : this.#hooks.worstCaseMs;
+    const worst = this.#drainDelayMs + this.#inFlightTimeoutMs + hooksWorstMs;
     if (worst <= this.#gracePeriodMs) return;
-    diag.once(`dynotel.health.shutdown.budget.${hooks}`, {
+    diag.once(`dynotel.health.shutdown.budget.${hooks}.${worst}`, {
       level: 'warn',
       target: 'dynotel.health',
       message:
-        'shutdown budget exceeds the termination grace period: the process can be killed before its hooks run',
+        'shutdown budget exceeds the termination grace period: at worst the last hooks are shortened or skipped to end before it',
       fields: {
         drainDelayMs: this.#drainDelayMs,
         inFlightTimeoutMs: this.#inFlightTimeoutMs,
@@ -127,20 +161,10 @@ class Coordinator implements ShutdownCoordinator {
     });
   }
 
-  addHook(name: string, hook: ShutdownHook): void {
-    nameArgument('name', name);
-    if (typeof hook !== 'function') throw invalidArgument('hook', hook, 'a function');
-    if (this.#hooks.some((h) => h.name === name)) {
-      throw new DynotelError(
-        'ERR_DYNOTEL_HEALTH_DUPLICATE_NAME',
-        `shutdown hook '${name}' is already registered`,
-        {
-          details: { hook: name },
-        },
-      );
-    }
-    this.#hooks.push({ name, hook });
+  addHook(name: string, hook: ShutdownHook, options?: ShutdownHookOptions): () => void {
+    const remove = this.#hooks.add(name, hook, options);
     this.#checkBudget();
+    return remove;
   }
 
   trackServer(server: HttpServer): void {
@@ -156,7 +180,8 @@ class Coordinator implements ShutdownCoordinator {
 
   /**
    * From the start of the shutdown: every response not yet started, and every request still to come on
-   * an open connection, gets `Connection: close`; every open response is watched until it closes.
+   * an open connection, gets `Connection: close` (node:http then ends that connection once the response
+   * is written); every open response is watched until it closes.
    */
   #drain(tracked: Tracked): void {
     for (const res of tracked.open.list()) {
@@ -180,8 +205,11 @@ class Coordinator implements ShutdownCoordinator {
   readonly #onWatchedClose = (): void => {
     let open = 0;
     for (const tracked of this.#servers) {
-      // A keep-alive connection whose response just closed is idle now: close it.
-      tracked.server.closeIdleConnections();
+      // After the drain, a keep-alive connection whose response (started before the shutdown, so
+      // without `Connection: close`) just closed is idle: close it. Never during the drain: a client may
+      // be sending its next request on an idle connection right now, and closing it would reset that
+      // request. The response it gets carries `Connection: close` instead.
+      if (this.phase !== 'draining') tracked.server.closeIdleConnections();
       // A pipelined request's response gets the connection only after the one before it finished.
       const responses = tracked.open.list();
       for (const res of responses) this.#watch(res);
@@ -202,8 +230,17 @@ class Coordinator implements ShutdownCoordinator {
     return this.#result;
   }
 
+  endDrain(): boolean {
+    if (this.#endDrain === undefined) return false;
+    this.#drainEndedEarly = true;
+    this.#endDrain();
+    return true;
+  }
+
   async #run(reason: string): Promise<ShutdownResult> {
     const started = performance.now();
+    // The hooks must be done a little before the platform's kill, whatever the steps before took.
+    const deadline = started + this.#gracePeriodMs - Math.min(1_000, this.#gracePeriodMs / 10);
     // 1. Readiness flips synchronously, before anything awaits.
     this.phase = 'draining';
     this.#health?.setPhase('draining');
@@ -214,20 +251,17 @@ class Coordinator implements ShutdownCoordinator {
     });
 
     // 2. Keep serving while load balancers notice (Kubernetes removes endpoints asynchronously).
-    if (this.#drainDelayMs > 0) await delay(this.#drainDelayMs);
+    if (this.#drainDelayMs > 0) await this.#drainDelay();
 
-    // 3. Stop accepting, reap idle keep-alive sockets, let in-flight requests finish.
+    // 3. Stop accepting, reap idle keep-alive sockets, let in-flight requests finish: each of their
+    // connections closes as its response ends (`Connection: close`, or closed here once idle).
     this.phase = 'shutting_down';
     this.#health?.setPhase('shutting_down');
-    for (const { server } of this.#servers) {
-      server.close();
-      server.closeIdleConnections();
-    }
+    for (const { server } of this.#servers) closeServer(server);
     const abandonedRequests = await this.#waitForInFlight();
 
-    // 4. Hooks, in order, each bounded; one failing or hanging does not stop the next.
-    const hooks: HookResult[] = [];
-    for (const { name, hook } of this.#hooks) hooks.push(await this.#runHook(name, hook));
+    // 4. Hooks, by order, each bounded; one failing or hanging does not stop the next.
+    const hooks = await this.#hooks.runAll(deadline);
 
     this.phase = 'stopped';
     const failed = abandonedRequests > 0 || hooks.some((h) => h.outcome !== 'ok');
@@ -237,14 +271,27 @@ class Coordinator implements ShutdownCoordinator {
       durationMs: performance.now() - started,
       hooks,
       abandonedRequests,
+      drainEndedEarly: this.#drainEndedEarly,
     };
     diag.info('dynotel.health', 'shutdown complete', {
       exitCode: result.exitCode,
       durationMs: Math.round(result.durationMs),
       abandonedRequests,
+      ...(failed ? { failedHooks: hooks.filter((h) => h.outcome !== 'ok').map((h) => h.name) } : {}),
     });
-    if (this.#exitOnComplete) process.exit(result.exitCode);
     return result;
+  }
+
+  #drainDelay(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = (): void => {
+        clearTimeout(timer);
+        this.#endDrain = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, this.#drainDelayMs);
+      this.#endDrain = end;
+    });
   }
 
   async #waitForInFlight(): Promise<number> {
@@ -260,50 +307,16 @@ class Coordinator implements ShutdownCoordinator {
     return abandoned;
   }
 
-  async #runHook(name: string, hook: ShutdownHook): Promise<HookResult> {
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    let outcome: HookResult['outcome'];
-    try {
-      outcome = await Promise.race([
-        Promise.resolve()
-          .then(hook)
-          .then(() => 'ok' as const),
-        new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), this.#hookTimeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      outcome = 'error';
-      diag.warn('dynotel.health', `shutdown hook '${name}' failed`, {
-        error: error instanceof Error ? error.message : String(error),
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (outcome === 'timeout') {
-      diag.warn('dynotel.health', `shutdown hook '${name}' timed out`, {
-        hookTimeoutMs: this.#hookTimeoutMs,
-      });
-    }
-    return { name, outcome, durationMs: performance.now() - started };
-  }
-
-  install(): () => void {
+  install(options: { readonly exitAfterSignal?: boolean | undefined } = {}): () => void {
     // Idempotent: a second install() must not make one signal count twice.
     if (this.#uninstall !== undefined) return this.#uninstall;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (this.#result !== undefined) {
-        diag.info('dynotel.health', `${signal} received during shutdown; the sequence is already running`);
-        return;
-      }
-      void this.shutdown(signal).then((result) => {
-        process.exitCode = result.exitCode;
-      });
-    };
-    for (const signal of this.#signals) process.on(signal, onSignal);
+    const remove = installSignalHandling(this, {
+      signals: this.#signals,
+      exitAfterSignal: options.exitAfterSignal ?? this.#exitAfterSignal,
+      gracePeriodMs: this.#gracePeriodMs,
+    });
     const uninstall = () => {
-      for (const signal of this.#signals) process.off(signal, onSignal);
+      remove();
       if (this.#uninstall === uninstall) this.#uninstall = undefined;
     };
     this.#uninstall = uninstall;
@@ -311,14 +324,16 @@ class Coordinator implements ShutdownCoordinator {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Stops accepting and closes the connections that are idle now (busy ones close as they finish). */
+function closeServer(server: HttpServer): void {
+  server.close();
+  server.closeIdleConnections();
 }
 
 /**
- * Creates the graceful-shutdown coordinator. It never calls process.exit unless `exitOnComplete` is set;
- * installed on signals it sets `process.exitCode` (0 clean, 1 when a hook failed or requests were cut)
- * and lets the event loop empty.
+ * Creates the graceful-shutdown coordinator. `shutdown()` never exits the process. Installed on signals
+ * it sets `process.exitCode` (0 clean, 1 when a hook failed or requests were cut) and lets the event loop
+ * empty, or with `exitAfterSignal` exits (see `install()`).
  */
 export function createShutdownCoordinator(options: ShutdownCoordinatorOptions = {}): ShutdownCoordinator {
   return new Coordinator(options);

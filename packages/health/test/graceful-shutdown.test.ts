@@ -144,4 +144,108 @@ describe('graceful shutdown of a real process', () => {
     const hooks = fixture.events.filter((e) => e.event === 'hook').map((e) => e.name);
     expect(hooks).toEqual(['flush spans', 'hangs', 'flush logs', 'close system server']);
   });
+
+  it('exitAfterSignal without an application listener: exits with the result once the sequence is done', async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '100',
+    });
+    fixture.child.kill('SIGTERM');
+    const exit = await fixture.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(fixture.events.filter((e) => e.event === 'hook').map((e) => e.name)).toEqual([
+      'flush spans',
+      'flush logs',
+      'close system server',
+    ]);
+  });
+
+  it("exitAfterSignal with the application's own SIGTERM listener: its 1.5 s cleanup runs to completion before the process ends", async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '100',
+      APP_CLEANUP_MS: '1500',
+    });
+    fixture.child.kill('SIGTERM');
+    const exit = await fixture.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    const names = fixture.events.map((e) => e.event);
+    // dynotel's sequence ended first (its hooks ran), then the application's cleanup finished, then the
+    // process ended on its own (event loop empty) with the code dynotel set.
+    expect(names.indexOf('app cleanup started')).toBeGreaterThanOrEqual(0);
+    expect(names.lastIndexOf('hook')).toBeLessThan(names.indexOf('app cleanup done'));
+    expect(fixture.events.find((e) => e.event === 'app cleanup done')?.phase).toBe('stopped');
+    expect(fixture.events.at(-1)).toMatchObject({ event: 'exit', code: 0 });
+  });
+
+  it("with the application's own listener and a handle it never closes: the last-resort exit at the grace period ends the process", async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '100',
+      APP_CLEANUP_MS: '200',
+      APP_HOLD: '1',
+      GRACE_PERIOD_MS: '2000',
+      HOOK_TIMEOUT_MS: '200',
+    });
+    const signalledAt = Date.now();
+    fixture.child.kill('SIGTERM');
+    const exit = await fixture.exited;
+    // The code dynotel set (the sequence was clean), not a kill.
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(fixture.events.some((e) => e.event === 'app cleanup done')).toBe(true);
+    expect(fixture.stderr.join('')).toContain('still running at the end of the grace period');
+    // Not before the grace period (the application's listener owned the exit until then).
+    expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('a second SIGINT ends a long drain at once; the sequence still completes and exits 0', async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '40000',
+    });
+    const app = `http://127.0.0.1:${fixture.ready.appPort}`;
+    const signalledAt = Date.now();
+    fixture.child.kill('SIGINT');
+    // Still draining: requests are served.
+    await waitFor(
+      async () => (await httpRequest(`${app}/?ms=0`)).headers.connection === 'close',
+      5_000,
+      'drain',
+    );
+    fixture.child.kill('SIGINT');
+    const exit = await fixture.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    // Far sooner than the 40 s drain delay.
+    expect(exit.at - signalledAt).toBeLessThan(20_000);
+    expect(fixture.events.filter((e) => e.event === 'hook').map((e) => e.name)).toEqual([
+      'flush spans',
+      'flush logs',
+      'close system server',
+    ]);
+  });
+
+  it('a third SIGINT exits at once with 130, even while a hook hangs', async () => {
+    const fixture = await startFixture({
+      EXIT_AFTER_SIGNAL: '1',
+      OBSERVE_SIGNALS: '0',
+      DRAIN_DELAY_MS: '40000',
+      HANGING_HOOK: '1',
+      HOOK_TIMEOUT_MS: '10000',
+    });
+    fixture.child.kill('SIGINT');
+    await waitFor(() => fixture.stderr.join('').includes('draining'), 5_000, 'shutdown started');
+    fixture.child.kill('SIGINT');
+    await waitFor(() => fixture.events.some((e) => e.name === 'hangs'), 10_000, 'the hanging hook');
+    fixture.child.kill('SIGINT');
+    const exit = await fixture.exited;
+    expect(exit).toMatchObject({ code: 130, signal: null });
+    expect(fixture.events.filter((e) => e.event === 'hook').map((e) => e.name)).toEqual([
+      'flush spans',
+      'hangs',
+    ]);
+  });
 });

@@ -2,7 +2,7 @@ import { Agent, createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { type DiagnosticRecord, diag } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHealthState, createShutdownCoordinator } from '../src/index.ts';
+import { createHealthState, createShutdownCoordinator, type ShutdownPhase } from '../src/index.ts';
 import { httpRequest } from './http-client.ts';
 import { serve } from './probe.ts';
 import { expectDynotelError, sleep, waitFor } from './support.ts';
@@ -214,6 +214,126 @@ describe('shutdown coordinator', () => {
     ]);
     expect(result.hooks[2]!.durationMs).toBeGreaterThanOrEqual(95);
     expect(result.exitCode).toBe(1);
+  });
+
+  it('keeps idle keep-alive connections open through the drain and closes them when it ends', async () => {
+    const { server, url } = await appServer();
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 400, hookTimeoutMs: 100 });
+    coordinator.trackServer(server);
+    const idleAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const busyAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(
+      () => idleAgent.destroy(),
+      () => busyAgent.destroy(),
+    );
+    await httpRequest(`${url}/?ms=0`, { agent: idleAgent });
+    const idle = Object.values(idleAgent.freeSockets).flat()[0]!;
+    let idleClosedAt = 0;
+    let idleClosedIn: ShutdownPhase | undefined;
+    idle.once('close', () => {
+      idleClosedAt = performance.now();
+      idleClosedIn = coordinator.phase;
+    });
+    const done = coordinator.shutdown('drain');
+    // Another connection's responses finish during the drain: that must not reap the idle one.
+    for (let i = 0; i < 3; i++) {
+      const answer = await httpRequest(`${url}/?ms=20`, { agent: busyAgent });
+      expect(answer.headers.connection).toBe('close');
+    }
+    await sleep(50);
+    expect(coordinator.phase).toBe('draining');
+    expect(idleClosedAt).toBe(0);
+    // A request on the idle connection during the drain is served, told to close, and not reset.
+    const reused = await httpRequest(`${url}/?ms=0`, { agent: idleAgent });
+    expect(reused).toMatchObject({ status: 200, body: 'done' });
+    expect(reused.headers.connection).toBe('close');
+    await waitFor(() => idleClosedAt > 0, 3_000, 'the reused connection closed after its response');
+    // Closed by its own `Connection: close` response, still inside the drain.
+    expect(idleClosedIn).toBe('draining');
+    await done;
+  });
+
+  it('closes a keep-alive connection left idle by the drain only when the drain ends', async () => {
+    const { server, url } = await appServer();
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 300, hookTimeoutMs: 100 });
+    coordinator.trackServer(server);
+    const idleAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => idleAgent.destroy());
+    await httpRequest(`${url}/?ms=0`, { agent: idleAgent });
+    const idle = Object.values(idleAgent.freeSockets).flat()[0]!;
+    const closed = new Promise<ShutdownPhase>((resolve) =>
+      idle.once('close', () => resolve(coordinator.phase)),
+    );
+    await coordinator.shutdown('drain');
+    expect(await closed).not.toBe('draining');
+  });
+
+  it('endDrain() ends the drain delay at once and the result says so', async () => {
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 60_000, gracePeriodMs: 120_000 });
+    expect(coordinator.endDrain()).toBe(false);
+    const done = coordinator.shutdown('early');
+    expect(coordinator.endDrain()).toBe(true);
+    const result = await done;
+    expect(result.drainEndedEarly).toBe(true);
+    expect(result.durationMs).toBeLessThan(10_000);
+  });
+
+  it('runs hooks by order, then as added, each with its own timeout; a removed hook does not run', async () => {
+    const coordinator = createShutdownCoordinator({ drainDelayMs: 0, hookTimeoutMs: 2_000 });
+    const ran: string[] = [];
+    coordinator.addHook('telemetry flush', () => ran.push('telemetry flush'), { order: 100 });
+    coordinator.addHook('pool', () => ran.push('pool'));
+    const remove = coordinator.addHook('removed', () => ran.push('removed'));
+    coordinator.addHook('cache', () => ran.push('cache'));
+    coordinator.addHook('first', () => ran.push('first'), { order: -1 });
+    coordinator.addHook('slow', () => new Promise(() => {}), { timeoutMs: 50 });
+    coordinator.addHook('bad', () => Promise.reject(new Error('pool refused')), { order: 1 });
+    remove();
+    const result = await coordinator.shutdown();
+    expect(ran).toEqual(['first', 'pool', 'cache', 'telemetry flush']);
+    expect(result.hooks.map((h) => [h.name, h.outcome])).toEqual([
+      ['first', 'ok'],
+      ['pool', 'ok'],
+      ['cache', 'ok'],
+      ['slow', 'timeout'],
+      ['bad', 'error'],
+      ['telemetry flush', 'ok'],
+    ]);
+    expect(result.hooks[3]!.durationMs).toBeLessThan(2_000);
+    expect(result.hooks[4]!.error).toBe('pool refused');
+    expect(result.exitCode).toBe(1);
+    expectDynotelError(
+      () => coordinator.addHook('nan', () => {}, { order: Number.NaN }),
+      'ERR_DYNOTEL_HEALTH_INVALID_ARGUMENT',
+      "'order'",
+    );
+    expectDynotelError(
+      () => coordinator.addHook('zero', () => {}, { timeoutMs: 0 }),
+      'ERR_DYNOTEL_HEALTH_INVALID_OPTION',
+      'timeoutMs',
+    );
+  });
+
+  it('shortens a hook so the hooks after it keep their time before the grace period ends', async () => {
+    // Grace period 1 s: the hooks must end by 900 ms; the last hook is owed its 300 ms.
+    const coordinator = createShutdownCoordinator({
+      drainDelayMs: 0,
+      gracePeriodMs: 1_000,
+      hookTimeoutMs: 300,
+    });
+    let flushed = false;
+    coordinator.addHook('hangs', () => new Promise(() => {}), { timeoutMs: 5_000 });
+    coordinator.addHook('flush', () => {
+      flushed = true;
+    });
+    const result = await coordinator.shutdown();
+    expect(result.hooks.map((h) => [h.name, h.outcome])).toEqual([
+      ['hangs', 'timeout'],
+      ['flush', 'ok'],
+    ]);
+    expect(flushed).toBe(true);
+    // Cut at the budget, not at its own 5 s.
+    expect(result.hooks[0]!.durationMs).toBeLessThan(4_000);
   });
 
   it('runs the sequence once: a second call returns the same result', async () => {

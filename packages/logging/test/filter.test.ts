@@ -40,6 +40,15 @@ describe('parseLogFilter (DYN_LOG syntax)', () => {
     expect(levelForTarget(parseLogFilter('a=debug,a=error'), 'a')).toBe('error');
   });
 
+  it('skips a bare word that reads as a mistyped or foreign level instead of taking it for a target', () => {
+    const filter = parseLogFilter('verbose,wrn,db:wat,my_app,http');
+    expect(filter.invalid).toEqual(['verbose', 'wrn', 'db:wat']);
+    expect(filter.directives.map((d) => [d.target, d.level])).toEqual([
+      ['my_app', 'trace'],
+      ['http', 'trace'],
+    ]);
+  });
+
   it('skips invalid directives and reports them', () => {
     const filter = parseLogFilter('debug, a=loud ,b[span{x=1}]=info, =info,c=warn');
     expect(filter.invalid).toEqual(['a=loud', 'b[span{x=1}]=info', '=info']);

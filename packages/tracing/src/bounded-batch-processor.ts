@@ -1,8 +1,8 @@
-import { settlesWithin } from '@dynotel/core';
+import { diag, settlesWithin } from '@dynotel/core';
 import { type Context, context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { EncodedSpanQueue } from './encoded-span-queue.ts';
+import { type EncodedSpanBatch, EncodedSpanQueue } from './encoded-span-queue.ts';
 import { isAcknowledged, OtlpSpanExporter, SpanExportError } from './export/otlp-span-exporter.ts';
 import { RateLimitedReporter } from './rate-limited-reporter.ts';
 import { type DropReason, spansDropped, spansExported } from './self-metrics.ts';
@@ -24,6 +24,11 @@ export interface BoundedBatchProcessorOptions {
  * `forceFlush(timeoutMs)` exports what was queued before the call and resolves by its deadline either
  * way; `shutdown(timeoutMs)` flushes, then shuts the exporter down (cancelling anything in flight) and
  * counts whatever is left as dropped with reason `shutdown`.
+ *
+ * When the process exits without a shutdown (the application's own `process.exit()`), nothing
+ * asynchronous can run on this thread any more: the spans still queued are sent from a worker thread
+ * while this one waits (at most 2 s); what is not acknowledged, and the spans of an export that was in
+ * flight, are counted as dropped with reason `exit` and named on one last log line.
  */
 export class BoundedBatchProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
@@ -36,6 +41,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
   #drainTarget = 0;
   #isShutdown = false;
   #shutdownPromise: Promise<void> | undefined;
+  /** Spans of the export in flight (handed to the exporter, not yet answered). */
+  #exporting = 0;
 
   constructor(exporter: SpanExporter, options: BoundedBatchProcessorOptions) {
     this.#exporter = exporter;
@@ -43,11 +50,55 @@ export class BoundedBatchProcessor implements SpanProcessor {
     // Our OTLP exporter takes spans encoded as they end; any other exporter gets ReadableSpans.
     this.#queue = exporter instanceof OtlpSpanExporter ? encodedQueue(exporter) : readableSpanQueue(exporter);
     this.#reporter = new RateLimitedReporter('dynotel.tracing', options.errorLogIntervalMs);
+    watchExit(this);
   }
 
-  /** Spans waiting for export (tests, diagnostics). */
-  get queueSize(): number {
-    return this.#queue.length;
+  /**
+   * Called at process exit (a `process.exit()` without a shutdown first), synchronously, as everything
+   * at exit must be. The spans still queued are sent from a worker thread while this thread waits, for
+   * at most EXIT_DELIVERY_MAX_MS (OTLP exporter only); what is not acknowledged — and the spans of an
+   * export that was in flight, cut by the exit — is counted as dropped with reason `exit` and named on
+   * the last log line.
+   */
+  accountAtExit(): void {
+    const queued = this.#queue.length;
+    const inFlight = this.#exporting;
+    if (this.#isShutdown || queued + inFlight === 0) return;
+    this.#isShutdown = true;
+    this.#clearTimer();
+    const timeoutMs = Math.min(this.#options.exportTimeoutMs, EXIT_DELIVERY_MAX_MS);
+    const delivery =
+      queued > 0 && this.#queue.deliverAtExit !== undefined
+        ? this.#queue.deliverAtExit(this.#options.maxExportBatchSize, timeoutMs)
+        : undefined;
+    const delivered = delivery?.deliveredSpans ?? 0;
+    const lost = queued - delivered + inFlight;
+    this.#queue.clear();
+    this.#exporting = 0;
+    if (delivered > 0) spansExported.inc(undefined, delivered);
+    if (lost === 0) {
+      diag.info(
+        'dynotel.tracing',
+        'the process exited without a shutdown; its queued spans were sent at exit',
+        {
+          deliveredSpans: delivered,
+        },
+      );
+      return;
+    }
+    spansDropped.inc({ reason: 'exit' }, lost);
+    diag.warn(
+      'dynotel.tracing',
+      'the process exited before its spans were exported; they are lost (call telemetry.shutdown() before process.exit(), or exit through a signal)',
+      {
+        lostSpans: lost,
+        queued: queued - delivered,
+        inFlight,
+        deliveredSpans: delivered,
+        ...(delivery === undefined ? {} : { exitDelivery: delivery.outcome }),
+        selfMetric: 'dynotel_spans_dropped_total{reason="exit"}',
+      },
+    );
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -87,6 +138,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
 
   async #doShutdown(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    unwatchExit(this);
     // Keep a little of the budget for cancelling an export in flight and counting what it held.
     await this.#flush(Math.max(0, timeoutMs - Math.min(250, timeoutMs / 5)));
     this.#isShutdown = true;
@@ -162,6 +214,7 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 
   async #exportBatch(batch: QueuedBatch): Promise<void> {
+    this.#exporting = batch.count;
     const result = await new Promise<ExportResult | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.#options.exportTimeoutMs);
       try {
@@ -181,6 +234,9 @@ export class BoundedBatchProcessor implements SpanProcessor {
         });
       }
     });
+    // Zero already when the exit accounting counted this batch (nothing runs after it anyway).
+    if (this.#exporting === 0) return;
+    this.#exporting = 0;
     if (result === undefined) {
       spansDropped.inc({ reason: 'export_timeout' }, batch.count);
       this.#reporter.warn('span exporter did not answer within the export timeout; batch dropped', {
@@ -209,6 +265,27 @@ export class BoundedBatchProcessor implements SpanProcessor {
   }
 }
 
+/** The processors not shut down yet; one process 'exit' listener serves them all. */
+const watched = new Set<BoundedBatchProcessor>();
+let exitListenerInstalled = false;
+
+function watchExit(processor: BoundedBatchProcessor): void {
+  watched.add(processor);
+  if (exitListenerInstalled) return;
+  exitListenerInstalled = true;
+  process.on('exit', () => {
+    for (const each of watched) each.accountAtExit();
+    watched.clear();
+  });
+}
+
+function unwatchExit(processor: BoundedBatchProcessor): void {
+  watched.delete(processor);
+}
+
+/** The longest a process exit is held up to send the spans still queued (see accountAtExit). */
+const EXIT_DELIVERY_MAX_MS = 2_000;
+
 /** A batch taken from the queue, with the call that hands it to the exporter. */
 interface QueuedBatch {
   readonly count: number;
@@ -221,6 +298,8 @@ interface SpanQueue {
   push(span: ReadableSpan): void;
   take(max: number): QueuedBatch;
   clear(): void;
+  /** At exit: sends everything queued in batches of `max`, synchronously (OTLP exporter only). */
+  deliverAtExit?(max: number, timeoutMs: number): { deliveredSpans: number; outcome: string };
 }
 
 function readableSpanQueue(exporter: SpanExporter): SpanQueue {
@@ -254,5 +333,15 @@ function encodedQueue(exporter: OtlpSpanExporter): SpanQueue {
       return { count: batch.count, export: (callback) => exporter.exportEncoded(batch, callback) };
     },
     clear: () => queue.clear(),
+    deliverAtExit(max, timeoutMs) {
+      const batches: EncodedSpanBatch[] = [];
+      while (queue.length > 0) batches.push(queue.take(max));
+      const result = exporter.exportEncodedAtExit(batches, timeoutMs);
+      let deliveredSpans = 0;
+      for (let i = 0; i < result.deliveredRequests && i < batches.length; i++) {
+        deliveredSpans += batches[i]!.count;
+      }
+      return { deliveredSpans, outcome: result.outcome };
+    },
   };
 }

@@ -7,7 +7,8 @@ import { selfMetrics } from '@dynotel/core';
  *   (still failing when the export timeout ran out), `rejected` (partial success: the collector accepted
  *   the request but rejected these spans), `shutdown` (still queued or in flight when shutdown gave up),
  *   `export_timeout` (an exporter did not answer within the batch export timeout), `export_failed` (a
- *   custom exporter reported a failure).
+ *   custom exporter reported a failure), `exit` (still queued or being exported when the process exited
+ *   without a shutdown, e.g. the application's own `process.exit()`; also named on the last log line).
  * - `protocol` (`grpc`, `http/protobuf`) and `code` (gRPC status name, `HTTP_<status>`, or `NETWORK`)
  *   of a failed export attempt.
  */
@@ -29,6 +30,7 @@ export const spansDropped = selfMetrics.counter(
       'shutdown',
       'export_timeout',
       'export_failed',
+      'exit',
     ].map((reason) => ({ reason })),
   },
 );
@@ -45,4 +47,5 @@ export type DropReason =
   | 'rejected'
   | 'shutdown'
   | 'export_timeout'
-  | 'export_failed';
+  | 'export_failed'
+  | 'exit';

@@ -2,6 +2,7 @@ import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
 import { DEFAULT_ENDPOINTS, type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
+import { checkLogFilter } from './log-directive.ts';
 import type {
   DynotelConfig,
   EnvVariable,
@@ -70,7 +71,7 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
 
   const file = env.get(ENV.DYN_LOGGING_CONFIG_PATH);
   const logging = {
-    filter: env.get(ENV.DYN_LOG) ?? file?.logLevel ?? 'info',
+    filter: readLogFilter(env) ?? file?.logLevel ?? 'info',
     targetFilters: file?.logFilters ?? Object.freeze({}),
     configPath: file?.path,
     jsonl: env.get(ENV.DYN_LOGGING_JSONL),
@@ -95,6 +96,31 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
       fetch: env.get(ENV.DYN_INSTRUMENT_FETCH),
     },
   };
+}
+
+/**
+ * DYN_LOG, with each directive that does not parse (an unknown level word, a span selector) reported as
+ * a problem naming it and left out; the other directives stay in force. Unset, or nothing left: undefined.
+ */
+function readLogFilter(env: EnvReader): string | undefined {
+  const row = ENV.DYN_LOG;
+  const outcome = env.outcome(row);
+  if (outcome.state === 'unset') return undefined;
+  if (outcome.state === 'invalid') {
+    env.reportInvalid(row, outcome.raw, outcome.reason);
+    return undefined;
+  }
+  const { kept, refused } = checkLogFilter(outcome.value ?? '');
+  if (refused.length > 0) {
+    const reasons = refused.map(({ directive, reason }) => `directive "${directive}": ${reason}`).join('; ');
+    env.reportInvalid(
+      row,
+      outcome.raw,
+      reasons,
+      kept === '' ? row.default : `the other directives, "${kept}"`,
+    );
+  }
+  return kept === '' ? undefined : kept;
 }
 
 function row<T = unknown>(name: string): EnvVariable<T> {
@@ -246,8 +272,11 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
   const timeout = env.outcome(timeoutRow);
   const seconds = (ms: number) => `${ms / 1000}`;
 
-  // The default drain delay is a sixth of the grace period, at most 5 s (5 s of the default 30 s).
-  const defaultDrainMs = Math.min(drainRow.fallback, Math.floor(gracePeriodMs / 6));
+  // In a pod the default drain delay is a sixth of the grace period, at most 5 s (5 s of the default
+  // 30 s): the time Kubernetes takes to remove the pod from its endpoints. Outside one nothing routes by
+  // readiness, so the default is 0 (Ctrl-C does not wait).
+  const inKubernetes = env.raw(ENV.KUBERNETES_SERVICE_HOST) !== undefined;
+  const defaultDrainMs = inKubernetes ? Math.min(drainRow.fallback, Math.floor(gracePeriodMs / 6)) : 0;
   let drainDelayMs = defaultDrainMs;
   if (drain.state === 'invalid')
     env.reportInvalid(drainRow, drain.raw, drain.reason, seconds(defaultDrainMs));
@@ -278,5 +307,5 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
       timeoutMs = budgetMs;
     } else timeoutMs = timeout.value;
   }
-  return { drainDelayMs, timeoutMs, gracePeriodMs };
+  return { inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs };
 }

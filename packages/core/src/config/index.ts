@@ -1,5 +1,6 @@
 // The configuration part of @dynotel/core: the env table, its reader and helpers around it.
 export { ENV_TABLE } from './env-table/index.ts';
+export { type LogDirective, type LogDirectiveLevel, parseLogDirective } from './log-directive.ts';
 export { readConfig } from './read-config.ts';
 export { renderConfigurationDoc } from './render-doc.ts';
 export { redactedConfigSummary, reportConfigProblems } from './summary.ts';

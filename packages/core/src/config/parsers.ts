@@ -280,6 +280,6 @@ export const instanceId: Parser<string> = (raw) => {
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'off'] as const;
 
-/** DYN_LOG directives: only control characters are refused here; @dynotel/logging owns the syntax. */
+/** DYN_LOG as a whole: control characters are refused; each directive is checked by log-directive.ts. */
 export const logFilter: Parser<string> = (raw) =>
   CONTROL.test(raw) ? fail('contains control characters') : ok(raw);

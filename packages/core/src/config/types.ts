@@ -124,6 +124,8 @@ export interface TracingConfig {
 }
 
 export interface ShutdownConfig {
+  /** True in a Kubernetes pod (KUBERNETES_SERVICE_HOST is set): decides the default drain delay. */
+  readonly inKubernetes: boolean;
   readonly drainDelayMs: number;
   readonly timeoutMs: number;
   readonly gracePeriodMs: number;
@@ -153,7 +155,7 @@ export interface DynotelConfig {
 }
 
 /** Where a variable comes from: Dynamo defines it, the OpenTelemetry spec does, or dynotel adds it. */
-export type EnvSource = 'dynamo' | 'otel' | 'dynotel';
+export type EnvSource = 'dynamo' | 'otel' | 'dynotel' | 'kubernetes';
 
 export type ConfigGroup =
   | 'general'

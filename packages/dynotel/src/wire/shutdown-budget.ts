@@ -14,3 +14,12 @@ export function hookTimeoutMs(config: DynotelConfig): number {
 export function flushBudgetMs(config: DynotelConfig): number {
   return Math.max(1, Math.floor(hookTimeoutMs(config) * 0.9));
 }
+
+/**
+ * The order of dynotel's own shutdown hooks (close the system server, flush spans, flush logs): after
+ * every application hook of `telemetry.onShutdown()`, so what those log and trace is flushed too.
+ */
+export const TELEMETRY_HOOKS_ORDER = Number.MAX_SAFE_INTEGER;
+
+/** Default timeout of an application hook of `telemetry.onShutdown()`. */
+export const APP_HOOK_TIMEOUT_MS = 5_000;

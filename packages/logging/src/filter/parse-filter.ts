@@ -1,4 +1,5 @@
-import { type FilterLevel, isFilterLevel } from './levels.ts';
+import { parseLogDirective } from '@dynotel/core';
+import type { FilterLevel } from './levels.ts';
 
 /**
  * DYN_LOG syntax (tracing-subscriber's EnvFilter, reference §4.4), reduced to what a Node service has:
@@ -7,7 +8,9 @@ import { type FilterLevel, isFilterLevel } from './levels.ts';
  * - the default level stays in force when only target directives are given (Dynamo drops it, so
  *   `DYN_LOG=my_mod=debug` silences everything else, which surprises everyone);
  * - the documented `target:level` form works (in Dynamo it silently matches nothing).
- * Span directives (`target[span{field=value}]=level`) have no meaning here and are skipped as invalid.
+ * Span directives (`target[span{field=value}]=level`) have no meaning here and are skipped as invalid,
+ * and so is a bare word that reads as a mistyped or foreign level (`verbose`, `wrn`), which EnvFilter
+ * would take for a target (the grammar is core's `parseLogDirective`, shared with the config's checks).
  */
 export interface TargetDirective {
   readonly target: string;
@@ -21,8 +24,6 @@ export interface LogFilter {
   /** Directives that were skipped, as written. */
   readonly invalid: readonly string[];
 }
-
-const TARGET = /^[A-Za-z0-9_.:\-/@]+$/;
 
 export function parseLogFilter(spec: string | undefined, fallbackLevel: FilterLevel = 'info'): LogFilter {
   let defaultLevel: FilterLevel | undefined;
@@ -42,28 +43,13 @@ export function parseLogFilter(spec: string | undefined, fallbackLevel: FilterLe
   return { defaultLevel: defaultLevel ?? fallbackLevel, directives, invalid };
 }
 
+/** One directive, by core's DYN_LOG grammar (the config reports what it refuses, with the reason). */
 function parseDirective(directive: string): { target?: string; level: FilterLevel } | undefined {
-  const lower = directive.toLowerCase();
-  if (isFilterLevel(lower)) return { level: lower };
-  const eq = directive.lastIndexOf('=');
-  if (eq >= 0) {
-    const target = directive.slice(0, eq).trim();
-    const level = directive
-      .slice(eq + 1)
-      .trim()
-      .toLowerCase();
-    if (!isFilterLevel(level) || !TARGET.test(target)) return undefined;
-    return { target, level };
-  }
-  // `target:level`, the form Dynamo's docs show. A `::` path separator is never taken for it.
-  const colon = directive.lastIndexOf(':');
-  if (colon > 0 && directive[colon - 1] !== ':') {
-    const level = directive.slice(colon + 1).toLowerCase();
-    const target = directive.slice(0, colon);
-    if (isFilterLevel(level) && TARGET.test(target)) return { target, level };
-  }
-  // A bare target means "everything from it", i.e. trace.
-  return TARGET.test(directive) ? { target: directive, level: 'trace' } : undefined;
+  const parsed = parseLogDirective(directive);
+  if (!parsed.ok) return undefined;
+  return parsed.target === undefined
+    ? { level: parsed.level }
+    : { target: parsed.target, level: parsed.level };
 }
 
 /** The level in force for `target`: the longest directive that is a prefix of it, else the default. */

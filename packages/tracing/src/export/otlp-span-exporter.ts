@@ -6,6 +6,7 @@ import type { EncodedSpanBatch } from '../encoded-span-queue.ts';
 import type { OtlpProtocol } from '../options.ts';
 import { RateLimitedReporter } from '../rate-limited-reporter.ts';
 import { type DropReason, spanExportFailures } from '../self-metrics.ts';
+import { deliverAtExit, type ExitDeliveryResult } from './exit-delivery.ts';
 import { GrpcTransport } from './grpc-transport.ts';
 import { HttpTransport } from './http-transport.ts';
 import { TraceRequestEncoder } from './protobuf/trace-request.ts';
@@ -95,6 +96,30 @@ export class OtlpSpanExporter implements SpanExporter {
   /** Exports spans the batch processor encoded when they ended (EncodedSpanQueue). */
   exportEncoded(batch: EncodedSpanBatch, resultCallback: (result: ExportResult) => void): void {
     this.#export(() => this.#encoder.encodeEncoded(batch.groups), batch.count, resultCallback);
+  }
+
+  /**
+   * At process exit, synchronously: each batch once, no retries, all within `timeoutMs` (see
+   * exit-delivery.ts). Used by the batch processor when the application exits without shutting
+   * telemetry down. `deliveredRequests` counts the batches acknowledged, in order.
+   */
+  exportEncodedAtExit(batches: readonly EncodedSpanBatch[], timeoutMs: number): ExitDeliveryResult {
+    if (this.#shutdown) return { outcome: 'failed', deliveredRequests: 0 };
+    let bodies: Uint8Array[];
+    try {
+      bodies = batches.map((batch) => this.#encoder.encodeEncoded(batch.groups));
+    } catch {
+      return { outcome: 'failed', deliveredRequests: 0 };
+    }
+    return deliverAtExit({
+      protocol: this.#options.protocol,
+      url: this.#options.url,
+      headers: this.#options.headers,
+      compression: this.#options.compression,
+      userAgent: USER_AGENT,
+      bodies,
+      timeoutMs,
+    });
   }
 
   #export(encode: () => Uint8Array, count: number, resultCallback: (result: ExportResult) => void): void {

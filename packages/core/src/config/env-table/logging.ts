@@ -10,9 +10,10 @@ export const LOGGING_VARIABLES = {
     group: 'logging',
     type: 'log-filter',
     default: 'info',
-    accepted: 'comma-separated directives: level, target=level or target:level',
+    accepted:
+      'comma-separated directives: level, target=level, target:level or a bare target (= trace), with levels trace, debug, info, warn, error, off (case-insensitive)',
     description:
-      'Log filter, e.g. `info,my_service::db=debug`. Unlike Dynamo, `target=debug` alone keeps `info` for everything else, and the documented `target:level` form works too.',
+      'Log filter, e.g. `info,my_service::db=debug`. Unlike Dynamo, `target=debug` alone keeps `info` for everything else, and the documented `target:level` form works too. A directive that does not parse is reported and left out, the others stay: an unknown level word (`foo=wat`, `db:verbose`), a span selector, and a bare word that reads as a mistyped or foreign level (`verbose`, `warning`, `wrn`, `wat`), which Dynamo would silently take for a target name; a word with a separator (`my_app`, `app::db`) is always a target, and `verbose=debug` names one explicitly.',
     source: 'dynamo',
     keys: ['logging.filter'],
     parse: logFilter,

@@ -1,4 +1,4 @@
-import { seconds } from '../parsers.ts';
+import { seconds, text } from '../parsers.ts';
 import { envVar } from './row.ts';
 
 const SECONDS_ACCEPTED = 'seconds >= 0 (decimals allowed)';
@@ -8,10 +8,10 @@ export const SHUTDOWN_VARIABLES = {
     name: 'DYN_SHUTDOWN_DRAIN_DELAY',
     group: 'shutdown',
     type: 'duration-seconds',
-    default: '5',
+    default: '5 in a Kubernetes pod, else 0',
     accepted: SECONDS_ACCEPTED,
     description:
-      'After SIGTERM, seconds to keep serving while readiness reports not ready, so Kubernetes can remove the pod from its endpoints before connections close.',
+      'After SIGTERM, seconds to keep serving while readiness reports not ready, so Kubernetes can remove the pod from its endpoints before connections close. Responses carry `Connection: close`; idle keep-alive connections stay open until the drain ends. The default is 5 (at most a sixth of the grace period) in a pod (KUBERNETES_SERVICE_HOST set) and 0 elsewhere: nothing routes by readiness on a laptop or a plain VM, so Ctrl-C should not wait. A second SIGINT ends the drain at once.',
     source: 'dynotel',
     keys: ['shutdown.drainDelayMs'],
     parse: seconds(0),
@@ -42,5 +42,18 @@ export const SHUTDOWN_VARIABLES = {
     keys: ['shutdown.gracePeriodMs'],
     parse: seconds(0, true),
     fallback: 30_000,
+  }),
+  KUBERNETES_SERVICE_HOST: envVar({
+    name: 'KUBERNETES_SERVICE_HOST',
+    group: 'shutdown',
+    type: 'string',
+    default: 'unset',
+    accepted: 'any value (set by Kubernetes in every pod)',
+    description:
+      'Read only to tell whether the process runs in a Kubernetes pod (the kubelet sets it in every container): there the default DYN_SHUTDOWN_DRAIN_DELAY is 5 s, elsewhere 0. Never set it yourself; set DYN_SHUTDOWN_DRAIN_DELAY instead.',
+    source: 'kubernetes',
+    keys: ['shutdown.inKubernetes', 'shutdown.drainDelayMs'],
+    parse: text,
+    fallback: undefined as string | undefined,
   }),
 } as const;
