@@ -38,13 +38,26 @@ export {
 export { sanitizeMetricName } from './config/parsers.ts';
 export { RandomTextPool } from './context/random-text-pool.ts';
 export {
+  ChainedContext,
+  type FrameContext,
+  MAX_CHAIN_LENGTH,
+  REQUEST_CONTEXT_KEY,
+  ROOT_FRAME,
+} from './context/context-frame.ts';
+export {
+  contextFrameStorage,
+  currentFrame,
+  enterFrame,
+  frameWithRequestContext,
   getRequestContext,
   type RequestContext,
-  type RequestContextCarrier,
+  requestContextOf,
   requireRequestContext,
+  runInFrame,
+  runOutsideRequests,
   runWithRequestContext,
-  setRequestContextCarrier,
 } from './context/request-context.ts';
+export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
 export {
   isUuid,
   isValidRequestId,

@@ -8,14 +8,13 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider as SdkTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BoundedBatchProcessor } from './bounded-batch-processor.ts';
 import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.ts';
 import { PooledIdGenerator } from './pooled-id-generator.ts';
 import { propagator } from './propagation/headers.ts';
-import { startCarryingRequestContexts } from './request-context-carrier.ts';
+import { DynotelContextManager, setOwnsGlobalContext } from './context-manager.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
 import { setDefaultTracerName, type WithSpanOptions, withSpan } from './span-helpers.ts';
@@ -89,8 +88,12 @@ export function createTracing(options: TracingOptions = {}): Tracing {
 
   const unregister: (() => void)[] = [];
   if (resolved.registerGlobal) {
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
-      unregister.push(() => context.disable(), startCarryingRequestContexts());
+    if (context.setGlobalContextManager(new DynotelContextManager().enable())) {
+      setOwnsGlobalContext(true);
+      unregister.push(() => {
+        setOwnsGlobalContext(false);
+        context.disable();
+      });
     }
     if (propagation.setGlobalPropagator(propagator)) unregister.push(() => propagation.disable());
     if (trace.setGlobalTracerProvider(provider)) unregister.push(() => trace.disable());
