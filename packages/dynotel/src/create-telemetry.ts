@@ -19,6 +19,7 @@ import { closeLogger, flushLogger, routeDiagnosticsToLogger } from '@dynotel/log
 import { createComponentMetrics } from '@dynotel/metrics';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
+import { subscribeHttpServerChannels } from './http/server-channels.ts';
 import type { InitOptions } from './options.ts';
 import type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
 import { wireHealth } from './wire/health.ts';
@@ -75,6 +76,8 @@ export function createTelemetry(
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
   });
+  // Zero-code: every request of every node:http server, from Node's diagnostics channels (no patching).
+  const serverChannels = subscribeHttpServerChannels(http, config.instrumentation.httpServer);
   const dynotelLogger = logger.child({ target: 'dynotel' });
 
   const systemServer = startSystemServerIfOn(config, health, scrape).then(
@@ -92,6 +95,8 @@ export function createTelemetry(
   );
   const shutdown = wireShutdown(config, options, health);
   shutdown.addHook('system status server', async () => (await systemServer)?.close());
+  // After the drain: a request still in flight then is finished by its own 'close' listener anyway.
+  shutdown.addHook('http server channels', () => serverChannels.close());
   shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)));
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown);
   shutdown.addHook('health', () => health.close());
@@ -132,6 +137,7 @@ export function createTelemetry(
       return served;
     },
     trackServer: (server: Server) => shutdown.trackServer(server),
+    instrumentServer: (server: Server) => serverChannels.add(server),
     shutdown: async (reason) => {
       const result = await shutdown.shutdown(reason);
       restoreDiagnostics();

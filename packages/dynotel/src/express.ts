@@ -11,7 +11,7 @@ import {
   type ServedEndpoint,
   startEndpointRequest,
 } from './endpoint.ts';
-import type { ActiveRequest } from './http/instrumentation.ts';
+import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -77,7 +77,13 @@ export function dynotel(
   });
   return function dynotelMiddleware(req, res, next) {
     track(req);
-    if (systemRoutes && handlers.handle(req, res)) return;
+    if (systemRoutes && handlers.handle(req, res)) {
+      // Started already by the zero-code instrumentation: dynotel's own routes are not app traffic.
+      const started = activeRequestOf(req);
+      if (started !== undefined) http.discard(started);
+      return;
+    }
+    // The request the zero-code instrumentation started, when it saw it first (counted once).
     const active = http.start(req);
     res.setHeader('x-request-id', active.identity.xRequestId);
     const response = res as ResponseWithRequest;

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type EndpointHttpRequest, finishEndpointRequest, startEndpointRequest } from './endpoint.ts';
-import type { ActiveRequest } from './http/instrumentation.ts';
+import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -50,6 +50,9 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   const telemetry = options.telemetry ?? init();
   const http = telemetry.http;
   telemetry.trackServer(fastify.server);
+  // Every request of this server from Node's channel, also those Fastify answers before onRequest
+  // (a malformed URL's 400, an unknown method's 404); onRequest below reuses the request it started.
+  telemetry.instrumentServer(fastify.server);
   if (options.markReadyOnListen ?? true) {
     fastify.addHook('onListen', (hookDone) => {
       telemetry.health.setProcessStatus('ready');
@@ -102,12 +105,15 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     const route = request.routeOptions;
     if (route.config?.dynotelSystemRoute) {
+      const started = activeRequestOf(request.raw);
+      if (started !== undefined) http.discard(started);
       hookDone();
       return;
     }
     const active = http.start(request.raw);
     request.dynotel = active;
     request.dynotelRoute = route.url;
+    active.route ??= route.url;
     const endpointName = route.config?.dynamoEndpoint;
     if (endpointName !== undefined) {
       // Finished by onResponseClose: no 'close' listener of its own.
@@ -127,7 +133,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
 
   fastify.addHook('onError', (request, _reply, error, hookDone) => {
     const active = request.dynotel;
-    if (active !== null) active.span.recordException(error);
+    if (active !== null) http.recordError(active, error);
     hookDone();
   });
 

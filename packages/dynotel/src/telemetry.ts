@@ -47,6 +47,12 @@ export interface Telemetry {
   endpoint(name: string, options?: ServeEndpointOptions): ServedEndpoint;
   /** Lets graceful shutdown drain this server (the middleware also finds servers on its own). */
   trackServer(server: Server): void;
+  /**
+   * Instruments every request of this server from Node's `http.server.request.start` diagnostics channel
+   * (what DYN_INSTRUMENT_HTTP_SERVER does for every server), also those a framework answers before any of
+   * its hooks run. A no-op while every server is instrumented already, and for the system status server.
+   */
+  instrumentServer(server: Server): void;
   /** Runs the graceful-shutdown sequence (what SIGTERM does); resolves with its result. */
   shutdown(reason?: string): Promise<ShutdownResult>;
 }
