@@ -36,7 +36,6 @@ export {
 } from './config/index.ts';
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
 export { sanitizeMetricName } from './config/parsers.ts';
-export { RandomTextPool } from './context/random-text-pool.ts';
 export {
   ChainedContext,
   type FrameContext,
@@ -44,6 +43,7 @@ export {
   REQUEST_CONTEXT_KEY,
   ROOT_FRAME,
 } from './context/context-frame.ts';
+export { RandomTextPool } from './context/random-text-pool.ts';
 export {
   contextFrameStorage,
   currentFrame,
@@ -57,7 +57,6 @@ export {
   runOutsideRequests,
   runWithRequestContext,
 } from './context/request-context.ts';
-export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
 export {
   isUuid,
   isValidRequestId,
@@ -65,6 +64,7 @@ export {
   type ResolvedRequestId,
   resolveRequestId,
 } from './context/request-id.ts';
+export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
 export { randomRequestUuid } from './context/uuid-pool.ts';
 export {
   type DiagnosticLevel,

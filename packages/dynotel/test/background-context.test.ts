@@ -74,9 +74,12 @@ describe('background work outside requests', () => {
     );
     expect(seenByExporter).toEqual([{ request: undefined, span: undefined }]);
     expect(warning).toBeDefined();
-    for (const key of ['request_id', 'x_request_id', 'trace_id', 'span_id']) expect(warning).not.toHaveProperty(key);
+    for (const key of ['request_id', 'x_request_id', 'trace_id', 'span_id'])
+      expect(warning).not.toHaveProperty(key);
     // The request itself was correlated: the handler line carries its ids.
-    expect(lines.json().find((line) => line.message === 'in the handler')).toMatchObject({ x_request_id: 'bg-request' });
+    expect(lines.json().find((line) => line.message === 'in the handler')).toMatchObject({
+      x_request_id: 'bg-request',
+    });
   });
 
   it('the real OTLP exporter refused by the collector: the warning carries no ids', async () => {
@@ -97,6 +100,7 @@ describe('background work outside requests', () => {
       lines.json().find((line) => line.target === 'dynotel.tracing' && line.level !== 'INFO'),
     );
     expect(warning).toBeDefined();
-    for (const key of ['request_id', 'x_request_id', 'trace_id', 'span_id']) expect(warning).not.toHaveProperty(key);
+    for (const key of ['request_id', 'x_request_id', 'trace_id', 'span_id'])
+      expect(warning).not.toHaveProperty(key);
   });
 });

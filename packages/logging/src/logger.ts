@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { DynotelError, diag } from '@dynotel/core';
-import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { Context } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
 import pino, { type Logger } from 'pino';
 import { CORRELATION_FRAME, type Correlation, readCorrelation, readCorrelationOf } from './correlation.ts';
 import { createDestination, type LogDestination } from './destination/destination.ts';

@@ -76,7 +76,8 @@ export class BoundedBatchProcessor implements SpanProcessor {
     // timer that starts it are the process's background work, never that request's context.
     if (this.#queue.length >= this.#options.maxExportBatchSize) {
       if (this.#running === undefined) runOutsideRequests(this.#kickBound);
-    } else if (this.#timer === undefined && this.#running === undefined) runOutsideRequests(this.#scheduleBound);
+    } else if (this.#timer === undefined && this.#running === undefined)
+      runOutsideRequests(this.#scheduleBound);
   }
 
   readonly #kickBound = (): void => this.#kick();

@@ -1,5 +1,4 @@
 import { contextFrameStorage } from '@dynotel/core';
-import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 /**
@@ -32,4 +31,3 @@ export function ownsGlobalContext(): boolean {
 export function setOwnsGlobalContext(value: boolean): void {
   global = value;
 }
-

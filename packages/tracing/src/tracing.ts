@@ -10,11 +10,11 @@ import {
 } from '@opentelemetry/api';
 import { TracerProvider as SdkTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BoundedBatchProcessor } from './bounded-batch-processor.ts';
+import { DynotelContextManager, setOwnsGlobalContext } from './context-manager.ts';
 import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.ts';
 import { PooledIdGenerator } from './pooled-id-generator.ts';
 import { propagator } from './propagation/headers.ts';
-import { DynotelContextManager, setOwnsGlobalContext } from './context-manager.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
 import { setDefaultTracerName, type WithSpanOptions, withSpan } from './span-helpers.ts';

@@ -1,6 +1,6 @@
+import { ChainedContext, MAX_CHAIN_LENGTH } from '@dynotel/core';
 import { type Context, createContextKey, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { describe, expect, test } from 'vitest';
-import { ChainedContext, MAX_CHAIN_LENGTH } from '@dynotel/core';
 
 /**
  * ChainedContext stands in for the API's Context on every request, so it must answer every read as the

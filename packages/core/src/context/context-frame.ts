@@ -55,11 +55,7 @@ export class ChainedContext implements FrameContext {
     const length = chained ? parent.#length + 1 : 1;
     if (length > MAX_CHAIN_LENGTH) return (parent as ChainedContext).#fold().setValue(key, value);
     const request =
-      key === REQUEST_CONTEXT_KEY
-        ? value
-        : chained
-          ? parent.#request
-          : parent.getValue(REQUEST_CONTEXT_KEY);
+      key === REQUEST_CONTEXT_KEY ? value : chained ? parent.#request : parent.getValue(REQUEST_CONTEXT_KEY);
     return new ChainedContext(parent, key, value, length, request);
   }
 

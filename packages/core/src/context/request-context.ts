@@ -51,7 +51,11 @@ export function requestContextOf(frame: FrameContext | undefined): RequestContex
 }
 
 /** Runs `fn(...args)` in `frame`, and everything it calls, synchronously or not. */
-export function runInFrame<A extends unknown[], R>(frame: FrameContext, fn: (...args: A) => R, ...args: A): R {
+export function runInFrame<A extends unknown[], R>(
+  frame: FrameContext,
+  fn: (...args: A) => R,
+  ...args: A
+): R {
   return storage.run(frame, fn, ...args);
 }
 

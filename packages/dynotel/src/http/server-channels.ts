@@ -53,7 +53,10 @@ export interface HttpServerChannels {
  * off, only servers given to `add` are instrumented (the Fastify plugin's, so that the requests Fastify
  * answers before any hook, a malformed URL's 400, an unknown method's 404, are counted too).
  */
-export function subscribeHttpServerChannels(http: HttpInstrumentation, allServers: boolean): HttpServerChannels {
+export function subscribeHttpServerChannels(
+  http: HttpInstrumentation,
+  allServers: boolean,
+): HttpServerChannels {
   const listed = new WeakSet<Server>();
   let subscribed = false;
 

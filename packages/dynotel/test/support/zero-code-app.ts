@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export type Framework = 'http' | 'express' | 'fastify';
@@ -42,7 +42,13 @@ export async function startZeroCodeApp(options: {
   const flag = options.kind === 'esm' ? '--import' : '--require';
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), '--conditions=@dynotel/source', flag, 'dynotel/register', fixture(options.kind)],
+    [
+      ...(options.nodeFlags ?? []),
+      '--conditions=@dynotel/source',
+      flag,
+      'dynotel/register',
+      fixture(options.kind),
+    ],
     {
       // The package resolves itself by name (package self-reference) from its own directory.
       cwd: packageDir,
@@ -120,7 +126,13 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
     const close = line.lastIndexOf('}');
     const labelText = line.slice(name.length + 1, close);
     const matches = Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`));
-    if (matches) return Number(line.slice(close + 1).trim().split(' ')[0]);
+    if (matches)
+      return Number(
+        line
+          .slice(close + 1)
+          .trim()
+          .split(' ')[0],
+      );
   }
   return undefined;
 }
@@ -130,7 +142,12 @@ export function sampleSum(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
-      sum += Number(line.slice(line.lastIndexOf('}') + 1).trim().split(' ')[0]);
+      sum += Number(
+        line
+          .slice(line.lastIndexOf('}') + 1)
+          .trim()
+          .split(' ')[0],
+      );
     }
   }
   return sum;
@@ -167,4 +184,3 @@ export async function waitFor<T>(read: () => T | undefined, timeoutMs = 10_000):
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-

@@ -77,7 +77,8 @@ export class BoundedLogProcessor implements LogRecordProcessor {
     // batch processor).
     if (this.#queue.length >= this.#options.maxExportBatchSize) {
       if (this.#running === undefined) runOutsideRequests(this.#kickSome);
-    } else if (this.#timer === undefined && this.#running === undefined) runOutsideRequests(this.#scheduleBound);
+    } else if (this.#timer === undefined && this.#running === undefined)
+      runOutsideRequests(this.#scheduleBound);
   }
 
   readonly #kickSome = (): void => this.#kick(false);
