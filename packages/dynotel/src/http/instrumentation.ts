@@ -34,7 +34,8 @@ const replacedRequestIds = selfMetrics.counter(
   'Inbound x-request-id values rejected by validation and replaced by a generated id.',
   { initial: [{}] },
 );
-const instrumentationErrors = selfMetrics.counter(
+/** Failures inside the HTTP instrumentation (the channel subscriber's too); the request is still served. */
+export const instrumentationErrors = selfMetrics.counter(
   'dynotel_http_instrumentation_errors_total',
   'Failures inside the HTTP instrumentation itself (the request was still served).',
   { initial: [{}] },

@@ -14,20 +14,19 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { diag, isServerUninstrumented, selfMetrics } from '@dynotel/core';
+import { diag, isServerUninstrumented } from '@dynotel/core';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { expressRouteOf } from './framework-routes.ts';
-import { type ActiveRequest, activeRequestOf, type HttpInstrumentation } from './instrumentation.ts';
+import {
+  type ActiveRequest,
+  activeRequestOf,
+  type HttpInstrumentation,
+  instrumentationErrors,
+} from './instrumentation.ts';
 
 export const HTTP_SERVER_REQUEST_START = 'http.server.request.start';
 export const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
 export const FASTIFY_HANDLER_ERROR = 'tracing:fastify.request.handler:error';
-
-const channelErrors = selfMetrics.counter(
-  'dynotel_http_channel_errors_total',
-  'Failures inside the zero-code HTTP server instrumentation (the request was still served).',
-  { initial: [{}] },
-);
 
 interface RequestStartMessage {
   readonly request: IncomingMessage;
@@ -63,7 +62,7 @@ export function subscribeHttpServerChannels(
   // A subscriber must never throw: diagnostics_channel rethrows a subscriber's error on the next tick,
   // as an uncaught exception in the host service.
   function failed(error: unknown): void {
-    channelErrors.inc();
+    instrumentationErrors.inc();
     diag.once('dynotel.http.channel', {
       level: 'error',
       target: 'dynotel.http',
