@@ -11,6 +11,7 @@ import {
   type ServedEndpoint,
   startEndpointRequest,
 } from './endpoint.ts';
+import { expressRouteOf } from './http/framework-routes.ts';
 import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { init } from './init.ts';
@@ -41,11 +42,7 @@ export type ExpressMiddleware = (
 ) => void;
 
 /** The route template Express matched (`/v1/models/:id`, mount path included), or undefined. */
-function routeOf(req: ExpressRequest): string | undefined {
-  const path = req.route?.path;
-  if (typeof path !== 'string') return undefined;
-  return `${req.baseUrl ?? ''}${path}`;
-}
+const routeOf: (req: ExpressRequest) => string | undefined = expressRouteOf;
 
 /**
  * Declares a route as a Dynamo endpoint: `app.post('/generate', dynamoEndpoint(telemetry.endpoint('generate')), handler)`

@@ -74,6 +74,55 @@ describe('zero-code with the Express middleware or the Fastify plugin installed 
   );
 });
 
+describe('a handler that throws', () => {
+  it.each([
+    ['express', 'cjs'],
+    ['fastify', 'esm'],
+  ] as const)(
+    '%s (%s): 500 under its route template, the error on the span; never a template without its mount',
+    async (framework, kind) => {
+      receiver.clear();
+      const app = await startZeroCodeApp({ framework, kind, env: tracingEnv() });
+      try {
+        expect((await get(`${app.url}/top-fail/1`, { 'x-request-id': `fail-${framework}` })).status).toBe(
+          500,
+        );
+        const span = await waitFor(() =>
+          receiver.spans().find((s) => s.attributes.x_request_id === `fail-${framework}`),
+        );
+        expect(span?.status.code).toBe(2);
+        // Fastify reports the handler's error on its channel; Express publishes none (the 500 marks the span).
+        if (framework === 'fastify')
+          expect(span?.events.some((event) => event.name === 'exception')).toBe(true);
+        expect(span?.attributes['http.route']).toBe('/top-fail/:id');
+        if (framework === 'express') {
+          // The error handler runs after the mounted router handed the request back (its baseUrl restored):
+          // counted as unmatched, never as `/fail/:id`.
+          expect((await get(`${app.url}/api/fail/1`)).status).toBe(500);
+        }
+        await waitFor(() =>
+          app.lines().filter((line) => line.message === 'http response sent').length >=
+          (framework === 'express' ? 2 : 1)
+            ? true
+            : undefined,
+        );
+        const metrics = await scrape(app.systemUrl);
+        expect(
+          sampleValue(metrics, COUNT, { http_route: '/top-fail/:id', http_response_status_code: '500' }),
+        ).toBe(1);
+        if (framework === 'express') {
+          expect(
+            sampleValue(metrics, COUNT, { http_route: 'unmatched', http_response_status_code: '500' }),
+          ).toBe(1);
+          expect(metrics).not.toContain('http_route="/fail/:id"');
+        }
+      } finally {
+        await app.stop();
+      }
+    },
+  );
+});
+
 describe('Fastify answers some requests before any hook', () => {
   it.each([
     ['zero-code alone', false, 'esm', {}],
