@@ -102,9 +102,10 @@ export interface FinishDetails {
 }
 
 /**
- * The framework-neutral core of the middleware: per request one id resolution, one span, one context
- * `run`, and at the end one histogram observation and one access line. Adapters call `start`, run the
- * rest of the request inside `run`, and call `finish` exactly once.
+ * The framework-neutral core of the zero-code instrumentation and the middleware: per request one id
+ * resolution, one span, one context frame (entered by the diagnostics channel with `enter`, or by an
+ * adapter with `run`), and at the end one histogram observation and one access line. Whoever sees the
+ * request first calls `start`; `finish` records it once, however often it is called.
  */
 export class HttpInstrumentation {
   readonly #deps: HttpInstrumentationDeps;
@@ -127,15 +128,16 @@ export class HttpInstrumentation {
     const method = normaliseMethod(req.method);
     // The request context first, then the incoming trace, then the span: each set on a chained context
     // (no copy of the values before it), and the result is the request's one frame.
-    const carrying = frameWithRequestContext(identity, base) as Context;
+    const parent = extractIncomingTraceContext(
+      req.headers,
+      frameWithRequestContext(identity, base) as Context,
+    );
     let span: Span;
     let requestContext: Context;
     if (this.#deps.spans) {
-      const parent = extractIncomingTraceContext(req.headers, carrying);
       span = this.#startSpan(req, identity, method, parent);
       requestContext = trace.setSpan(parent, span);
     } else {
-      const parent = extractIncomingTraceContext(req.headers, carrying);
       requestContext = parent;
       // No span of its own, which could only be a no-op: the incoming trace (if any) still reaches the
       // log lines, from its span context in `parent`. Wrapped, never the parent's span itself: that may
