@@ -118,8 +118,8 @@ describe('zero-code incoming HTTP (dynotel/register alone)', () => {
         expect(app.lines().some((line) => JSON.stringify(line).includes('bad id with spaces'))).toBe(false);
 
         // Scraped twice: were the system status server instrumented, the first scrape would show in the second.
-      await (await fetch(`${app.systemUrl}/metrics`)).text();
-      const metrics = await (await fetch(`${app.systemUrl}/metrics`)).text();
+        await (await fetch(`${app.systemUrl}/metrics`)).text();
+        const metrics = await (await fetch(`${app.systemUrl}/metrics`)).text();
         const count = 'http_server_request_duration_seconds_count';
         expect(
           sampleValue(metrics, count, {
