@@ -78,9 +78,10 @@ export function subscribeHttpServerChannels(
       // The root context, not the active one: this runs in the connection's context, which on Node
       // without AsyncContextFrame still holds the previous request's frame on a keep-alive connection.
       const active = http.start(request, ROOT_CONTEXT);
-      response.setHeader('x-request-id', active.identity.xRequestId);
+      // The finish first: whatever fails after this point, a started request is still finished.
       response.on('close', onResponseClose);
       http.enter(active);
+      response.setHeader('x-request-id', active.identity.xRequestId);
     } catch (error) {
       failed(error);
     }
