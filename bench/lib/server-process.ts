@@ -37,6 +37,8 @@ export interface StartServerOptions {
   readonly nodeArgs?: readonly string[];
   /** Give the server's stdout to the caller (`ServerProcess.stdout`), e.g. to read V8's GC trace. */
   readonly pipeStdout?: boolean;
+  /** Send the server's stdout to /dev/null (a preloaded dynotel/register logs there). */
+  readonly discardStdout?: boolean;
 }
 
 /**
@@ -55,7 +57,12 @@ export async function startServer(name: string, options: StartServerOptions = {}
     ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child: ChildProcess = spawn(command, args as string[], {
-    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
+    stdio: [
+      'ignore',
+      options.pipeStdout ? 'pipe' : options.discardStdout ? 'ignore' : 'inherit',
+      'inherit',
+      'ipc',
+    ],
     env: { ...process.env, ...options.env },
   });
   const ready = await new Promise<{ port: number }>((resolve, reject) => {

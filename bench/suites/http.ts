@@ -5,6 +5,7 @@
  * server CPU per request (the server's own process.cpuUsage delta over completed requests) is the sounder
  * figure when the load generator is near saturation against a bare server.
  */
+import { fileURLToPath } from 'node:url';
 import { drive } from '../http/load.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { canPin, pinPid, pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
@@ -19,6 +20,21 @@ interface Variant {
   /** What BENCH_HTTP_ONLY names it by (default: `server`). */
   readonly id?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Started with `--import` of bench/http/servers/zero-code-register.ts (dynotel/register alone). */
+  readonly zeroCode?: boolean;
+}
+
+const ZERO_CODE_PRELOAD = fileURLToPath(new URL('../http/servers/zero-code-register.ts', import.meta.url));
+
+/** The bare framework server, unmodified, with only `dynotel/register` preloaded ("full dynotel"). */
+function zeroCode(framework: Variant['framework']): Variant {
+  return {
+    framework,
+    impl: 'dynotel zero-code (--import dynotel/register)',
+    server: `${framework}-bare`,
+    id: `${framework}-zero-code`,
+    zeroCode: true,
+  };
 }
 
 /**
@@ -42,12 +58,14 @@ const ALL_VARIANTS: readonly Variant[] = [
   { framework: 'fastify', impl: 'dynotel', server: 'fastify-dynotel' },
   { framework: 'fastify', impl: 'dynotel, 10% sampled', server: 'fastify-dynotel-10pct' },
   { framework: 'fastify', impl: 'dynotel metrics-only', server: 'fastify-metrics-only' },
+  zeroCode('fastify'),
   floor('fastify', 4, 'floor 4: ids, 10% decision, metrics, line by hand, no span'),
   floor('fastify', 5, 'floor 5: floor 4 + every span exported by hand'),
   { framework: 'express', impl: 'bare', server: 'express-bare' },
   { framework: 'express', impl: 'peer stack', server: 'express-peer' },
   { framework: 'express', impl: 'dynotel', server: 'express-dynotel' },
   { framework: 'express', impl: 'dynotel metrics-only', server: 'express-metrics-only' },
+  zeroCode('express'),
   floor('express', 4, 'floor 4: ids, 10% decision, metrics, line by hand, no span'),
 ];
 
@@ -216,7 +234,12 @@ export const httpSuite: Suite = {
       const env = { BENCH_OTLP_ENDPOINT: sink.endpoint };
       const samples = await measureInProcessSets(
         HTTP_VARIANTS.map(
-          (variant) => () => startServer(variant.server, { env: { ...env, ...variant.env } }),
+          (variant) => () =>
+            startServer(variant.server, {
+              env: { ...env, ...variant.env },
+              // Its access lines go where every other dynotel server's go: /dev/null.
+              ...(variant.zeroCode ? { nodeArgs: ['--import', ZERO_CODE_PRELOAD], discardStdout: true } : {}),
+            }),
         ),
         {
           rounds,

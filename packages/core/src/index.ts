@@ -39,14 +39,26 @@ export {
 } from './config/index.ts';
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
 export { sanitizeMetricName } from './config/parsers.ts';
+export {
+  ChainedContext,
+  type FrameContext,
+  MAX_CHAIN_LENGTH,
+  REQUEST_CONTEXT_KEY,
+  ROOT_FRAME,
+} from './context/context-frame.ts';
 export { RandomTextPool } from './context/random-text-pool.ts';
 export {
+  contextFrameStorage,
+  currentFrame,
+  enterFrame,
+  frameWithRequestContext,
   getRequestContext,
   type RequestContext,
-  type RequestContextCarrier,
+  requestContextOf,
   requireRequestContext,
+  runInFrame,
+  runOutsideRequests,
   runWithRequestContext,
-  setRequestContextCarrier,
 } from './context/request-context.ts';
 export {
   isUuid,
@@ -55,6 +67,7 @@ export {
   type ResolvedRequestId,
   resolveRequestId,
 } from './context/request-id.ts';
+export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
 export { randomRequestUuid } from './context/uuid-pool.ts';
 export {
   type DiagnosticLevel,

@@ -19,6 +19,7 @@ import { closeLogger, flushLogger, routeDiagnosticsToLogger } from '@dynotel/log
 import { createComponentMetrics } from '@dynotel/metrics';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
+import { subscribeHttpServerChannels } from './http/server-channels.ts';
 import type { InitOptions } from './options.ts';
 import type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
 import { wireHealth } from './wire/health.ts';
@@ -82,6 +83,9 @@ export function createTelemetry(
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
   });
+  // Zero-code: every request of every node:http server, and every outgoing call, from Node's
+  // diagnostics channels (no patching).
+  const serverChannels = subscribeHttpServerChannels(http, config.instrumentation.httpServer);
   const uninstallOutgoingHttp = wireOutgoingHttp(config, tracing, metrics.service);
   const dynotelLogger = logger.child({ target: 'dynotel' });
 
@@ -102,6 +106,8 @@ export function createTelemetry(
   // Telemetry's own hooks run last, after the application's (`onShutdown`), to flush what they wrote.
   const last = { order: TELEMETRY_HOOKS_ORDER };
   shutdown.addHook('system status server', async () => (await systemServer)?.close(), last);
+  // After the drain: a request still in flight then is finished by its own 'close' listener anyway.
+  shutdown.addHook('http server channels', () => serverChannels.close(), last);
   shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)), last);
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown, last);
   shutdown.addHook('health', () => health.close(), last);
@@ -146,6 +152,7 @@ export function createTelemetry(
       return served;
     },
     trackServer: (server: Server) => shutdown.trackServer(server),
+    instrumentServer: (server: Server) => serverChannels.add(server),
     onShutdown: (name, hook, hookOptions = {}) =>
       shutdown.addHook(
         name,

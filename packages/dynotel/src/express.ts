@@ -16,7 +16,8 @@ import {
 import { createExpressErrorHandler, type ExpressErrorHandler } from './http/express-errors.ts';
 import { expressAppListening } from './http/express-listen.ts';
 import { appServes, routerStack } from './http/express-router.ts';
-import type { ActiveRequest } from './http/instrumentation.ts';
+import { expressRouteOf } from './http/framework-routes.ts';
+import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { responseCompleted } from './http/response-completed.ts';
 import { serverTracker } from './http/server-tracking.ts';
 import { isSystemPath } from './http/system-paths.ts';
@@ -74,20 +75,16 @@ function appServesRequest(req: IncomingMessage): boolean {
 export function dynotelErrorHandler(telemetry: Telemetry = init()): ExpressErrorHandler {
   return createExpressErrorHandler({
     logger: telemetry.logger.child({ target: 'http' }),
-    activeOf: (res) => (res as ResponseWithRequest)[activeKey],
-    setError: (res, error) => {
-      const response = res as ResponseWithRequest;
-      if (response[errorKey] === undefined) response[errorKey] = error;
+    // Behind the middleware, or started by the zero-code instrumentation alone.
+    activeOf: (res) => (res as ResponseWithRequest)[activeKey] ?? activeRequestOf(res.req),
+    setError: (active, error) => {
+      if (active.error === undefined) telemetry.http.recordError(active, error);
     },
   });
 }
 
 /** The route template Express matched (`/v1/models/:id`, mount path included), or undefined. */
-function routeOf(req: ExpressRequest): string | undefined {
-  const path = req.route?.path;
-  if (typeof path !== 'string') return undefined;
-  return `${req.baseUrl ?? ''}${path}`;
-}
+const routeOf: (req: ExpressRequest) => string | undefined = expressRouteOf;
 
 /**
  * Declares a route as a Dynamo endpoint: `app.post('/generate', dynamoEndpoint(telemetry.endpoint('generate')), handler)`
@@ -123,9 +120,13 @@ export function dynotel(
   const middleware: ExpressMiddleware = function dynotelMiddleware(req, res, next) {
     track(req);
     if (systemRoutes && isSystemPath(handlers, req.url) && !appServesRequest(req)) {
+      // Started already by the zero-code instrumentation: dynotel's own routes are not app traffic.
+      const started = activeRequestOf(req);
+      if (started !== undefined) http.discard(started);
       handlers.handle(req, res);
       return;
     }
+    // The request the zero-code instrumentation started, when it saw it first (counted once).
     const active = http.start(req);
     res.setHeader('x-request-id', active.identity.xRequestId);
     const response = res as ResponseWithRequest;
@@ -150,7 +151,6 @@ export function dynotel(
       statusCode: completed ? this.statusCode : 499,
       route: this[requestKey] === undefined ? undefined : routeOf(this[requestKey]),
       aborted: !completed,
-      error: this[errorKey],
     });
     const endpointRequest = this[endpointKey];
     if (endpointRequest !== undefined) finishEndpointRequest(endpointRequest, this);
@@ -160,9 +160,7 @@ export function dynotel(
 const requestKey = Symbol('dynotel.expressRequest');
 const activeKey = Symbol('dynotel.activeRequest');
 const endpointKey = Symbol('dynotel.endpointRequest');
-const errorKey = Symbol('dynotel.requestError');
 type ResponseWithRequest = ServerResponse & {
-  [errorKey]?: unknown;
   [requestKey]?: ExpressRequest;
   [activeKey]?: ActiveRequest;
   [endpointKey]?: EndpointHttpRequest;

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type EndpointHttpRequest, finishEndpointRequest, startEndpointRequest } from './endpoint.ts';
-import type { ActiveRequest } from './http/instrumentation.ts';
+import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { isHttp1Server } from './http/listen-watch.ts';
 import { responseCompleted } from './http/response-completed.ts';
 import { isSystemPath } from './http/system-paths.ts';
@@ -56,7 +56,12 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   const http = telemetry.http;
   // An HTTP/2 server (`Fastify({ http2: true })`) cannot be drained by graceful shutdown: everything
   // else works, and the listen watcher says so once. Readiness comes from the server listening.
-  if (isHttp1Server(fastify.server)) telemetry.trackServer(fastify.server);
+  if (isHttp1Server(fastify.server)) {
+    telemetry.trackServer(fastify.server);
+    // Every request of this server from Node's channel, also those Fastify answers before onRequest
+    // (a malformed URL's 400, an unknown method's 404); onRequest below reuses the request it started.
+    telemetry.instrumentServer(fastify.server);
+  }
   if (options.markReadyOnListen === false) holdListenReadiness(telemetry.health);
   // Declared up front so every request object has the same shape (Fastify's advice for speed).
   fastify.decorateRequest('dynotel', null);
@@ -89,6 +94,9 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
 
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     if (systemRoutes && request.is404 && isSystemPath(handlers, request.raw.url)) {
+      // Started already by the zero-code instrumentation: dynotel's own routes are not app traffic.
+      const started = activeRequestOf(request.raw);
+      if (started !== undefined) http.discard(started);
       // Answered on the raw response, uninstrumented, and the lifecycle ends here (no hookDone).
       reply.hijack();
       handlers.handle(request.raw, reply.raw);
@@ -98,6 +106,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
     const active = http.start(request.raw);
     request.dynotel = active;
     request.dynotelRoute = route.url;
+    active.route ??= route.url;
     const endpointName = route.config?.dynamoEndpoint;
     if (endpointName !== undefined) {
       // Finished by onResponseClose: no 'close' listener of its own.
@@ -117,7 +126,7 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
 
   fastify.addHook('onError', (request, _reply, error, hookDone) => {
     const active = request.dynotel;
-    if (active !== null) active.span.recordException(error);
+    if (active !== null) http.recordError(active, error);
     hookDone();
   });
 

@@ -49,6 +49,12 @@ export interface Telemetry {
   /** Lets graceful shutdown drain this server (the middleware also finds servers on its own). */
   trackServer(server: Server): void;
   /**
+   * Instruments every request of this server from Node's `http.server.request.start` diagnostics channel
+   * (what DYN_INSTRUMENT_HTTP_SERVER does for every server), also those a framework answers before any of
+   * its hooks run. A no-op while every server is instrumented already, and for the system status server.
+   */
+  instrumentServer(server: Server): void;
+  /**
    * Adds an application shutdown hook (close a database pool, stop a consumer). Hooks run after the
    * drain and the in-flight wait, and before telemetry's own flush (so what they log and trace is
    * delivered): by ascending `order` (default 0, any finite number), then in the order added, each

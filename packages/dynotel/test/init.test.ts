@@ -214,9 +214,16 @@ describe('init()', () => {
       logDestination: new Lines(),
     });
     const endpoint = telemetry.endpoint('generate');
+    let hangArrived: () => void = () => {};
+    const hangSeen = new Promise<void>((resolve) => {
+      hangArrived = resolve;
+    });
     const server = createServer((req, res) => {
       endpoint.track(req, res);
-      if (req.url === '/hang') return; // answered never: the client hangs up
+      if (req.url === '/hang') {
+        hangArrived(); // answered never: the client hangs up
+        return;
+      }
       res.statusCode = req.url === '/fail' ? 500 : 200;
       res.write('{"text":');
       res.end('"hi"}');
@@ -240,7 +247,8 @@ describe('init()', () => {
       const hanging = request({ host: '127.0.0.1', port, path: '/hang', method: 'POST', agent: false });
       hanging.on('error', () => {});
       hanging.end('x');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Hang up once the server has the request (a fixed wait lost the race on a busy machine).
+      await hangSeen;
       hanging.destroy();
       const value = async (name: string) => {
         const { body } = await telemetry!.metrics.scrape();

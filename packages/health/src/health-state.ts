@@ -1,4 +1,4 @@
-import { DynotelError, diag } from '@dynotel/core';
+import { DynotelError, diag, runOutsideRequests } from '@dynotel/core';
 import { type CanaryHandler, type CanaryResult, sendCanary } from './canary.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, ReadinessCheck, type ReadinessCheckFn } from './readiness-check.ts';
 import { endpointReady } from './self-metrics.ts';
@@ -356,7 +356,8 @@ class State implements HealthState {
   #schedule(endpoint: Endpoint, delayMs: number): void {
     if (this.#closed) return;
     clearTimeout(endpoint.timer);
-    endpoint.timer = setTimeout(() => this.#onTimer(endpoint), Math.max(1, delayMs));
+    // Armed outside any request (registerEndpoint may run inside one): canaries are background work.
+    endpoint.timer = runOutsideRequests(setTimeout, () => this.#onTimer(endpoint), Math.max(1, delayMs));
     endpoint.timer.unref();
   }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynotelError, diag } from '@dynotel/core';
+import { DynotelError, diag, markServerUninstrumented } from '@dynotel/core';
 import { createHealthHandlers, type HealthHandlersOptions, sendNotFound } from './http-handlers.ts';
 import { invalidOption } from './validate.ts';
 
@@ -55,6 +55,8 @@ export async function startSystemServer(options: SystemServerOptions): Promise<S
       }
     },
   );
+  // dynotel's own probes and scrapes are not the application's traffic (no span, no http_server_* series).
+  markServerUninstrumented(server);
 
   (server as { [SYSTEM_SERVER]?: true })[SYSTEM_SERVER] = true;
 

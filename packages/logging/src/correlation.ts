@@ -1,4 +1,4 @@
-import { getRequestContext, type RequestContext } from '@dynotel/core';
+import { getRequestContext, type RequestContext, requestContextOf } from '@dynotel/core';
 import { type Context, type Span, trace } from '@opentelemetry/api';
 
 /**
@@ -16,15 +16,10 @@ export interface Correlation {
 }
 
 /**
- * What a caller that already holds the request's span, request context and OpenTelemetry context can
- * pass for one line (`logWithCorrelation`) instead of entering those contexts for the logger to read.
+ * The key under which a line's fields may carry the context frame to read its correlation from (see
+ * `logWithCorrelation`): a symbol, so it is never serialised and never collides with a user field.
  */
-export interface GivenCorrelation {
-  readonly span: Span | undefined;
-  readonly requestContext: RequestContext | undefined;
-  /** For the OTLP log record (its trace and span ids). */
-  readonly context: Context;
-}
+export const CORRELATION_FRAME: unique symbol = Symbol('dynotel.correlationFrame') as never;
 
 /** Fills `into` (reused by the caller, so no allocation per line) from the active contexts. */
 export function readCorrelation(into: Correlation): Correlation {
@@ -33,10 +28,10 @@ export function readCorrelation(into: Correlation): Correlation {
   return into;
 }
 
-/** Fills `into` from what the caller gave, with the same rules as `readCorrelation`. */
-export function useGivenCorrelation(into: Correlation, given: GivenCorrelation): Correlation {
-  fillFromSpan(into, given.span);
-  into.requestContext = given.requestContext;
+/** Fills `into` from a given frame (a request's OpenTelemetry context), with the same rules as `readCorrelation`. */
+export function readCorrelationOf(into: Correlation, frame: Context): Correlation {
+  fillFromSpan(into, trace.getSpan(frame));
+  into.requestContext = requestContextOf(frame);
   return into;
 }
 

@@ -1,6 +1,5 @@
 // @dynotel/logging public API. Everything exported here is listed by name.
 
-export type { GivenCorrelation } from './correlation.ts';
 export { routeDiagnosticsToLogger } from './diag-sink.ts';
 export { type LoggingErrorCode, loggingErrors } from './errors.ts';
 export type { FilterLevel } from './filter/levels.ts';

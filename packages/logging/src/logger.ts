@@ -1,13 +1,9 @@
 import type { Writable } from 'node:stream';
 import { DynotelError, diag } from '@dynotel/core';
+import type { Context } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import pino, { type Logger } from 'pino';
-import {
-  type Correlation,
-  type GivenCorrelation,
-  readCorrelation,
-  useGivenCorrelation,
-} from './correlation.ts';
+import { CORRELATION_FRAME, type Correlation, readCorrelation, readCorrelationOf } from './correlation.ts';
 import { createDestination, type LogDestination } from './destination/destination.ts';
 import { type FilterLevel, isFilterLevel, PINO_LEVEL } from './filter/levels.ts';
 import { type LogFilter, levelForTarget, parseLogFilter } from './filter/parse-filter.ts';
@@ -123,26 +119,30 @@ function describeFailure(error: unknown): string {
 // for a line logged while another is being formatted (a toJSON or getter that logs): it gets its own.
 const sharedCorrelation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
 let formatting = false;
-// Set by `logWithCorrelation` for exactly the one line it writes (taken, and cleared, by that line).
-let givenCorrelation: GivenCorrelation | undefined;
-
 /**
- * Writes one line with correlation the caller already holds (the HTTP middleware's access line, written
- * from the response's 'close' event, outside the request's async context), instead of entering the span
- * and request contexts for the logger to read them back: two context frames and two lookups per request.
+ * Writes one line whose correlation keys come from `frame` (a request's OpenTelemetry context, holding its
+ * span and its request context) instead of the active context: the HTTP access line, written from the
+ * response's 'close' event, which may run outside the request's context. The frame rides on the line's
+ * own fields (under a symbol, never serialised), so it applies to that line alone; entering the frame for
+ * the logger to read it back would cost a context frame per request.
  */
 export function logWithCorrelation(
   logger: DynotelLogger,
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal',
-  given: GivenCorrelation,
+  frame: Context,
   fields: Record<string, unknown>,
   message: string,
 ): void {
-  givenCorrelation = given;
+  (fields as Record<symbol, unknown>)[CORRELATION_FRAME] = frame;
+  logger[level](fields, message);
+}
+
+/** The frame `logWithCorrelation` put on a line's fields; a field object that throws on reads gives none. */
+function givenFrame(obj: Record<string, unknown> | undefined): Context | undefined {
   try {
-    logger[level](fields, message);
-  } finally {
-    givenCorrelation = undefined;
+    return (obj as Record<symbol, Context | undefined> | undefined)?.[CORRELATION_FRAME];
+  } catch {
+    return undefined;
   }
 }
 
@@ -155,9 +155,7 @@ function dynamoAsJson(
 ): string {
   const shared = this[sharedSym];
   const state = this[stateSym];
-  // Taken before anything else runs: a field's toJSON that logs writes its own line from the context.
-  const given = givenCorrelation;
-  givenCorrelation = undefined;
+  const given = givenFrame(obj);
   const nested = formatting;
   formatting = true;
   const correlation: Correlation = nested
@@ -170,7 +168,7 @@ function dynamoAsJson(
     message = messageText(msg !== undefined ? msg : obj?.message);
     const fields = serializeFields(this, obj);
     if (given === undefined) readCorrelation(correlation);
-    else useGivenCorrelation(correlation, given);
+    else readCorrelationOf(correlation, given);
     const line =
       shared.format === 'jsonl'
         ? jsonlLine(shared, state, time, levelNumber, callSite, message, fields, correlation)
@@ -183,7 +181,7 @@ function dynamoAsJson(
         rawFields(state.bindings, fields, correlation),
         callSite?.file,
         callSite?.line,
-        given?.context,
+        given,
       );
     }
     return line;
@@ -197,7 +195,7 @@ function dynamoAsJson(
     const fields = { log_error: `fields could not be serialised: ${reason}` };
     try {
       if (given === undefined) readCorrelation(correlation);
-      else useGivenCorrelation(correlation, given);
+      else readCorrelationOf(correlation, given);
       const context = correlation.requestContext;
       if (context?.fields !== undefined) {
         correlation.requestContext =

@@ -1,4 +1,5 @@
-import { runWithRequestContext } from '@dynotel/core';
+import { frameWithRequestContext, runWithRequestContext } from '@dynotel/core';
+import type { Context } from '@opentelemetry/api';
 import { context, trace } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, logWithCorrelation } from '../src/index.ts';
@@ -13,7 +14,7 @@ function jsonLogger() {
   return { out, logger };
 }
 
-describe('logWithCorrelation (the access line written outside the request context)', () => {
+describe('logWithCorrelation (the access line written outside the request context, from the request frame)', () => {
   it('writes the given span and request ids, not those of the active context', () => {
     const { out, logger } = jsonLogger();
     const given = trace.getTracer('t').startSpan('request');
@@ -22,11 +23,10 @@ describe('logWithCorrelation (the access line written outside the request contex
         logWithCorrelation(
           logger,
           'warn',
-          {
-            span: given,
-            requestContext: { requestId: 'given-req', xRequestId: 'given-x' },
-            context: trace.setSpan(context.active(), given),
-          },
+          frameWithRequestContext(
+            { requestId: 'given-req', xRequestId: 'given-x' },
+            trace.setSpan(context.active(), given),
+          ) as Context,
           { status: 404, trace_id: 'spoof' },
           'http response sent',
         ),
@@ -57,7 +57,7 @@ describe('logWithCorrelation (the access line written outside the request contex
       logWithCorrelation(
         logger,
         'info',
-        { span: given, requestContext: undefined, context: trace.setSpan(context.active(), given) },
+        trace.setSpan(context.active(), given),
         { aa: 1, field, zz: 'outer' },
         'given',
       );
@@ -87,7 +87,7 @@ describe('logWithCorrelation (the access line written outside the request contex
     logWithCorrelation(
       logger,
       'debug',
-      { span: given, requestContext: { requestId: 'r' }, context: context.active() },
+      frameWithRequestContext({ requestId: 'r' }, trace.setSpan(context.active(), given)) as Context,
       {},
       'filtered out',
     );

@@ -1,4 +1,4 @@
-import { diag, settlesWithin } from '@dynotel/core';
+import { diag, runOutsideRequests, settlesWithin } from '@dynotel/core';
 import { type Context, context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -123,9 +123,16 @@ export class BoundedBatchProcessor implements SpanProcessor {
       this.#reporter.warn('a span could not be encoded for export; dropped', { error: String(error) });
       return;
     }
-    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#kick();
-    else this.#schedule();
+    // Outside the request whose span this is: the export (its promises, timers and warnings) and the
+    // timer that starts it are the process's background work, never that request's context.
+    if (this.#queue.length >= this.#options.maxExportBatchSize) {
+      if (this.#running === undefined) runOutsideRequests(this.#kickBound);
+    } else if (this.#timer === undefined && this.#running === undefined)
+      runOutsideRequests(this.#scheduleBound);
   }
+
+  readonly #kickBound = (): void => this.#kick();
+  readonly #scheduleBound = (): void => this.#schedule();
 
   async forceFlush(timeoutMs = this.#options.exportTimeoutMs): Promise<void> {
     await this.#flush(timeoutMs);

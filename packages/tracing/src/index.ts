@@ -1,5 +1,6 @@
 // @dynotel/tracing public API. Everything exported here is listed by name.
 // Test utilities live in the `@dynotel/tracing/testing` entry point.
+export { DynotelContextManager, ownsGlobalContext } from './context-manager.ts';
 export { type TracingErrorCode, tracingErrors } from './errors.ts';
 export type {
   BatchOptions,
@@ -39,7 +40,6 @@ export {
   type W3CPropagatorOptions,
   W3CTraceContextStrictPropagator,
 } from './propagation/w3c-propagator.ts';
-export { carryRequestContext } from './request-context-carrier.ts';
 export { RESOURCE_DYNAMO_COMPONENT, RESOURCE_DYNAMO_NAMESPACE } from './resource.ts';
 export {
   ATTR_REQUEST_ID,

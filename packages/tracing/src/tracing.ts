@@ -8,14 +8,13 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider as SdkTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BoundedBatchProcessor } from './bounded-batch-processor.ts';
+import { DynotelContextManager, setOwnsGlobalContext } from './context-manager.ts';
 import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.ts';
 import { PooledIdGenerator } from './pooled-id-generator.ts';
 import { propagator } from './propagation/headers.ts';
-import { startCarryingRequestContexts } from './request-context-carrier.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
 import { setDefaultTracerName, type WithSpanOptions, withSpan } from './span-helpers.ts';
@@ -89,9 +88,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
 
   const unregister: (() => void)[] = [];
   if (resolved.registerGlobal) {
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
-      unregister.push(() => context.disable(), startCarryingRequestContexts());
-    }
+    registerContextManager(unregister);
     if (propagation.setGlobalPropagator(propagator)) unregister.push(() => propagation.disable());
     if (trace.setGlobalTracerProvider(provider)) unregister.push(() => trace.disable());
     else
@@ -140,9 +137,7 @@ function disabledTracing(resolved: ResolvedTracingOptions): Tracing {
   // registered over one the host registered.
   const unregister: (() => void)[] = [];
   if (resolved.registerGlobal) {
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
-      unregister.push(() => context.disable(), startCarryingRequestContexts());
-    }
+    registerContextManager(unregister);
     if (propagation.setGlobalPropagator(propagator)) unregister.push(() => propagation.disable());
   }
   let shutdownPromise: Promise<void> | undefined;
@@ -160,6 +155,16 @@ function disabledTracing(resolved: ResolvedTracingOptions): Tracing {
       return shutdownPromise;
     },
   };
+}
+
+/** dynotel's context manager as the global one, unless the host registered its own; undone by `unregister`. */
+function registerContextManager(unregister: (() => void)[]): void {
+  if (!context.setGlobalContextManager(new DynotelContextManager().enable())) return;
+  setOwnsGlobalContext(true);
+  unregister.push(() => {
+    setOwnsGlobalContext(false);
+    context.disable();
+  });
 }
 
 /** Waits for `promise` at most `ms`; never rejects (a failure is reported here). */

@@ -1,3 +1,4 @@
+import { runOutsideRequests } from '../context/request-context.ts';
 import { processSingleton } from '../internal/process-singleton.ts';
 
 /**
@@ -54,7 +55,9 @@ class Diagnostics {
   log(record: DiagnosticRecord): void {
     if (LEVEL_ORDER[record.level] < LEVEL_ORDER[this.#minLevel]) return;
     try {
-      this.#sink(record);
+      // dynotel's own problems are the process's, not those of the request that happened to hit them:
+      // the line carries no request's ids, and nothing the sink schedules runs in a request's context.
+      runOutsideRequests(this.#sink, record);
     } catch {
       // A broken sink must never take the service down; fall back to stderr, and give up silently.
       try {

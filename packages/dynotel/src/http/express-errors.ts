@@ -28,25 +28,19 @@ export interface ErrorHandlerDeps {
   readonly logger: DynotelLogger;
   /** The request dynotel's middleware is recording, or undefined (not behind the middleware). */
   activeOf(res: ServerResponse): ActiveRequest | undefined;
-  /** Keeps the error for the access line and the span (one error per request). */
-  setError(res: ServerResponse, error: unknown): void;
+  /** Keeps the error for the access line and the span (the first error of a request). */
+  setError(active: ActiveRequest, error: unknown): void;
 }
 
 export function createExpressErrorHandler(deps: ErrorHandlerDeps): ExpressErrorHandler {
   // Four parameters: Express tells an error handler by its arity, so `_next` stays although unused.
   const handler: ExpressErrorHandler = function dynotelErrorHandler(error, req, res, _next) {
-    deps.setError(res, error);
     const active = deps.activeOf(res);
     const fields = { err: error, method: req.method, url: req.url };
     if (active === undefined) deps.logger.error(fields, 'request failed');
     else {
-      logWithCorrelation(
-        deps.logger,
-        'error',
-        { span: active.span, requestContext: active.identity, context: active.context },
-        fields,
-        'request failed',
-      );
+      deps.setError(active, error);
+      logWithCorrelation(deps.logger, 'error', active.context, fields, 'request failed');
     }
     respondLikeExpress(error, req, res);
   };

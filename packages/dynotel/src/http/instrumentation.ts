@@ -1,9 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { diag, runWithRequestContext, selfMetrics } from '@dynotel/core';
+import {
+  currentFrame,
+  diag,
+  enterFrame,
+  frameWithRequestContext,
+  runInFrame,
+  selfMetrics,
+} from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
 import {
-  carryRequestContext,
   extractIncomingTraceContext,
+  ownsGlobalContext,
   setPrimitiveAttribute,
   setRequestIdAttributes,
 } from '@dynotel/tracing';
@@ -27,7 +34,8 @@ const replacedRequestIds = selfMetrics.counter(
   'Inbound x-request-id values rejected by validation and replaced by a generated id.',
   { initial: [{}] },
 );
-const instrumentationErrors = selfMetrics.counter(
+/** Failures inside the HTTP instrumentation (the channel subscriber's too); the request is still served. */
+export const instrumentationErrors = selfMetrics.counter(
   'dynotel_http_instrumentation_errors_total',
   'Failures inside the HTTP instrumentation itself (the request was still served).',
   { initial: [{}] },
@@ -50,13 +58,32 @@ export interface HttpInstrumentationDeps {
 export interface ActiveRequest {
   readonly identity: RequestIdentity;
   readonly span: Span;
-  /** The request's OpenTelemetry context: its span, and its request context when `carried`. */
+  /**
+   * The request's frame: its OpenTelemetry context (its span, the incoming trace) carrying its request
+   * context, so that entering it sets both.
+   */
   readonly context: Context;
-  /** `context` carries the request context too: entering it is enough (see `carryRequestContext`). */
-  readonly carried: boolean;
   readonly method: string;
   readonly startedAt: number;
+  /** The route template when the framework told it before the finish (Fastify's channel or plugin). */
+  route: string | undefined;
+  /** The error the framework reported for this request, recorded on the span once. */
+  error: unknown;
   finished: boolean;
+}
+
+/**
+ * The request a request message is being served as, on the IncomingMessage: whoever sees the request
+ * first (the diagnostics channel, else the Express middleware or Fastify plugin) starts it, and the
+ * others reuse it, so a request is counted, traced and logged once. A global symbol: two installed
+ * copies of dynotel share it.
+ */
+export const ACTIVE_REQUEST: unique symbol = Symbol.for('dynotel.activeRequest') as never;
+type InstrumentedMessage = IncomingMessage & { [ACTIVE_REQUEST]?: ActiveRequest };
+
+/** The request `req` is being served as, if one was started. */
+export function activeRequestOf(req: IncomingMessage): ActiveRequest | undefined {
+  return (req as InstrumentedMessage)[ACTIVE_REQUEST];
 }
 
 type AccessLevel = 'info' | 'warn' | 'error';
@@ -75,9 +102,10 @@ export interface FinishDetails {
 }
 
 /**
- * The framework-neutral core of the middleware: per request one id resolution, one span, one context
- * `run`, and at the end one histogram observation and one access line. Adapters call `start`, run the
- * rest of the request inside `run`, and call `finish` exactly once.
+ * The framework-neutral core of the zero-code instrumentation and the middleware: per request one id
+ * resolution, one span, one context frame (entered by the diagnostics channel with `enter`, or by an
+ * adapter with `run`), and at the end one histogram observation and one access line. Whoever sees the
+ * request first calls `start`; `finish` records it once, however often it is called.
  */
 export class HttpInstrumentation {
   readonly #deps: HttpInstrumentationDeps;
@@ -86,24 +114,30 @@ export class HttpInstrumentation {
     this.#deps = deps;
   }
 
-  start(req: IncomingMessage): ActiveRequest {
+  /**
+   * Starts `req`, or returns the request already started for it (the zero-code instrumentation saw it
+   * first: the adapter then only adds what it knows). `base` is the context the request nests in: the
+   * active one for the adapters (as before), the root one for the diagnostics channel (which runs in the
+   * connection's context; on Node without AsyncContextFrame that is still the previous request's).
+   */
+  start(req: IncomingMessage, base: Context = context.active()): ActiveRequest {
+    const existing = (req as InstrumentedMessage)[ACTIVE_REQUEST];
+    if (existing !== undefined) return existing;
     const identity = identifyRequest(req.headers);
     if (identity.replaced) replacedRequestIds.inc();
     const method = normaliseMethod(req.method);
+    // The request context first, then the incoming trace, then the span: each set on a chained context
+    // (no copy of the values before it), and the result is the request's one frame.
+    const parent = extractIncomingTraceContext(
+      req.headers,
+      frameWithRequestContext(identity, base) as Context,
+    );
     let span: Span;
     let requestContext: Context;
-    let carried = false;
     if (this.#deps.spans) {
-      // The request context first: when it can be carried, the incoming trace and then the span are set
-      // on a chained context (no copy of the values before them, for any of the three).
-      const active = context.active();
-      const carrying = carryRequestContext(active, identity);
-      carried = carrying !== undefined;
-      const parent = extractIncomingTraceContext(req.headers, carrying ?? active);
       span = this.#startSpan(req, identity, method, parent);
       requestContext = trace.setSpan(parent, span);
     } else {
-      const parent = extractIncomingTraceContext(req.headers);
       requestContext = parent;
       // No span of its own, which could only be a no-op: the incoming trace (if any) still reaches the
       // log lines, from its span context in `parent`. Wrapped, never the parent's span itself: that may
@@ -113,15 +147,18 @@ export class HttpInstrumentation {
         incoming !== undefined && isSpanContextValid(incoming) ? trace.wrapSpanContext(incoming) : NO_SPAN;
     }
     this.#deps.metrics.active.labels(method).inc();
-    return {
+    const active: ActiveRequest = {
       identity,
       span,
       context: requestContext,
-      carried,
       method,
       startedAt: performance.now(),
+      route: undefined,
+      error: undefined,
       finished: false,
     };
+    (req as InstrumentedMessage)[ACTIVE_REQUEST] = active;
+    return active;
   }
 
   #startSpan(req: IncomingMessage, identity: RequestIdentity, method: string, parent: Context): Span {
@@ -143,27 +180,54 @@ export class HttpInstrumentation {
     return span;
   }
 
-  /** Runs `fn` with the request's span active and its request context set. */
+  /**
+   * Runs `fn` in the request's frame. Already in it (the diagnostics channel entered it before the
+   * framework's handler ran): calls `fn` directly, no second frame. When another context manager is the
+   * global one, its context and dynotel's store are entered separately (two frames).
+   */
   run<T>(active: ActiveRequest, fn: () => T): T {
-    if (active.carried) return context.with(active.context, fn);
-    // `with`'s extra arguments instead of a closure: nothing allocated per request beyond the contexts.
-    return context.with(active.context, runWithRequestContext<T>, undefined, active.identity, fn);
+    if (!ownsGlobalContext()) {
+      // `with`'s extra arguments instead of a closure: nothing allocated per request beyond the frames.
+      return context.with(active.context, runInFrame<[], T>, undefined, active.context, fn);
+    }
+    if (currentFrame() === active.context) return fn();
+    return context.with(active.context, fn);
+  }
+
+  /**
+   * Makes the request's frame the current one for the rest of the current synchronous run and all it
+   * schedules: the diagnostics channel is published just before the server's 'request' event, so the
+   * application's handler runs in it. No second frame, no closure.
+   */
+  enter(active: ActiveRequest): void {
+    enterFrame(active.context);
+  }
+
+  /**
+   * Forgets a request that turned out not to be the application's (dynotel's own /metrics, /health, /live
+   * on the application's port): no metric, no span exported, no access line.
+   */
+  discard(active: ActiveRequest): void {
+    if (active.finished) return;
+    active.finished = true;
+    this.#deps.metrics.active.labels(active.method).dec();
+  }
+
+  /** Records the error the framework reported for the request on its span, once however often reported. */
+  recordError(active: ActiveRequest, error: unknown): void {
+    if (active.error === error) return;
+    active.error = error;
+    active.span.recordException(error as Error);
   }
 
   /**
    * The access line carries trace_id, span_id and the request ids although `finish` runs from the
-   * response's 'close' event, outside the request's async context: the request's span and ids are handed
-   * to the logger for this one line (`logWithCorrelation`), instead of re-entering both contexts for it
-   * to read them back (two context frames per request).
+   * response's 'close' event, possibly outside the request's async context: the request's frame is handed
+   * to the logger for this one line (`logWithCorrelation`), instead of entering it for the logger to read
+   * it back (a context frame per request).
    */
   #writeAccessLine(active: ActiveRequest, level: AccessLevel, fields: Record<string, unknown>): void {
-    logWithCorrelation(
-      this.#deps.logger,
-      level,
-      { span: active.span, requestContext: active.identity, context: active.context },
-      fields,
-      'http response sent',
-    );
+    logWithCorrelation(this.#deps.logger, level, active.context, fields, 'http response sent');
   }
 
   finish(active: ActiveRequest, details: FinishDetails): void {
@@ -171,16 +235,17 @@ export class HttpInstrumentation {
     active.finished = true;
     try {
       const seconds = (performance.now() - active.startedAt) / 1000;
-      const route = details.route ?? UNMATCHED_ROUTE;
+      const known = details.route ?? active.route;
+      const route = known ?? UNMATCHED_ROUTE;
       const status = details.statusCode;
       const metrics = this.#deps.metrics;
       metrics.active.labels(active.method).dec();
       metrics.duration.labels(active.method, route, String(status)).observe(seconds);
       const span = active.span;
       setPrimitiveAttribute(span, 'http.response.status_code', status);
-      if (details.route !== undefined) setPrimitiveAttribute(span, 'http.route', details.route);
-      if (details.error !== undefined) span.recordException(details.error as Error);
-      if (status >= 500 || details.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (known !== undefined) setPrimitiveAttribute(span, 'http.route', known);
+      if (details.error !== undefined) this.recordError(active, details.error);
+      if (status >= 500 || active.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
       const level: AccessLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (this.#deps.logger.isLevelEnabled(level)) {
         const fields: Record<string, unknown> = {
@@ -191,7 +256,7 @@ export class HttpInstrumentation {
         };
         if (details.aborted) fields.aborted = true;
         // The error's message on the access line; its stack is on the error's own line and the span.
-        if (details.error !== undefined) fields.error = errorMessage(details.error);
+        if (active.error !== undefined) fields.error = errorMessage(active.error);
         this.#writeAccessLine(active, level, fields);
       }
       span.end();

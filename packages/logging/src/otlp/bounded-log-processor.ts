@@ -1,4 +1,4 @@
-import { diag, settlesWithin } from '@dynotel/core';
+import { diag, runOutsideRequests, settlesWithin } from '@dynotel/core';
 import { type Context, context, createContextKey } from '@opentelemetry/api';
 import type {
   LogRecordExporter,
@@ -74,9 +74,16 @@ export class BoundedLogProcessor implements LogRecordProcessor {
     }
     // The SDK's record implements both views; the processor only reads it after onEmit returns.
     this.#queue.push(logRecord as unknown as ReadableLogRecord);
-    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#kick(false);
-    else this.#schedule();
+    // Outside the request that logged: the export and its timer are background work (see the span
+    // batch processor).
+    if (this.#queue.length >= this.#options.maxExportBatchSize) {
+      if (this.#running === undefined) runOutsideRequests(this.#kickSome);
+    } else if (this.#timer === undefined && this.#running === undefined)
+      runOutsideRequests(this.#scheduleBound);
   }
+
+  readonly #kickSome = (): void => this.#kick(false);
+  readonly #scheduleBound = (): void => this.#schedule();
 
   async forceFlush(): Promise<void> {
     await settlesWithin(this.#drain(), this.#options.exportTimeoutMs);

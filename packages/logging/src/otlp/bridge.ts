@@ -24,7 +24,7 @@ export interface OtlpBridge {
     fields: ReadonlyArray<readonly [string, unknown]>,
     file?: string,
     line?: number,
-    /** The record's context when the caller gave it (logWithCorrelation); else the active one. */
+    /** The frame the line was given (logWithCorrelation); else the active context. */
     recordContext?: Context,
   ): void;
 }

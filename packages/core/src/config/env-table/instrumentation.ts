@@ -12,7 +12,7 @@ export const INSTRUMENTATION_VARIABLES = {
     default: 'true',
     accepted: BOOLEAN_ACCEPTED,
     description:
-      "Instruments every request of every node:http server (Express, Fastify, Koa, plain node:http) from Node's `http.server.*` diagnostics channels: request id, server span, RED metrics, access line. The Express middleware and Fastify plugin add route templates on top; a request is never counted twice.",
+      "Instruments every request of every node:http server (Express, Fastify, Koa, plain node:http) from Node's `http.server.request.start` diagnostics channel: request id, server span, RED metrics (Express and Fastify route templates), access line, and the handler run in the request's context. The Express middleware and Fastify plugin reuse that request (never counted twice); off, they instrument their own requests as before.",
     source: 'dynotel',
     keys: ['instrumentation.httpServer'],
     parse: truthyBoolean,
