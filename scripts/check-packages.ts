@@ -3,9 +3,9 @@
  * turns `workspace:*` into real versions), the tarballs are installed with plain `npm` into a fresh
  * directory outside the workspace, and then
  *
- *   1. every `@opentelemetry/*` package has exactly ONE installed copy in that install (two copies of
- *      the SDK mean megabytes of duplicates and, worse, two sets of globals/classes that do not
- *      recognise each other's objects);
+ *   1. every `@opentelemetry/*` (and `@dynotel/*`) package has exactly ONE installed copy in that
+ *      install (two copies of the SDK mean megabytes of duplicates and, worse, two sets of
+ *      globals/classes that do not recognise each other's objects);
  *   2. `publint --strict` reports nothing for each packed package;
  *   3. `@arethetypeswrong/cli` finds no problem in each tarball, under every resolution mode it checks
  *      (node10, node16 CJS/ESM, bundler), so `moduleResolution: node10` consumers resolve the subpaths
@@ -94,10 +94,13 @@ function installedPackages(nodeModules: string): InstalledCopy[] {
 }
 
 /** Names with more than one installed copy, each with its copies. */
-function duplicates(copies: readonly InstalledCopy[], prefix: string): Map<string, InstalledCopy[]> {
+function duplicates(
+  copies: readonly InstalledCopy[],
+  prefixes: readonly string[],
+): Map<string, InstalledCopy[]> {
   const byName = new Map<string, InstalledCopy[]>();
   for (const copy of copies) {
-    if (!copy.name.startsWith(prefix)) continue;
+    if (!prefixes.some((prefix) => copy.name.startsWith(prefix))) continue;
     byName.set(copy.name, [...(byName.get(copy.name) ?? []), copy]);
   }
   return new Map([...byName].filter(([, list]) => list.length > 1));
@@ -146,7 +149,7 @@ function main(): number {
       `consumer install: ${copies.length} packages, ${megabytes(sizeOf(nodeModules))} node_modules; ` +
         `${otel.length} @opentelemetry copies (${megabytes(otelBytes)})`,
     );
-    for (const [name, list] of duplicates(copies, '@opentelemetry/')) {
+    for (const [name, list] of duplicates(copies, ['@opentelemetry/', '@dynotel/'])) {
       const where = list.map((copy) => `${copy.version} at ${relative(consumer, copy.path)}`).join(', ');
       problems.push(`${name} is installed ${list.length} times: ${where}`);
     }
@@ -167,7 +170,9 @@ function main(): number {
   }
 
   if (problems.length === 0) {
-    console.log('packages: one copy of each @opentelemetry package; publint --strict and attw clean');
+    console.log(
+      'packages: one copy of each @opentelemetry and @dynotel package; publint --strict and attw clean',
+    );
     return 0;
   }
   for (const problem of problems) console.error(`\n✗ ${problem}`);
