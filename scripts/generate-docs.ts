@@ -73,7 +73,8 @@ export function renderErrorsDoc(catalogues: readonly Catalogue[]): string {
     '     Do not edit by hand: run `pnpm docs:generate`. CI runs `pnpm docs:check` and fails when this file is stale. -->',
     '',
     'Every error dynotel throws is a `DynotelError` with a stable `code` (test it with `isDynotelError(e)`',
-    'and `e.code`); `e.details` carries structured fields such as the option and the value. Telemetry',
+    "and `e.code`, or `isDynotelError(e, tracingErrors)` to also narrow the code to one package's",
+    'catalogue); `e.details` carries structured fields such as the option and the value. Telemetry',
     'failures at run time are never thrown: they are reported through diagnostics and counted in',
     'self-metrics. Codes are never reused or renamed.',
   ];

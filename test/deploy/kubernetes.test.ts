@@ -9,7 +9,8 @@ import { ALERT_RULES, K8S_DIR, RECORDING_RULES, readYaml, readYamlDocuments, rul
  * deploy/k8s: the manifests parse, the PrometheusRule carries exactly the promtool-tested rules, probes
  * match Dynamo's operator (reference §7.7), the monitors select the example pods on ports they expose,
  * and the autoscaling example uses metrics the adapter really exposes with queries Prometheus accepts.
- * (No cluster here: kubectl/kubeconform validation against the API server is not part of this test.)
+ * (No cluster here; kubernetes-schemas.test.ts validates every manifest against the Kubernetes and
+ * prometheus-operator schemas.)
  */
 
 interface Manifest {

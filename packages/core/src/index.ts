@@ -78,7 +78,12 @@ export {
 } from './diagnostics/diagnostics.ts';
 export { defineErrorCatalogue, type ErrorCatalogue } from './errors/catalogue.ts';
 export { type CoreErrorCode, coreErrors } from './errors/core-errors.ts';
-export { DynotelError, type DynotelErrorOptions, isDynotelError } from './errors/dynotel-error.ts';
+export {
+  DynotelError,
+  type DynotelErrorCodeFormat,
+  type DynotelErrorOptions,
+  isDynotelError,
+} from './errors/dynotel-error.ts';
 export {
   type SelfCounter,
   type SelfGauge,

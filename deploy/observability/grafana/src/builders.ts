@@ -339,12 +339,17 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
     fiscalYearStartMonth: 0,
     liveNow: false,
     links: [
+      // Every field the dashboard schema requires of a link (Grafana filled the same defaults in).
       {
         title: 'dynotel dashboards',
         type: 'dashboards',
         tags: ['dynotel'],
         asDropdown: true,
         includeVars: false,
+        keepTime: false,
+        targetBlank: false,
+        icon: 'external link',
+        tooltip: '',
       },
     ],
     annotations: {

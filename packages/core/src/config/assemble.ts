@@ -1,3 +1,4 @@
+import { DynotelError } from '../errors/dynotel-error.ts';
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
@@ -125,7 +126,7 @@ function readLogFilter(env: EnvReader): string | undefined {
 
 function row<T = unknown>(name: string): EnvVariable<T> {
   const found = (ENV as Readonly<Record<string, EnvVariable>>)[name];
-  if (found === undefined) throw new Error(`internal: ${name} is not in the env table`);
+  if (found === undefined) throw new DynotelError('ERR_DYNOTEL_INTERNAL', `${name} is not in the env table`);
   return found as EnvVariable<T>;
 }
 

@@ -1,3 +1,4 @@
+import { DynotelError } from '../errors/dynotel-error.ts';
 import { processSingleton } from '../internal/process-singleton.ts';
 
 /**
@@ -104,15 +105,20 @@ class SelfMetric implements SelfGauge {
   }
 }
 
+function invalidSelfMetric(name: string, message: string): DynotelError<'ERR_DYNOTEL_SELF_METRIC_INVALID'> {
+  return new DynotelError('ERR_DYNOTEL_SELF_METRIC_INVALID', message, { details: { name } });
+}
+
 class SelfMetricsRegistry {
   readonly #metrics = new Map<string, SelfMetric>();
 
   #define(name: string, help: string, type: SelfMetricType, options: SelfMetricOptions): SelfMetric {
     if (!SELF_METRIC_NAME.test(name))
-      throw new TypeError(`self-metric name '${name}' must match ${SELF_METRIC_NAME}`);
+      throw invalidSelfMetric(name, `self-metric name '${name}' must match ${SELF_METRIC_NAME}`);
     const existing = this.#metrics.get(name);
     if (existing !== undefined) {
-      if (existing.type !== type) throw new TypeError(`self-metric '${name}' is already a ${existing.type}`);
+      if (existing.type !== type)
+        throw invalidSelfMetric(name, `self-metric '${name}' is already a ${existing.type}`);
       return existing;
     }
     const metric = new SelfMetric(name, help, type, options.initial ?? []);
@@ -122,7 +128,7 @@ class SelfMetricsRegistry {
 
   /** Defines (or returns the existing) self counter. Counter names end in `_total`. */
   counter(name: string, help: string, options: SelfMetricOptions = {}): SelfCounter {
-    if (!name.endsWith('_total')) throw new TypeError(`self counter '${name}' must end in _total`);
+    if (!name.endsWith('_total')) throw invalidSelfMetric(name, `self counter '${name}' must end in _total`);
     return this.#define(name, help, 'counter', options);
   }
 

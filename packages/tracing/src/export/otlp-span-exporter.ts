@@ -1,3 +1,4 @@
+import { DynotelError } from '@dynotel/core';
 import { context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -45,15 +46,17 @@ export function isAcknowledged(result: ExportResult): result is AcknowledgedExpo
 
 /**
  * The error an export fails with; `dropReason` tells the batch processor which `reason` label to
- * count the batch under, so each dropped span is counted exactly once, by the processor.
+ * count the batch under, so each dropped span is counted exactly once, by the processor. It is a
+ * DynotelError (code ERR_DYNOTEL_TRACING_EXPORT_FAILED) so a processor or exporter wrapping this one
+ * can recognise it with `isDynotelError(error, tracingErrors)`; it is never thrown at the host.
  */
-export class SpanExportError extends Error {
+export class SpanExportError extends DynotelError<'ERR_DYNOTEL_TRACING_EXPORT_FAILED'> {
   readonly dropReason: DropReason;
   /** Spans of the batch that were not delivered (less than the batch size on partial success). */
   readonly droppedSpans: number;
 
   constructor(message: string, dropReason: DropReason, droppedSpans: number) {
-    super(message);
+    super('ERR_DYNOTEL_TRACING_EXPORT_FAILED', message, { details: { dropReason, droppedSpans } });
     this.name = 'SpanExportError';
     this.dropReason = dropReason;
     this.droppedSpans = droppedSpans;
