@@ -78,7 +78,7 @@ describe('OTLP log export through a LoggerProvider', () => {
       const receiver: OtlpReceiver = await startOtlpReceiver();
       cleanups.push(() => receiver.close());
       const loggerProvider = createOtlpLoggerProvider({
-        endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint,
+        endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : `${receiver.httpEndpoint}/v1/logs`,
         protocol,
         headers: { 'x-tenant': 'dynotel' },
         serviceName: 'logging-test',

@@ -1,7 +1,8 @@
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
-import { DEFAULT_ENDPOINTS, type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
+import { type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
+import { otlpSignalEndpoint } from './otlp-endpoint.ts';
 import type {
   DynotelConfig,
   EnvVariable,
@@ -150,10 +151,6 @@ function readHistograms(env: EnvReader): MetricsConfig['histograms'] {
   return result as unknown as MetricsConfig['histograms'];
 }
 
-function joinPath(base: string, path: string): string {
-  return base.endsWith('/') ? `${base}${path}` : `${base}/${path}`;
-}
-
 function readExporter(
   env: EnvReader,
   signal: OtlpSignal,
@@ -162,14 +159,14 @@ function readExporter(
 ): OtlpExporterConfig {
   const specific = env.find(row<string | undefined>(otlpVariableName('ENDPOINT', signal)));
   const generic = env.find(row<string | undefined>(otlpVariableName('ENDPOINT')));
-  const signalPath = `v1/${signal}`;
-  let endpoint: string;
-  if (specific !== undefined) endpoint = specific;
-  else if (generic !== undefined) endpoint = protocol === 'grpc' ? generic : joinPath(generic, signalPath);
-  else if (grpcTracesEndpoint !== undefined && protocol === 'grpc') endpoint = grpcTracesEndpoint;
-  else
-    endpoint =
-      protocol === 'grpc' ? DEFAULT_ENDPOINTS.grpc : joinPath(DEFAULT_ENDPOINTS['http/protobuf'], signalPath);
+  // Dynamo's one extension of the spec rule: logs over grpc without any endpoint of their own (and no
+  // generic one) follow the grpc traces endpoint.
+  const endpoint = otlpSignalEndpoint({
+    signal,
+    protocol,
+    specific: specific ?? (generic === undefined && protocol === 'grpc' ? grpcTracesEndpoint : undefined),
+    generic,
+  });
 
   const layered = <T>(setting: 'HEADERS' | 'TIMEOUT' | 'COMPRESSION', fallback: T): T =>
     env.find(row<T | undefined>(otlpVariableName(setting, signal))) ??

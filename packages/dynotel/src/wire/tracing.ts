@@ -7,7 +7,7 @@ export function wireTracing(config: DynotelConfig, options: InitOptions): Tracin
   return createTracing({
     exportEnabled: tracing.exportEnabled && tracing.tracesExporter === 'otlp',
     sdkDisabled: tracing.sdkDisabled,
-    tracesEndpoint: tracing.traces.endpoint,
+    endpoint: tracing.traces.endpoint,
     protocol: tracing.traces.protocol,
     headers: tracing.traces.headers,
     timeoutMs: tracing.traces.timeoutMs,

@@ -1,4 +1,4 @@
-import { DynotelError } from '@dynotel/core';
+import { DynotelError, otlpSignalEndpoint } from '@dynotel/core';
 import { Metadata } from '@grpc/grpc-js';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -8,13 +8,18 @@ import { BoundedLogProcessor } from './bounded-log-processor.ts';
 
 /**
  * An OpenTelemetry LoggerProvider that batches records and exports them over OTLP, for `createLogger`'s
- * `otlp.loggerProvider`. Dynamo exports logs over gRPC to the traces endpoint (reference §1.4), so that
- * is the default; `http/protobuf` posts to `<endpoint>/v1/logs` unless the endpoint already names a path.
+ * `otlp.loggerProvider`. Dynamo exports logs over gRPC (reference §1.4), so that is the default. The
+ * endpoint is used as is, for http/protobuf too: core's config resolves it (the one OTel endpoint rule,
+ * `otlpSignalEndpoint()` of @dynotel/core).
  * Its `shutdown()` settles within `shutdownTimeoutMs` whatever the collector does, and every record
  * ends in `dynotel_log_records_exported_total` or `dynotel_log_records_dropped_total{reason}`.
  */
 export interface OtlpLoggerProviderOptions {
-  /** Default `http://localhost:4317` (Dynamo's traces endpoint default). */
+  /**
+   * The URL records are sent to, used as is (for http/protobuf the full URL, e.g.
+   * `http://collector:4318/v1/logs`). Default: the OTel rule with no variable set,
+   * `http://localhost:4317` (grpc) or `http://localhost:4318/v1/logs` (http/protobuf).
+   */
   readonly endpoint?: string;
   /** Default `grpc`. */
   readonly protocol?: 'grpc' | 'http/protobuf';
@@ -59,20 +64,14 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
   );
 }
 
-function httpLogsUrl(endpoint: string): string {
-  const url = new URL(endpoint);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/logs';
-  return url.toString();
-}
-
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
-  const endpoint = options.endpoint ?? 'http://localhost:4317';
   const protocol = options.protocol ?? 'grpc';
-  const timeoutMillis = options.timeoutMs ?? 10_000;
-  if (!URL.canParse(endpoint))
-    throw invalid('endpoint', endpoint, 'an absolute URL such as http://localhost:4317');
   if (protocol !== 'grpc' && protocol !== 'http/protobuf')
     throw invalid('protocol', protocol, "'grpc' or 'http/protobuf'");
+  const endpoint = options.endpoint ?? otlpSignalEndpoint({ signal: 'logs', protocol });
+  if (!URL.canParse(endpoint))
+    throw invalid('endpoint', endpoint, 'an absolute URL such as http://localhost:4317');
+  const timeoutMillis = options.timeoutMs ?? 10_000;
   if (!Number.isInteger(timeoutMillis) || timeoutMillis <= 0)
     throw invalid('timeoutMs', timeoutMillis, 'a positive integer');
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
@@ -89,7 +88,7 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
     }) as unknown as LogRecordExporter;
   } else {
     exporter = new ProtoLogExporter({
-      url: httpLogsUrl(endpoint),
+      url: endpoint,
       headers: { ...options.headers },
       timeoutMillis,
     }) as unknown as LogRecordExporter;
