@@ -1,10 +1,9 @@
 import { DynotelError, otlpSignalEndpoint } from '@dynotel/core';
-import { Metadata } from '@grpc/grpc-js';
-import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { BoundedLogProcessor } from './bounded-log-processor.ts';
+import { DEFAULT_RECONNECT_BACKOFF, GrpcLogExporter } from './grpc-log-exporter.ts';
 
 /**
  * An OpenTelemetry LoggerProvider that batches records and exports them over OTLP, for `createLogger`'s
@@ -24,6 +23,12 @@ export interface OtlpLoggerProviderOptions {
   /** Default `grpc`. */
   readonly protocol?: 'grpc' | 'http/protobuf';
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * grpc reconnect backoff after the collector went away, default 1 s growing to at most 5 s: the span
+   * exporter's retry backoff, so both signals resume together when the collector returns (grpc-js's own
+   * default grows to 120 s).
+   */
+  readonly reconnectBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Per-export timeout, default 10 000 ms. */
   readonly timeoutMs?: number;
   /** `service.name`, default `dynamo` (Dynamo's OTEL_SERVICE_NAME default). */
@@ -79,13 +84,12 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
     throw invalid('shutdownTimeoutMs', shutdownTimeoutMs, 'a positive integer');
   let exporter: LogRecordExporter;
   if (protocol === 'grpc') {
-    const metadata = new Metadata();
-    for (const [key, value] of Object.entries(options.headers ?? {})) metadata.set(key, value);
     exporter = new GrpcLogExporter({
       url: endpoint,
-      metadata,
-      timeoutMillis,
-    }) as unknown as LogRecordExporter;
+      headers: options.headers ?? {},
+      timeoutMs: timeoutMillis,
+      reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
+    });
   } else {
     exporter = new ProtoLogExporter({
       url: endpoint,
