@@ -26,6 +26,7 @@ export {
   type OtlpProtocol,
   type OtlpSignal,
   otlpSignalEndpoint,
+  type PrivacyConfig,
   type ReadConfigOptions,
   type ReadConfigResult,
   readConfig,
@@ -77,3 +78,4 @@ export {
   type SelfMetricType,
   selfMetrics,
 } from './self-metrics/self-metrics.ts';
+export { REDACTED, redactUrlQuery, urlForTelemetry } from './url/redact-url-query.ts';

@@ -74,6 +74,7 @@ export function createTelemetry(
     spans: !tracing.options.sdkDisabled,
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
+    keepUrlQuery: config.privacy.keepUrlQuery,
   });
   const dynotelLogger = logger.child({ target: 'dynotel' });
 

@@ -19,6 +19,7 @@ import { jsonlLine, levelHeads } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
+import { setUrlQueryRedaction } from './format/url-fields.ts';
 import { createOtlpBridge } from './otlp/bridge.ts';
 import { logFieldsDropped } from './self-metrics.ts';
 
@@ -51,6 +52,12 @@ export interface LoggerOptions {
   readonly logUncaughtExceptions?: boolean;
   /** Also export every written record through this OpenTelemetry LoggerProvider (OTEL_EXPORT_ENABLED). */
   readonly otlp?: { readonly loggerProvider: LoggerProvider };
+  /**
+   * DYN_TELEMETRY_KEEP_URL_QUERY: keep query-string values in URL fields (`uri`, `url`, `url.full`,
+   * `http.url`, `http.target`, `url.query`). Default false: each value becomes `REDACTED`, names kept,
+   * in lines and OTLP records alike (`redactUrlQuery` of @dynotel/core). Applies to the whole process.
+   */
+  readonly keepUrlQuery?: boolean;
 }
 
 /** A pino logger whose lines follow Dynamo's layout. `child({ target })` makes a per-target logger. */
@@ -254,6 +261,7 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
   }
 
   const destination = createDestination({ destination: rawDestination, maxBufferBytes, exitFlushTimeoutMs });
+  setUrlQueryRedaction(options.keepUrlQuery !== true);
   const shared: SharedFormatState = {
     format,
     timestamp: createTimestampFormatter(options.localTimezone === true),

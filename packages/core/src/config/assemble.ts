@@ -95,6 +95,7 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
       httpClient: env.get(ENV.DYN_INSTRUMENT_HTTP_CLIENT),
       fetch: env.get(ENV.DYN_INSTRUMENT_FETCH),
     },
+    privacy: { keepUrlQuery: env.get(ENV.DYN_TELEMETRY_KEEP_URL_QUERY) },
   };
 }
 

@@ -29,6 +29,7 @@ export type {
   OtlpCompression,
   OtlpExporterConfig,
   OtlpProtocol,
+  PrivacyConfig,
   ReadConfigOptions,
   ReadConfigResult,
   ShutdownConfig,

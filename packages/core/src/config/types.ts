@@ -150,6 +150,13 @@ export interface DynotelConfig {
   readonly tracing: TracingConfig;
   readonly shutdown: ShutdownConfig;
   readonly instrumentation: InstrumentationConfig;
+  readonly privacy: PrivacyConfig;
+}
+
+/** What telemetry may record of a request. */
+export interface PrivacyConfig {
+  /** DYN_TELEMETRY_KEEP_URL_QUERY: keep query-string values (default false: `REDACTED`). */
+  readonly keepUrlQuery: boolean;
 }
 
 /** Where a variable comes from: Dynamo defines it, the OpenTelemetry spec does, or dynotel adds it. */

@@ -1,6 +1,7 @@
 import type { Correlation } from '../correlation.ts';
 import { logFieldsDropped } from '../self-metrics.ts';
 import { flat, jsonValue, quote } from './json-text.ts';
+import { urlSafeValue } from './url-fields.ts';
 
 /**
  * Keys the logger writes itself. A user field, binding or request field with one of these names is
@@ -56,7 +57,7 @@ export function bindFields(bindings: Readonly<Record<string, unknown>>, max: num
       reservedKeyDropped(key);
       continue;
     }
-    const value = bindings[key];
+    const value = urlSafeValue(key, bindings[key]);
     const json = jsonValue(value, max);
     if (json === undefined) continue;
     fields.push({ key, value, fragment: flat(`,${quote(key, max)}:${json}`) });
@@ -107,7 +108,7 @@ function addRaw(
       if (countDropped) reservedKeyDropped(key);
       continue;
     }
-    const value = source[key];
+    const value = urlSafeValue(key, source[key]);
     if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') into[key] = value;
   }
 }
