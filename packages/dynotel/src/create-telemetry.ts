@@ -117,7 +117,7 @@ export function createTelemetry(
     systemServer,
     degraded,
     frontend: () => metrics.frontend(),
-    endpoint(name: string, endpointOptions: ServeEndpointOptions = {}) {
+    endpoint(name = config.identity.endpoint ?? 'generate', endpointOptions: ServeEndpointOptions = {}) {
       const existing = endpoints.get(name);
       if (existing !== undefined) return existing;
       const level = metrics.component().endpoint(name);

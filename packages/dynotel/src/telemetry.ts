@@ -43,8 +43,11 @@ export interface Telemetry {
   readonly degraded: boolean;
   /** Dynamo's `dynamo_frontend_*` metrics (created on first call). */
   frontend(): FrontendMetrics;
-  /** Declares a Dynamo endpoint this process serves: work-handler metrics, readiness, optional canary. */
-  endpoint(name: string, options?: ServeEndpointOptions): ServedEndpoint;
+  /**
+   * Declares a Dynamo endpoint this process serves: work-handler metrics, readiness, optional canary.
+   * `name` defaults to DYN_ENDPOINT's endpoint (`dyn://ns.component.<endpoint>`), else `generate`.
+   */
+  endpoint(name?: string, options?: ServeEndpointOptions): ServedEndpoint;
   /** Lets graceful shutdown drain this server (the middleware also finds servers on its own). */
   trackServer(server: Server): void;
   /** Runs the graceful-shutdown sequence (what SIGTERM does); resolves with its result. */

@@ -21,11 +21,17 @@ import type {
 export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
   const resourceAttributes = env.get(ENV.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName = env.find(ENV.OTEL_SERVICE_NAME) ?? resourceAttributes['service.name'] ?? 'dynamo';
+  const endpointPath = env.get(ENV.DYN_ENDPOINT);
+  const namespacePrefix = env.get(ENV.DYN_NAMESPACE_PREFIX);
+  const baseNamespace = env.get(ENV.DYN_NAMESPACE) ?? endpointPath?.namespace ?? namespacePrefix;
+  const suffix = env.get(ENV.DYN_NAMESPACE_WORKER_SUFFIX);
   const identity = {
     serviceName,
-    namespace: env.get(ENV.DYN_NAMESPACE),
-    component: env.get(ENV.DYN_COMPONENT),
-    endpoint: env.get(ENV.DYN_ENDPOINT),
+    // Dynamo's get_worker_namespace: `<DYN_NAMESPACE or "dynamo">-<suffix>` when the suffix is set.
+    namespace: suffix === undefined ? baseNamespace : `${baseNamespace ?? 'dynamo'}-${suffix}`,
+    component: env.get(ENV.DYN_COMPONENT) ?? endpointPath?.component,
+    endpoint: endpointPath?.endpoint,
+    namespacePrefix,
     instanceId: env.get(ENV.DYN_INSTANCE_ID),
     resourceAttributes,
   };
