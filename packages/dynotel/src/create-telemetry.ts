@@ -8,8 +8,10 @@ import {
   reportConfigProblems,
 } from '@dynotel/core';
 import {
+  createFrontendInstances,
   createHealthHandlers,
   createShutdownCoordinator,
+  endpointPath,
   type MetricsScrape,
   type ShutdownCoordinator,
   type SystemServer,
@@ -24,7 +26,7 @@ import type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
 import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireLogging } from './wire/logging.ts';
-import { wireMetrics } from './wire/metrics.ts';
+import { DEFAULT_COMPONENT, DEFAULT_NAMESPACE, wireMetrics } from './wire/metrics.ts';
 import { flushBudgetMs, hookTimeoutMs } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
@@ -62,8 +64,20 @@ export function createTelemetry(
   const health = wireHealth(config, metrics.root);
   // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.
   const scrape = (accept: string | undefined) => metrics.root.scrapeStream(accept);
+  // The app port answers /health as Dynamo's frontend does (the system server keeps the worker shape).
+  const instances = createFrontendInstances();
+  const endpoints = new Map<string, ServedEndpoint>();
+  const ownEndpointPaths = () =>
+    [...endpoints.keys()].map((endpoint) =>
+      endpointPath({
+        namespace: config.identity.namespace ?? DEFAULT_NAMESPACE,
+        component: config.identity.component ?? DEFAULT_COMPONENT,
+        endpoint,
+      }),
+    );
   const handlers = createHealthHandlers({
     health,
+    frontend: { instances, ownEndpointPaths },
     metrics: scrape,
     metricsPath: config.http.metricsPath,
     healthPath: config.http.healthPath,
@@ -103,7 +117,6 @@ export function createTelemetry(
   shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)));
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
 
-  const endpoints = new Map<string, ServedEndpoint>();
   const telemetry: Telemetry = {
     config,
     metrics: metrics.root,
@@ -113,10 +126,14 @@ export function createTelemetry(
     tracing,
     health,
     handlers,
+    instances,
     http,
     systemServer,
     degraded,
     frontend: () => metrics.frontend(),
+    frontendStages: () => metrics.frontendStages(),
+    frontendWorkers: () => metrics.frontendWorkers(),
+    workHandler: () => metrics.workHandler(),
     endpoint(name = config.identity.endpoint ?? 'generate', endpointOptions: ServeEndpointOptions = {}) {
       const existing = endpoints.get(name);
       if (existing !== undefined) return existing;
