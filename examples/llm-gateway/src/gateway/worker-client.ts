@@ -2,8 +2,28 @@
  * The gateway's side of the request plane: POSTs to the worker's `/generate` with the trace and request
  * ids of the current request (`injectTraceHeaders`), and reads back the worker's NDJSON frames.
  */
-import { injectTraceHeaders } from 'dynotel';
-import { GENERATE_PATH, type WorkerFrame, type WorkerRequest } from '../shared/protocol.ts';
+import { FRONTEND_SEND_TS_HEADER, injectTraceHeaders, wallClockNanos } from 'dynotel';
+import {
+  GENERATE_PATH,
+  INSTANCE_PATH,
+  type WorkerFrame,
+  type WorkerInstance,
+  type WorkerRequest,
+} from '../shared/protocol.ts';
+
+/** The worker's registration (this example's discovery), or undefined when it does not answer. */
+export async function discoverWorker(workerUrl: string): Promise<WorkerInstance | undefined> {
+  try {
+    const response = await fetch(new URL(INSTANCE_PATH, workerUrl), { signal: AbortSignal.timeout(1000) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    return (await response.json()) as WorkerInstance;
+  } catch {
+    return undefined;
+  }
+}
 
 export type WorkerAnswer =
   | { readonly kind: 'frames'; readonly frames: AsyncGenerator<WorkerFrame> }
@@ -15,7 +35,9 @@ export async function callWorker(
   signal: AbortSignal,
 ): Promise<WorkerAnswer> {
   // traceparent continues this request's span on the worker; x-request-id and request-id go with it.
-  const headers = injectTraceHeaders({ 'content-type': 'application/json' });
+  const headers = injectTraceHeaders<Record<string, string>>({ 'content-type': 'application/json' });
+  // Dynamo's frontend stamps its send time: the worker's dynamo_work_handler_network_transit_seconds.
+  headers[FRONTEND_SEND_TS_HEADER] = wallClockNanos().toString();
   const response = await fetch(new URL(GENERATE_PATH, workerUrl), {
     method: 'POST',
     headers,
