@@ -17,7 +17,12 @@ import {
   type SystemServer,
   startSystemServer,
 } from '@dynotel/health';
-import { closeLogger, flushLogger, routeDiagnosticsToLogger } from '@dynotel/logging';
+import {
+  closeLogger,
+  createSpanEventsProcessor,
+  flushLogger,
+  routeDiagnosticsToLogger,
+} from '@dynotel/logging';
 import { createComponentMetrics } from '@dynotel/metrics';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
@@ -59,7 +64,10 @@ export function createTelemetry(
   const { logger, otlpShutdown } = wireLogging(config, options);
   const restoreDiagnostics = routeDiagnosticsToLogger(logger);
   reportConfigProblems(problems);
-  const tracing = wireTracing(config, options);
+  // DYN_LOGGING_SPAN_EVENTS: Dynamo's SPAN_FIRST_ENTRY / SPAN_CLOSED lines, in JSONL mode only as in Dynamo.
+  const spanEvents =
+    config.logging.spanEvents && config.logging.jsonl ? [createSpanEventsProcessor(logger)] : [];
+  const tracing = wireTracing(config, options, spanEvents as NonNullable<InitOptions['spanProcessors']>);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);
   // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.

@@ -127,7 +127,12 @@ function describeFailure(error: unknown): string {
 
 // Reused by every line: the formatting below is synchronous, so one scratch object is enough, except
 // for a line logged while another is being formatted (a toJSON or getter that logs): it gets its own.
-const sharedCorrelation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
+const sharedCorrelation: Correlation = {
+  traceId: undefined,
+  spanId: undefined,
+  spanName: undefined,
+  requestContext: undefined,
+};
 let formatting = false;
 // Set by `logWithCorrelation` for exactly the one line it writes (taken, and cleared, by that line).
 let givenCorrelation: GivenCorrelation | undefined;
@@ -167,7 +172,7 @@ function dynamoAsJson(
   const nested = formatting;
   formatting = true;
   const correlation: Correlation = nested
-    ? { traceId: undefined, spanId: undefined, requestContext: undefined }
+    ? { traceId: undefined, spanId: undefined, spanName: undefined, requestContext: undefined }
     : sharedCorrelation;
   const time = shared.timestamp();
   let message = '';

@@ -47,6 +47,7 @@ describe('OTLP log export through a LoggerProvider', () => {
       status: 503,
       detail: '{"retry":true}',
       request_id: 'req-9',
+      span_name: 'test-span',
       x_request_id: 'x-9',
     });
     expect(warn?.spanContext?.traceId).toBe(span.spanContext().traceId);

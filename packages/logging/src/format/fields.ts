@@ -16,6 +16,7 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'message',
   'trace_id',
   'span_id',
+  'span_name',
   'x_request_id',
   'request_id',
 ]);
@@ -88,6 +89,7 @@ export function rawFields(
   const requestContext = correlation.requestContext;
   if (requestContext?.requestId !== undefined) merged.request_id = requestContext.requestId;
   if (correlation.spanId !== undefined) merged.span_id = correlation.spanId;
+  if (correlation.spanName !== undefined) merged.span_name = correlation.spanName;
   if (correlation.traceId !== undefined) merged.trace_id = correlation.traceId;
   if (requestContext?.xRequestId !== undefined) merged.x_request_id = requestContext.xRequestId;
   return Object.keys(merged)
