@@ -7,6 +7,11 @@
  * The real receiver goes away for 8 s while a span and a log record are produced every 100 ms, then
  * returns. Asserted: records of both signals produced after the return arrive within the backoff cap
  * plus margin (bounded, not a measure of the fast path). The measured delays are printed.
+ *
+ * A bound, not a reproduction: against this receiver (its port refuses connections while down) the
+ * upstream exporter also resumed within ~2 s in a trial run with a 17 s outage, so the slow recovery
+ * seen in the field needs conditions this harness does not create; the test keeps both signals' recovery
+ * bounded whatever the exporter does.
  */
 import { readConfig } from '@dynotel/core';
 import { createOtlpLoggerProvider } from '@dynotel/logging';
