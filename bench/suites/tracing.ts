@@ -17,7 +17,7 @@ export const tracingSuite: Suite = {
     const sink = await startOtlpSink();
     const dynotel = createTracing({
       exportEnabled: true,
-      tracesEndpoint: sink.endpoint,
+      endpoint: sink.endpoint,
       registerGlobal: false,
       batch: {
         maxQueueSize: BATCH.maxQueueSize,

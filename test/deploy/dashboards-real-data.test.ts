@@ -3,9 +3,13 @@ import { join } from 'node:path';
 import {
   createComponentMetrics,
   createFrontendMetrics,
+  createFrontendStageMetrics,
+  createFrontendWorkerLastMetrics,
   createMetricsRoot,
   createProcessMetrics,
+  createWorkHandlerMetrics,
   type MetricsRoot,
+  wallClockNanos,
 } from '@dynotel/metrics';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -59,6 +63,9 @@ function buildService(): { root: MetricsRoot; traffic(): void } {
   const frontend = createFrontendMetrics(root);
   createProcessMetrics(root);
   const http = createHttpMetrics(root);
+  const stages = createFrontendStageMetrics(root);
+  const workers = createFrontendWorkerLastMetrics(root);
+  const workHandler = createWorkHandlerMetrics(root);
   frontend.registerModel('Llama-3-8B', {
     totalKvBlocks: 4096,
     maxNumSeqs: 256,
@@ -91,6 +98,21 @@ function buildService(): { root: MetricsRoot; traffic(): void } {
       gone.clientDisconnected();
       gone.end();
       frontend.migration('Llama-3-8B', 'ongoing_request');
+      // The pipeline stages, the per-worker last values and the work handler, as the example records them.
+      for (const stage of ['preprocess', 'route', 'dispatch'] as const) {
+        const timer = stages.startStage(stage, 'aggregated');
+        stages.timeTokenize(() => 'tokens');
+        timer.end();
+      }
+      stages.timeTemplate(() => 'prompt');
+      stages.detokenized(35, 5);
+      stages.startStage('dispatch', 'aggregated');
+      workers.record(
+        { workerId: 0x694d98147d54be25n },
+        { timeToFirstTokenSeconds: 0.08, inputSequenceTokens: 40, interTokenLatencySeconds: 0.012 },
+      );
+      workHandler.receivedFrom(wallClockNanos() - 800_000n);
+      workHandler.firstResponse(0.09);
       // One request stays queued and active, as a slow prefill would.
       frontend.startRequest('Llama-3-8B', 'chat_completions', 'stream');
       http.duration.labels('GET', '/v1/models', '200').observe(0.012);

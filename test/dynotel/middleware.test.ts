@@ -231,7 +231,10 @@ describe.each<Framework>(['express', 'fastify'])('dynotel middleware on %s', (fr
   it('serves /health on the application port, ready once the server is serving', async () => {
     const response = await fetch(`${app.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ready' });
+    // The application port answers in the shape of Dynamo's frontend, its served endpoints as dyn:// paths.
+    const body = (await response.json()) as { endpoints: string[] };
+    expect(body).toMatchObject({ status: 'healthy', instances: [] });
+    for (const endpoint of body.endpoints) expect(endpoint).toMatch(/^dyn:\/\/e2e\.api\.[\w-]+$/);
     const live = await fetch(`${app.url}/live`);
     expect(live.status).toBe(200);
   });

@@ -32,7 +32,7 @@ export function describeBasicExample(name: 'express-basic' | 'fastify-basic'): v
 
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ready' });
+      expect(await health.json()).toMatchObject({ status: 'healthy', endpoints: [], instances: [] });
       expect((await fetch(`${url}/live`)).status).toBe(200);
 
       const metrics = await (await fetch(`${url}/metrics`)).text();

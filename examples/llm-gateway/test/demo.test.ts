@@ -137,7 +137,8 @@ describe('the demo (pnpm demo)', () => {
     expect(summary.metrics.worker.outputTokens).toBeGreaterThanOrEqual(summary.metrics.outputTokens);
 
     expect(JSON.parse(summary.health.gateway)).toMatchObject({
-      status: 'ready',
+      status: 'healthy',
+      endpoints: ['dyn://dynamo.backend.generate'],
       checks: { worker: 'ready' },
     });
     expect(JSON.parse(summary.health.worker)).toMatchObject({

@@ -211,21 +211,103 @@ describe('examples/llm-gateway', () => {
     }
   });
 
-  it('reports health the Dynamo way on both services', async () => {
+  it('reports health the Dynamo way on both services: worker shape on the system port, frontend shape on the gateway', async () => {
     const worker = await fetch(`${stack.systemUrl}/health`);
     expect(worker.status).toBe(200);
     expect(await worker.json()).toMatchObject({ status: 'ready', endpoints: { generate: 'ready' } });
-    const gateway = await fetch(`${stack.gatewayUrl}/health`);
-    expect(await gateway.json()).toMatchObject({ status: 'ready', checks: { worker: 'ready' } });
+
+    // Dynamo's frontend body: {"endpoints":["dyn://ns.component.endpoint"],"instances":[…],"status":"healthy"},
+    // once the gateway has discovered its worker (as Dynamo's frontend lists workers once they register).
+    let text = '';
+    await waitUntil(
+      async () => {
+        const response = await fetch(`${stack.gatewayUrl}/health`);
+        text = await response.text();
+        return response.status === 200 && dynamoCheckHealthGenerate(JSON.parse(text));
+      },
+      10_000,
+      "the gateway's /health to pass Dynamo's check_health_generate",
+    );
+    const body = JSON.parse(text);
+    expect(body).toMatchObject({
+      status: 'healthy',
+      endpoints: ['dyn://dynamo.backend.generate'],
+      checks: { worker: 'ready' },
+    });
+    expect(body.instances).toHaveLength(1);
+    const [instance] = body.instances;
+    expect(Object.keys(instance)).toEqual(['component', 'endpoint', 'namespace', 'instance_id', 'transport']);
+    expect(instance).toMatchObject({ component: 'backend', endpoint: 'generate', namespace: 'dynamo' });
+    expect(instance.transport.http).toBe(`${stack.workerUrl}/generate`);
+    // instance_id is a bare JSON number (a u64), the worker's DYN_INSTANCE_ID in decimal.
+    expect(text).toMatch(/"instance_id":\d+,/);
     expect(await (await fetch(`${stack.gatewayUrl}/live`)).json()).toEqual({
       status: 'live',
       message: 'Service is live',
     });
 
-    // With the worker gone, the gateway's readiness check fails its /health.
+    // With the worker gone, the gateway's readiness check fails its /health: 503 in the shape newer
+    // Dynamo frontends use until ready, with dynotel's check detail beside it.
     await stack.worker.stop();
     const after = await fetch(`${stack.gatewayUrl}/health`);
     expect(after.status).toBe(503);
-    expect(await after.json()).toMatchObject({ status: 'notready', checks: { worker: 'notready' } });
+    expect(await after.json()).toMatchObject({
+      status: 'not_ready',
+      stage: 'readiness_checks',
+      message: 'Service is not ready',
+      checks: { worker: 'notready' },
+    });
+  });
+
+  it("fills Dynamo's per-worker, stage and work-handler metrics", async () => {
+    await waitUntil(
+      async () => {
+        const body = (await (await fetch(`${stack.gatewayUrl}/health`)).json()) as { endpoints?: unknown[] };
+        return (body.endpoints?.length ?? 0) > 0;
+      },
+      10_000,
+      'worker discovery',
+    );
+    const response = await chat(stack, {
+      model: MODEL,
+      messages: user('a b c d'),
+      stream: true,
+      max_tokens: 4,
+    });
+    await response.text();
+    const gateway = await scrape(stack.gatewayUrl);
+    for (const name of [
+      'dynamo_frontend_worker_last_time_to_first_token_seconds',
+      'dynamo_frontend_worker_last_input_sequence_tokens',
+      'dynamo_frontend_worker_last_inter_token_latency_seconds',
+    ]) {
+      const samples = gateway.filter((sample) => sample.name === name);
+      expect(samples, name).toHaveLength(1);
+      expect(samples[0]?.labels).toMatchObject({ dp_rank: 'none', worker_type: 'decode' });
+      expect(samples[0]?.labels.worker_id).toMatch(/^\d+$/);
+    }
+    for (const stage of ['preprocess', 'route', 'dispatch'])
+      expect(sum(gateway, 'dynamo_frontend_stage_duration_seconds_count', { stage })).toBe(1);
+    expect(sum(gateway, 'dynamo_frontend_tokenize_seconds_count')).toBe(1);
+    expect(sum(gateway, 'dynamo_frontend_template_seconds_count')).toBe(1);
+    expect(sum(gateway, 'dynamo_frontend_detokenize_token_count')).toBe(4);
+    const worker = await scrape(stack.systemUrl);
+    expect(sum(worker, 'dynamo_work_handler_network_transit_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(sum(worker, 'dynamo_work_handler_time_to_first_response_seconds_count')).toBeGreaterThanOrEqual(1);
   });
 });
+
+/**
+ * What Dynamo's test helper `check_health_generate` (tests/utils/payloads.py) accepts: a `generate`
+ * endpoint named in `endpoints` (a string containing it) or in `instances` (an object whose `endpoint`
+ * is `generate`). Re-stated here, not copied.
+ */
+function dynamoCheckHealthGenerate(body: { endpoints?: unknown; instances?: unknown }): boolean {
+  const endpoints = Array.isArray(body.endpoints) ? body.endpoints : [];
+  if (endpoints.some((endpoint) => typeof endpoint === 'string' && endpoint.includes('generate')))
+    return true;
+  const instances = Array.isArray(body.instances) ? body.instances : [];
+  return instances.some(
+    (instance) => typeof instance === 'object' && instance !== null && instance.endpoint === 'generate',
+  );
+}

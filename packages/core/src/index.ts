@@ -5,6 +5,7 @@ export {
   type BatchProcessorConfig,
   type ConfigGroup,
   type ConfigProblem,
+  DEFAULT_OTLP_ENDPOINTS,
   type DeepPartial,
   type DynotelConfig,
   ENV_TABLE,
@@ -22,8 +23,12 @@ export {
   type LoggingConfig,
   type MetricsConfig,
   type OtlpCompression,
+  type OtlpEndpointInput,
   type OtlpExporterConfig,
   type OtlpProtocol,
+  type OtlpSignal,
+  otlpSignalEndpoint,
+  type PrivacyConfig,
   parseLogDirective,
   type ReadConfigOptions,
   type ReadConfigResult,
@@ -94,3 +99,4 @@ export {
   type SelfMetricType,
   selfMetrics,
 } from './self-metrics/self-metrics.ts';
+export { REDACTED, redactUrlQuery, urlForTelemetry } from './url/redact-url-query.ts';

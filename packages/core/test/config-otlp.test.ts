@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../src/index.ts';
+import { otlpSignalEndpoint, readConfig } from '../src/index.ts';
 
 function otlp(env: Record<string, string>) {
   const { config, problems } = readConfig(env);
@@ -131,5 +131,63 @@ describe('sampler', () => {
     expect(config.tracing).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1 });
     expect(problems.map((p) => p.variable)).toEqual(['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']);
     expect(problems[0]?.message).toContain('xray is not supported by dynotel');
+  });
+});
+
+describe('the one OTLP endpoint rule (otlpSignalEndpoint), the docs table', () => {
+  it.each([
+    ['grpc', {}, 'http://localhost:4317', 'http://localhost:4317'],
+    ['http/protobuf', {}, 'http://localhost:4318/v1/traces', 'http://localhost:4318/v1/logs'],
+    ['grpc', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }, 'http://c:4317', 'http://c:4317'],
+    [
+      'http/protobuf',
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' },
+      'http://c:4318/v1/traces',
+      'http://c:4318/v1/logs',
+    ],
+    [
+      'http/protobuf',
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/otlp' },
+      'http://c:4318/otlp/v1/traces',
+      'http://c:4318/otlp/v1/logs',
+    ],
+    [
+      'http/protobuf',
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318' },
+      'http://c:4318',
+      'http://localhost:4318/v1/logs',
+    ],
+    [
+      'http/protobuf',
+      { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://c:4318' },
+      'http://localhost:4318/v1/traces',
+      'http://c:4318',
+    ],
+    [
+      'http/protobuf',
+      { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://c:4318/l', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:4318' },
+      'http://g:4318/v1/traces',
+      'http://c:4318/l',
+    ],
+    ['grpc', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4317' }, 'http://t:4317', 'http://t:4317'],
+    [
+      'grpc',
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://t:4317', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://g:4317' },
+      'http://t:4317',
+      'http://g:4317',
+    ],
+  ] as const)('%s with %j: traces to %s, logs to %s', (protocol, env, traces, logs) => {
+    const { config } = readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol, ...env });
+    expect(config.tracing.traces.endpoint).toBe(traces);
+    expect(config.tracing.logs.endpoint).toBe(logs);
+  });
+
+  it('is the function core exports, for packages that need a default', () => {
+    expect(otlpSignalEndpoint({ signal: 'logs', protocol: 'http/protobuf', generic: 'http://x/' })).toBe(
+      'http://x/v1/logs',
+    );
+    expect(otlpSignalEndpoint({ signal: 'traces', protocol: 'http/protobuf', specific: 'http://x' })).toBe(
+      'http://x',
+    );
   });
 });

@@ -8,14 +8,21 @@ import {
   reportConfigProblems,
 } from '@dynotel/core';
 import {
+  createFrontendInstances,
   createHealthHandlers,
   createShutdownCoordinator,
+  endpointPath,
   type MetricsScrape,
   type ShutdownCoordinator,
   type SystemServer,
   startSystemServer,
 } from '@dynotel/health';
-import { closeLogger, flushLogger, routeDiagnosticsToLogger } from '@dynotel/logging';
+import {
+  closeLogger,
+  createSpanEventsProcessor,
+  flushLogger,
+  routeDiagnosticsToLogger,
+} from '@dynotel/logging';
 import { createComponentMetrics } from '@dynotel/metrics';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
@@ -26,7 +33,7 @@ import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
-import { wireMetrics } from './wire/metrics.ts';
+import { DEFAULT_COMPONENT, DEFAULT_NAMESPACE, wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
 import {
   APP_HOOK_TIMEOUT_MS,
@@ -65,13 +72,28 @@ export function createTelemetry(
   const { logger, otlpShutdown } = wireLogging(config, options);
   const restoreDiagnostics = routeDiagnosticsToLogger(logger);
   reportConfigProblems(problems);
-  const tracing = wireTracing(config, options);
+  // DYN_LOGGING_SPAN_EVENTS: Dynamo's SPAN_FIRST_ENTRY / SPAN_CLOSED lines, in JSONL mode only as in Dynamo.
+  const spanEvents =
+    config.logging.spanEvents && config.logging.jsonl ? [createSpanEventsProcessor(logger)] : [];
+  const tracing = wireTracing(config, options, spanEvents as NonNullable<InitOptions['spanProcessors']>);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);
   // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.
   const scrape = (accept: string | undefined) => metrics.root.scrapeStream(accept);
+  // The app port answers /health as Dynamo's frontend does (the system server keeps the worker shape).
+  const instances = createFrontendInstances();
+  const endpoints = new Map<string, ServedEndpoint>();
+  const ownEndpointPaths = () =>
+    [...endpoints.keys()].map((endpoint) =>
+      endpointPath({
+        namespace: config.identity.namespace ?? DEFAULT_NAMESPACE,
+        component: config.identity.component ?? DEFAULT_COMPONENT,
+        endpoint,
+      }),
+    );
   const handlers = createHealthHandlers({
     health,
+    frontend: { instances, ownEndpointPaths },
     metrics: scrape,
     metricsPath: config.http.metricsPath,
     healthPath: config.http.healthPath,
@@ -82,6 +104,7 @@ export function createTelemetry(
     spans: !tracing.options.sdkDisabled,
     logger: logger.child({ target: 'http' }),
     metrics: metrics.http,
+    keepUrlQuery: config.privacy.keepUrlQuery,
   });
   // Zero-code: every request of every node:http server, and every outgoing call, from Node's
   // diagnostics channels (no patching).
@@ -122,7 +145,6 @@ export function createTelemetry(
     shutdown.trackServer(server),
   );
 
-  const endpoints = new Map<string, ServedEndpoint>();
   const telemetry: Telemetry = {
     config,
     metrics: metrics.root,
@@ -132,11 +154,15 @@ export function createTelemetry(
     tracing,
     health,
     handlers,
+    instances,
     http,
     systemServer,
     degraded,
     frontend: () => metrics.frontend(),
-    endpoint(name: string, endpointOptions: ServeEndpointOptions = {}) {
+    frontendStages: () => metrics.frontendStages(),
+    frontendWorkers: () => metrics.frontendWorkers(),
+    workHandler: () => metrics.workHandler(),
+    endpoint(name = config.identity.endpoint ?? 'generate', endpointOptions: ServeEndpointOptions = {}) {
       const existing = endpoints.get(name);
       if (existing !== undefined) return existing;
       const level = metrics.component().endpoint(name);

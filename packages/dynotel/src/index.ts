@@ -1,13 +1,22 @@
 // dynotel public API. Everything exported here is listed by name.
 export { getRequestContext, type RequestContext, runWithRequestContext } from '@dynotel/core';
+export type { FrontendInstance, FrontendInstances } from '@dynotel/health';
 export type {
   ComponentMetrics,
   ComponentRequest,
   FrontendMetrics,
+  FrontendPhase,
   FrontendRequest,
+  FrontendStage,
+  FrontendStageMetrics,
+  FrontendWorkerLastMetrics,
   ResponseTracker,
+  StageTimer,
+  WorkerLastValues,
+  WorkerRef,
+  WorkHandlerMetrics,
 } from '@dynotel/metrics';
-export { errorTypeFromHttpStatus } from '@dynotel/metrics';
+export { errorTypeFromHttpStatus, FRONTEND_SEND_TS_HEADER, wallClockNanos } from '@dynotel/metrics';
 export { currentTraceIds, injectTraceHeaders, withSpan } from '@dynotel/tracing';
 export { activeSpan } from './active-span.ts';
 export type { ServedEndpoint } from './endpoint.ts';

@@ -206,6 +206,27 @@ describe('init()', () => {
     expect(metrics).toMatch(/dynamo_component_errors_total\{[^}]*error_type="generate"\} 1/);
   });
 
+  it('takes namespace, component and endpoint from DYN_ENDPOINT (dyn://), with the operator worker suffix', async () => {
+    telemetry = init({
+      env: {
+        ...quiet,
+        DYN_ENDPOINT: 'dyn://prod.vllm_worker.generate',
+        DYN_NAMESPACE_WORKER_SUFFIX: 'abc12345',
+      },
+      handleSignals: false,
+      logDestination: new Lines(),
+    });
+    const served = telemetry.endpoint();
+    expect(telemetry.endpoint('generate')).toBe(served);
+    await served.handle(16, async (request) => request.responseBytes(4));
+    const { body } = await telemetry.metrics.scrape();
+    expect(body).toContain(
+      'dynamo_component_requests_total{dynamo_component="vllm_worker",dynamo_endpoint="generate",dynamo_namespace="prod_abc12345"} 1',
+    );
+    // The label value is sanitised as Dynamo's Rust runtime does (- becomes _); the resource keeps the name.
+    expect(telemetry.tracing.options).toMatchObject({ namespace: 'prod-abc12345', component: 'vllm_worker' });
+  });
+
   // What `dynamoEndpoint()` falls back to without dynotel's Express middleware: track() on its own.
   it('tracks a plain node:http request of an endpoint: a success, a 5xx and a client that hung up', async () => {
     telemetry = init({

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@dynotel/core';
+import { type FrontendInstances, frontendHealthBody } from './frontend-health.ts';
 import type { HealthState } from './health-state.ts';
 import { scrapesRejectedTotal } from './self-metrics.ts';
 import { invalidOption, pathOption } from './validate.ts';
@@ -28,6 +29,18 @@ export interface HealthHandlersOptions {
    * bounded: they are cheap and their checks are single-flight. Default 4.
    */
   maxConcurrentScrapes?: number | undefined;
+  /**
+   * Answer `/health` in the shape of Dynamo's frontend (`{"endpoints":[dyn://…],"instances":[…],
+   * "status":"healthy"}`, see frontend-health.ts) listing these backend instances, instead of the worker
+   * shape of Dynamo's system server. For the handlers on the app port (DYN_HTTP_PORT).
+   */
+  frontend?:
+    | {
+        readonly instances: FrontendInstances;
+        /** `dyn://` paths of the endpoints this process serves itself, listed beside the instances'. */
+        readonly ownEndpointPaths?: (() => readonly string[]) | undefined;
+      }
+    | undefined;
 }
 
 /** A framework-neutral handler in node:http's shape; Express and Fastify's raw req/res fit it. */
@@ -53,6 +66,7 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
   if (health === undefined || typeof health.readiness !== 'function') {
     throw invalidOption('health', health, 'a HealthState from createHealthState()');
   }
+  const frontend = options.frontend;
   const metrics = options.metrics;
   if (metrics !== undefined && typeof metrics !== 'function') {
     throw invalidOption('metrics', metrics, 'a function (accept) => Promise<{ contentType, body }>');
@@ -83,7 +97,16 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
     if (head === undefined) return;
     health.readiness().then(
       (report) => {
-        send(res, report.ready ? 200 : 503, JSON_TYPE, JSON.stringify(report.body), head);
+        const body =
+          frontend === undefined
+            ? JSON.stringify(report.body)
+            : frontendHealthBody(
+                report,
+                health.phase,
+                frontend.instances.list(),
+                frontend.ownEndpointPaths?.() ?? [],
+              );
+        send(res, report.ready ? 200 : 503, JSON_TYPE, body, head);
       },
       (error: unknown) => {
         diag.warn('dynotel.health', 'readiness evaluation failed', { error: String(error) });

@@ -6,6 +6,13 @@ export type {
 } from './canary.ts';
 export { type HealthErrorCode, healthErrors } from './errors.ts';
 export {
+  createFrontendInstances,
+  endpointPath,
+  type FrontendInstance,
+  type FrontendInstances,
+  frontendHealthBody,
+} from './frontend-health.ts';
+export {
   createHealthState,
   type EndpointHealth,
   type EndpointOptions,

@@ -2,16 +2,19 @@ import { getRequestContext, type RequestContext, requestContextOf } from '@dynot
 import { type Context, type Span, trace } from '@opentelemetry/api';
 
 /**
- * The correlation keys of the current line: trace_id/span_id from the active OpenTelemetry span,
+ * The correlation keys of the current line: trace_id/span_id and span_name (the span's name, as Dynamo's
+ * JSONL lines inside a span carry it) from the active OpenTelemetry span,
  * request_id/x_request_id from dynotel's request context. Read once per line, never from user fields.
  */
-export const CORRELATION_KEYS = ['request_id', 'span_id', 'trace_id', 'x_request_id'] as const;
+export const CORRELATION_KEYS = ['request_id', 'span_id', 'span_name', 'trace_id', 'x_request_id'] as const;
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
 
 export interface Correlation {
   traceId: string | undefined;
   spanId: string | undefined;
+  /** The name of a recording SDK span; undefined for a span context without one (a remote parent). */
+  spanName: string | undefined;
   requestContext: RequestContext | undefined;
 }
 
@@ -39,10 +42,14 @@ function fillFromSpan(into: Correlation, span: Span | undefined): void {
   if (span === undefined) {
     into.traceId = undefined;
     into.spanId = undefined;
+    into.spanName = undefined;
   } else {
     const spanContext = span.spanContext();
     const valid = spanContext.traceId !== INVALID_TRACE_ID;
     into.traceId = valid ? spanContext.traceId : undefined;
     into.spanId = valid ? spanContext.spanId : undefined;
+    // The SDK's Span has a `name`; the API's Span interface does not expose it.
+    const name = (span as { name?: unknown }).name;
+    into.spanName = valid && typeof name === 'string' ? name : undefined;
   }
 }

@@ -19,3 +19,4 @@ export {
   logWithCorrelation,
 } from './logger.ts';
 export { createOtlpLoggerProvider, type OtlpLoggerProviderOptions } from './otlp/provider.ts';
+export { createSpanEventsProcessor, type SpanEventsProcessor } from './span-events.ts';

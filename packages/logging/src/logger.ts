@@ -16,6 +16,7 @@ import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
 import { serializeFields } from './format/serializers.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
+import { setUrlQueryRedaction } from './format/url-fields.ts';
 import { createOtlpBridge } from './otlp/bridge.ts';
 import { logFieldsDropped } from './self-metrics.ts';
 
@@ -48,6 +49,12 @@ export interface LoggerOptions {
   readonly logUncaughtExceptions?: boolean;
   /** Also export every written record through this OpenTelemetry LoggerProvider (OTEL_EXPORT_ENABLED). */
   readonly otlp?: { readonly loggerProvider: LoggerProvider };
+  /**
+   * DYN_TELEMETRY_KEEP_URL_QUERY: keep query-string values in URL fields (`uri`, `url`, `url.full`,
+   * `http.url`, `http.target`, `url.query`). Default false: each value becomes `REDACTED`, names kept,
+   * in lines and OTLP records alike (`redactUrlQuery` of @dynotel/core). Applies to the whole process.
+   */
+  readonly keepUrlQuery?: boolean;
 }
 
 /** A pino logger whose lines follow Dynamo's layout. `child({ target })` makes a per-target logger. */
@@ -117,7 +124,12 @@ function describeFailure(error: unknown): string {
 
 // Reused by every line: the formatting below is synchronous, so one scratch object is enough, except
 // for a line logged while another is being formatted (a toJSON or getter that logs): it gets its own.
-const sharedCorrelation: Correlation = { traceId: undefined, spanId: undefined, requestContext: undefined };
+const sharedCorrelation: Correlation = {
+  traceId: undefined,
+  spanId: undefined,
+  spanName: undefined,
+  requestContext: undefined,
+};
 let formatting = false;
 /**
  * Writes one line whose correlation keys come from `frame` (a request's OpenTelemetry context, holding its
@@ -159,7 +171,7 @@ function dynamoAsJson(
   const nested = formatting;
   formatting = true;
   const correlation: Correlation = nested
-    ? { traceId: undefined, spanId: undefined, requestContext: undefined }
+    ? { traceId: undefined, spanId: undefined, spanName: undefined, requestContext: undefined }
     : sharedCorrelation;
   const time = shared.timestamp();
   let message = '';
@@ -254,6 +266,7 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
   }
 
   const destination = createDestination({ destination: rawDestination, maxBufferBytes, exitFlushTimeoutMs });
+  setUrlQueryRedaction(options.keepUrlQuery !== true);
   const shared: SharedFormatState = {
     format,
     timestamp: createTimestampFormatter(options.localTimezone === true),

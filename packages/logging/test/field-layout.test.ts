@@ -62,13 +62,14 @@ function defined(fields: Fields | undefined): Fields {
 function expectedRecord(
   call: Fields,
   requestFields: Fields | undefined,
-  ids: { traceId?: string; spanId?: string; requestId?: string; xRequestId?: string },
+  ids: { traceId?: string; spanId?: string; spanName?: string; requestId?: string; xRequestId?: string },
 ): Fields {
   const merged: Fields = { ...BINDINGS, ...defined(requestFields), ...defined(call) };
   if (ids.requestId !== undefined) merged.request_id = ids.requestId;
   if (ids.xRequestId !== undefined) merged.x_request_id = ids.xRequestId;
   if (ids.traceId !== undefined) merged.trace_id = ids.traceId;
   if (ids.spanId !== undefined) merged.span_id = ids.spanId;
+  if (ids.spanName !== undefined) merged.span_name = ids.spanName;
   return merged;
 }
 
@@ -113,7 +114,9 @@ describe('JSONL field layout cache', () => {
       } else {
         const { span } = inSpan(() => runWithRequestContext(requestContext, log));
         const { traceId, spanId } = span.spanContext();
-        expected.push(expectedRecord(call, requestFields, { ...requestContext, traceId, spanId }));
+        expected.push(
+          expectedRecord(call, requestFields, { ...requestContext, traceId, spanId, spanName: 'test-span' }),
+        );
       }
     }
     expect(shapes.size).toBeGreaterThan(20);

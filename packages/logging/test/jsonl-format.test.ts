@@ -145,6 +145,8 @@ describe('correlation fields', () => {
     expect(record.request_id).toBe('req-1');
     expect(record.x_request_id).toBe('x-1');
     expect(record.model).toBe('qwen');
+    // Dynamo's lines inside a span carry its name.
+    expect(record.span_name).toBe('test-span');
     expect(keysOf(line as string)).toEqual([
       'time',
       'level',
@@ -153,6 +155,7 @@ describe('correlation fields', () => {
       'model',
       'request_id',
       'span_id',
+      'span_name',
       'trace_id',
       'x_request_id',
       'z',
@@ -171,6 +174,7 @@ describe('correlation fields', () => {
       'request_id',
       's',
       'span_id',
+      'span_name',
       'trace_id',
       'u',
       'x_request_id',

@@ -47,6 +47,7 @@ describe('OTLP log export through a LoggerProvider', () => {
       status: 503,
       detail: '{"retry":true}',
       request_id: 'req-9',
+      span_name: 'test-span',
       x_request_id: 'x-9',
     });
     expect(warn?.spanContext?.traceId).toBe(span.spanContext().traceId);
@@ -78,7 +79,7 @@ describe('OTLP log export through a LoggerProvider', () => {
       const receiver: OtlpReceiver = await startOtlpReceiver();
       cleanups.push(() => receiver.close());
       const loggerProvider = createOtlpLoggerProvider({
-        endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint,
+        endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : `${receiver.httpEndpoint}/v1/logs`,
         protocol,
         headers: { 'x-tenant': 'dynotel' },
         serviceName: 'logging-test',

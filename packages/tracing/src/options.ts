@@ -1,4 +1,4 @@
-import { DynotelError, type OtlpProtocol, type TraceSampler } from '@dynotel/core';
+import { DynotelError, type OtlpProtocol, otlpSignalEndpoint, type TraceSampler } from '@dynotel/core';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingErrorCode } from './errors.ts';
 
@@ -42,13 +42,11 @@ export interface TracingOptions {
   /** OTEL_SDK_DISABLED: a no-op tracer (no ids, no export). Default false. */
   readonly sdkDisabled?: boolean | undefined;
   /**
-   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is (for http/protobuf the full URL, path included).
-   * Wins over `endpoint`.
-   */
-  readonly tracesEndpoint?: string | undefined;
-  /**
-   * OTEL_EXPORTER_OTLP_ENDPOINT: the base URL; http/protobuf appends `/v1/traces`.
-   * Default `http://localhost:4317` (grpc) or `http://localhost:4318` (http/protobuf).
+   * The URL spans are sent to, used as is: for http/protobuf the full URL, path included (e.g.
+   * `http://collector:4318/v1/traces`). Core's config resolves it from the OTEL_EXPORTER_OTLP_* variables
+   * (`config.tracing.traces.endpoint`, `otlpSignalEndpoint()` of @dynotel/core), the one place the OTel
+   * endpoint rule lives. Default: that rule with no variable set, `http://localhost:4317` (grpc) or
+   * `http://localhost:4318/v1/traces` (http/protobuf).
    */
   readonly endpoint?: string | undefined;
   /** OTEL_EXPORTER_OTLP_PROTOCOL. Default `grpc`. */
@@ -137,15 +135,8 @@ function positive(option: string, value: number | undefined, fallback: number): 
 }
 
 function resolveUrl(options: TracingOptions, protocol: OtlpProtocol): URL {
-  const raw =
-    options.tracesEndpoint ??
-    (options.endpoint === undefined
-      ? undefined
-      : protocol === 'http/protobuf'
-        ? `${options.endpoint.replace(/\/+$/, '')}/v1/traces`
-        : options.endpoint) ??
-    (protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318/v1/traces');
-  const option = options.tracesEndpoint !== undefined ? 'tracesEndpoint' : 'endpoint';
+  const raw = options.endpoint ?? otlpSignalEndpoint({ signal: 'traces', protocol });
+  const option = 'endpoint';
   let url: URL;
   try {
     url = new URL(raw);

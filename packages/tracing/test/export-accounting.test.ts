@@ -37,7 +37,7 @@ test.each(['grpc', 'http/protobuf'] as const)(
     tracing = createTracing({
       exportEnabled: true,
       protocol,
-      endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint,
+      endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : `${receiver.httpEndpoint}/v1/traces`,
       timeoutMs: 3000,
       batch: { scheduleDelayMs: 10, exportTimeoutMs: 150 },
       errorLogIntervalMs: 60_000,

@@ -39,7 +39,7 @@ function start(protocol: OtlpProtocol, extra: Parameters<typeof createTracing>[0
   tracing = createTracing({
     exportEnabled: true,
     protocol,
-    endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint,
+    endpoint: protocol === 'grpc' ? receiver.grpcEndpoint : `${receiver.httpEndpoint}/v1/traces`,
     serviceName: 'dynamo-frontend',
     resourceAttributes: { 'deployment.environment': 'test', 'service.name': 'overridden' },
     namespace: 'dynamo',

@@ -35,7 +35,7 @@ function start(r: OtlpReceiver, protocol: OtlpProtocol, extra: TracingOptions = 
   tracing = createTracing({
     exportEnabled: true,
     protocol,
-    endpoint: protocol === 'grpc' ? r.grpcEndpoint : r.httpEndpoint,
+    endpoint: protocol === 'grpc' ? r.grpcEndpoint : `${r.httpEndpoint}/v1/traces`,
     timeoutMs: 3000,
     retry: { initialBackoffMs: 30, maxBackoffMs: 120 },
     batch: { scheduleDelayMs: 10 },

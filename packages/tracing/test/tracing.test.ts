@@ -216,17 +216,16 @@ describe('createTracing', () => {
     ).toBe('b');
   });
 
-  test('endpoint defaults and the http/protobuf path follow the OTLP exporter spec', () => {
+  test("the endpoint is used as is; the defaults come from core's OTel endpoint rule", () => {
     const url = (options: TracingOptions) =>
       createTracing({ sdkDisabled: true, registerGlobal: false, ...options }).options.url.href;
     expect(url({})).toBe('http://localhost:4317/');
     expect(url({ protocol: 'http/protobuf' })).toBe('http://localhost:4318/v1/traces');
+    // A resolved URL is never rewritten: no path appended, with or without a trailing slash.
     expect(url({ protocol: 'http/protobuf', endpoint: 'http://collector:4318/' })).toBe(
-      'http://collector:4318/v1/traces',
+      'http://collector:4318/',
     );
-    expect(
-      url({ protocol: 'http/protobuf', tracesEndpoint: 'http://c:4318/custom', endpoint: 'http://x' }),
-    ).toBe('http://c:4318/custom');
+    expect(url({ protocol: 'http/protobuf', endpoint: 'http://c:4318/custom' })).toBe('http://c:4318/custom');
     expect(url({ endpoint: 'http://tempo:4317' })).toBe('http://tempo:4317/');
   });
 
@@ -244,7 +243,7 @@ describe('createTracing', () => {
     [{ sampler: 'sometimes' }, 'sampler'],
     [{ samplerArg: 1.5 }, 'samplerArg'],
     [{ endpoint: 'collector:4317' }, 'endpoint'],
-    [{ tracesEndpoint: 'ftp://x' }, 'tracesEndpoint'],
+    [{ endpoint: 'ftp://x' }, 'endpoint'],
     [{ timeoutMs: 0 }, 'timeoutMs'],
     [{ batch: { maxQueueSize: 2.5 } }, 'batch.maxQueueSize'],
     [{ compression: 'brotli' }, 'compression'],

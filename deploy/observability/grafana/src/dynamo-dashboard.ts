@@ -269,6 +269,91 @@ const trafficPanels = [
   ),
 ];
 
+/**
+ * The panels newer Dynamo dashboards add for the frontend pipeline, the per-worker last values and the
+ * work handler (lib/runtime/src/metrics/frontend_perf.rs, work_handler_perf.rs; metrics.rs L50-118).
+ */
+const pipelinePanels = [
+  row('Frontend pipeline, workers and work handler'),
+  timeseries(
+    'Stage duration p95',
+    promQueries([
+      'histogram_quantile(0.95, sum by (le, stage) (rate(dynamo_frontend_stage_duration_seconds_bucket[$__rate_interval])))',
+      { legend: '{{stage}}' },
+    ]),
+    { unit: 's', description: 'Time in each frontend stage: preprocess, route, dispatch.' },
+  ),
+  timeseries(
+    'Requests in each stage',
+    promQueries([
+      'sum by (stage, phase) (dynamo_frontend_stage_requests)',
+      { legend: '{{stage}} {{phase}}' },
+    ]),
+  ),
+  timeseries(
+    'Tokenize / template / detokenize',
+    promQueries(
+      [
+        'rate(dynamo_frontend_tokenize_seconds_sum[$__rate_interval]) / rate(dynamo_frontend_tokenize_seconds_count[$__rate_interval])',
+        { legend: 'tokenize (mean s)' },
+      ],
+      [
+        'rate(dynamo_frontend_template_seconds_sum[$__rate_interval]) / rate(dynamo_frontend_template_seconds_count[$__rate_interval])',
+        { legend: 'template (mean s)' },
+      ],
+      [
+        // Dynamo's counter names lack `_total`; scraped as OpenMetrics the samples gain it, so match both.
+        '1e-6 * sum(rate({__name__=~"dynamo_frontend_detokenize_total_us(_total)?"}[$__rate_interval])) / sum(rate({__name__=~"dynamo_frontend_detokenize_token_count(_total)?"}[$__rate_interval]))',
+        { legend: 'detokenize (s per token)' },
+      ],
+    ),
+    { unit: 's' },
+  ),
+  timeseries(
+    'Last TTFT per worker',
+    promQueries([
+      'max by (worker_id, worker_type) (dynamo_frontend_worker_last_time_to_first_token_seconds)',
+      { legend: '{{worker_type}} {{worker_id}}' },
+    ]),
+    { unit: 's' },
+  ),
+  timeseries(
+    'Last ITL per worker',
+    promQueries([
+      'max by (worker_id, worker_type) (dynamo_frontend_worker_last_inter_token_latency_seconds)',
+      { legend: '{{worker_type}} {{worker_id}}' },
+    ]),
+    { unit: 's' },
+  ),
+  timeseries(
+    'Last ISL per worker',
+    promQueries([
+      'max by (worker_id, worker_type) (dynamo_frontend_worker_last_input_sequence_tokens)',
+      { legend: '{{worker_type}} {{worker_id}}' },
+    ]),
+    { unit: 'short' },
+  ),
+  timeseries(
+    'Work handler: network transit p95',
+    promQueries([
+      'histogram_quantile(0.95, sum by (le) (rate(dynamo_work_handler_network_transit_seconds_bucket[$__rate_interval])))',
+      { legend: 'transit p95' },
+    ]),
+    {
+      unit: 's',
+      description: "Frontend send to worker receive (the frontend's x-frontend-send-ts-ns stamp).",
+    },
+  ),
+  timeseries(
+    'Work handler: time to first response p95',
+    promQueries([
+      'histogram_quantile(0.95, sum by (le) (rate(dynamo_work_handler_time_to_first_response_seconds_bucket[$__rate_interval])))',
+      { legend: 'first response p95' },
+    ]),
+    { unit: 's' },
+  ),
+];
+
 const componentPanels = [
   row('Components (namespace / component / endpoint)'),
   timeseries(
@@ -333,6 +418,6 @@ export function dynamoDashboard(): Record<string, unknown> {
       ),
       promVariable('model', 'label_values(dynamo_frontend_requests_total, model)', { label: 'Model' }),
     ],
-    panels: [...dynamoPanels, ...latencyPanels, ...trafficPanels, ...componentPanels],
+    panels: [...dynamoPanels, ...latencyPanels, ...trafficPanels, ...pipelinePanels, ...componentPanels],
   });
 }

@@ -33,6 +33,8 @@ type FrontendRequest = ReturnType<FrontendMetrics['startRequest']>;
 export interface ChatCompletionsOptions {
   readonly telemetry: Telemetry;
   readonly workerUrl: string;
+  /** The worker's instance id (decimal) once discovered: the `worker_id` of the per-worker gauges. */
+  readonly workerId: () => string | undefined;
   /** Served model names, matched case-insensitively (metrics label them lower-cased, as Dynamo). */
   readonly models: readonly string[];
   /** The worker may stay silent this long (before or between tokens); then `error_type="response_timeout"`. */
@@ -52,6 +54,9 @@ export function chatCompletions(
 ): (req: Request, res: Response) => Promise<void> {
   const { telemetry, workerUrl, responseTimeoutMs } = options;
   const frontend = telemetry.frontend();
+  // Dynamo's pipeline timings (stage_*, tokenize, template, detokenize) and per-worker last values.
+  const stages = telemetry.frontendStages();
+  const workers = telemetry.frontendWorkers();
   const served = new Set(options.models.map((m) => m.toLowerCase()));
   const log = telemetry.logger.child({ target: 'frontend' });
 
@@ -179,10 +184,18 @@ export function chatCompletions(
 
     async function relay(parsed: ChatRequest): Promise<Outcome> {
       // Dynamo's frontend applies the chat template and tokenizes before routing; so does this one.
+      const preprocess = stages.startStage('preprocess', 'aggregated');
       const tokenizeStarted = performance.now();
-      const prompt = promptOf(parsed.messages);
-      countTokens(prompt);
+      const prompt = stages.timeTemplate(() => promptOf(parsed.messages));
+      stages.timeTokenize(() => countTokens(prompt));
       frontend.tokenizerLatencyMs('tokenize', performance.now() - tokenizeStarted);
+      preprocess.end();
+      // One worker here: routing is choosing it, dispatch is the call until its answer starts.
+      const route = stages.startStage('route', 'aggregated');
+      const workerId = options.workerId();
+      route.end();
+      const dispatch = stages.startStage('dispatch', 'aggregated');
+      const sentAt = performance.now();
       let answer: Awaited<ReturnType<typeof callWorker>>;
       try {
         answer = await callWorker(
@@ -194,7 +207,22 @@ export function chatCompletions(
         if (clientGone) return disconnected();
         if (timedOut) return responseTimedOut();
         return fail(503, `worker unreachable: ${networkReason(error)}`);
+      } finally {
+        dispatch.end();
       }
+      let lastTokenAt: number | undefined;
+      const perWorker = (token: { input_tokens: number }) => {
+        const now = performance.now();
+        if (workerId !== undefined) {
+          workers.record(
+            { workerId },
+            lastTokenAt === undefined
+              ? { timeToFirstTokenSeconds: (now - sentAt) / 1000, inputSequenceTokens: token.input_tokens }
+              : { interTokenLatencySeconds: (now - lastTokenAt) / 1000 },
+          );
+        }
+        lastTokenAt = now;
+      };
       if (answer.kind === 'refused') {
         if (answer.status === 503 || answer.status === 429) return fail(503, answer.message, 'overload');
         return fail(Math.min(answer.status, 500), answer.message);
@@ -216,15 +244,18 @@ export function chatCompletions(
           }
           if ('token' in frame) {
             tracker.observe({ inputTokens: frame.input_tokens, chunkTokens: 1 });
+            perWorker(frame);
+            // The worker sends text; detokenizing is reading it out of the frame (one token each).
+            const tokenText = stages.timeDetokenize(1, () => frame.token);
             if (!parsed.stream) {
-              text += frame.token;
+              text += tokenText;
               continue;
             }
             if (!res.headersSent) {
               res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
             }
             const delta =
-              frame.index === 0 ? { role: 'assistant', content: frame.token } : { content: frame.token };
+              frame.index === 0 ? { role: 'assistant', content: tokenText } : { content: tokenText };
             await write(chunkEvent(ids, parsed.model, delta, null));
           } else {
             finishReason = frame.finish_reason;

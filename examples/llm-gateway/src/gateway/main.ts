@@ -11,8 +11,10 @@ import { init } from 'dynotel';
 import { dynotel } from 'dynotel/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { numberFromEnv, stringFromEnv } from '../shared/env.ts';
+import { GENERATE_PATH, type WorkerInstance } from '../shared/protocol.ts';
 import { chatCompletions } from './chat-completions.ts';
 import { errorBody } from './openai-format.ts';
+import { discoverWorker } from './worker-client.ts';
 
 const telemetry = init({ env: { OTEL_SERVICE_NAME: 'dynamo-frontend', ...process.env } });
 const log = telemetry.logger.child({ target: 'frontend' });
@@ -28,6 +30,25 @@ const models = stringFromEnv('GATEWAY_MODELS', 'Qwen/Qwen3-0.6B')
 for (const model of models) {
   telemetry.frontend().registerModel(model, { contextLength: 8192, kvCacheBlockSize: 16, maxNumSeqs: 32 });
 }
+
+// Discovery: once the worker answers, /health lists it as Dynamo's frontend lists its instances
+// ({"endpoints":["dyn://dynamo.backend.generate"],"instances":[…]}) and per-worker metrics carry its id.
+let worker: WorkerInstance | undefined;
+const discovery = setInterval(async () => {
+  const found = await discoverWorker(workerUrl);
+  if (found === undefined || worker !== undefined) return;
+  worker = found;
+  clearInterval(discovery);
+  telemetry.instances.add({
+    namespace: found.namespace,
+    component: found.component,
+    endpoint: found.endpoint,
+    instanceId: found.instance_id,
+    transport: { http: new URL(GENERATE_PATH, workerUrl).href },
+  });
+  log.info({ worker: found }, 'worker discovered');
+}, 250);
+discovery.unref();
 
 const app = express();
 app.disable('x-powered-by');
@@ -45,6 +66,7 @@ app.post(
   chatCompletions({
     telemetry,
     workerUrl,
+    workerId: () => worker?.instance_id,
     models,
     responseTimeoutMs: numberFromEnv('GATEWAY_RESPONSE_TIMEOUT_MS', 10_000),
   }),

@@ -3,8 +3,28 @@
  * current request, and reads back the worker's NDJSON frames. `traceparent` and `x-request-id` are
  * added by dynotel's outgoing instrumentation (a CLIENT span for the call, the worker's span its child).
  */
-import { getRequestContext } from 'dynotel';
-import { GENERATE_PATH, type WorkerFrame, type WorkerRequest } from '../shared/protocol.ts';
+import { FRONTEND_SEND_TS_HEADER, getRequestContext, wallClockNanos } from 'dynotel';
+import {
+  GENERATE_PATH,
+  INSTANCE_PATH,
+  type WorkerFrame,
+  type WorkerInstance,
+  type WorkerRequest,
+} from '../shared/protocol.ts';
+
+/** The worker's registration (this example's discovery), or undefined when it does not answer. */
+export async function discoverWorker(workerUrl: string): Promise<WorkerInstance | undefined> {
+  try {
+    const response = await fetch(new URL(INSTANCE_PATH, workerUrl), { signal: AbortSignal.timeout(1000) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    return (await response.json()) as WorkerInstance;
+  } catch {
+    return undefined;
+  }
+}
 
 export type WorkerAnswer =
   | { readonly kind: 'frames'; readonly frames: AsyncGenerator<WorkerFrame> }
@@ -19,6 +39,8 @@ export async function callWorker(
   const requestId = getRequestContext()?.requestId;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (requestId !== undefined) headers['request-id'] = requestId;
+  // Dynamo's frontend stamps its send time: the worker's dynamo_work_handler_network_transit_seconds.
+  headers[FRONTEND_SEND_TS_HEADER] = wallClockNanos().toString();
   const response = await fetch(new URL(GENERATE_PATH, workerUrl), {
     method: 'POST',
     headers,

@@ -6,6 +6,20 @@
 
 export const GENERATE_PATH = '/generate';
 
+/**
+ * This example's discovery: the worker answers `GET /instance` with the identity it serves under, as a
+ * Dynamo worker registers its instance; the gateway lists it on /health and labels per-worker metrics.
+ */
+export const INSTANCE_PATH = '/instance';
+
+export interface WorkerInstance {
+  readonly namespace: string;
+  readonly component: string;
+  readonly endpoint: string;
+  /** Decimal text (a u64 is not exact as a JSON number in JavaScript). */
+  readonly instance_id: string;
+}
+
 export interface WorkerRequest {
   readonly model: string;
   readonly prompt: string;

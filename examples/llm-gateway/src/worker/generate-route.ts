@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServedEndpoint } from 'dynotel';
-import { getRequestContext, type Telemetry, withSpan } from 'dynotel';
+import { FRONTEND_SEND_TS_HEADER, getRequestContext, type Telemetry, withSpan } from 'dynotel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FAULT_KEYWORDS, type WorkerFrame, type WorkerRequest } from '../shared/protocol.ts';
 import { countTokens } from '../shared/tokens.ts';
@@ -44,8 +44,13 @@ export function createGenerateRoute(options: GenerateRouteOptions): Route {
   });
   // Computed when scraped rather than on every request.
   endpoint.level.onScrape(() => cacheUsage.set(active / maxConcurrency));
+  // Dynamo's dynamo_work_handler_* timings: transit from the gateway's send stamp, time to first frame.
+  const workHandler = telemetry.workHandler();
 
   return async function generateRoute(request, reply) {
+    const received = performance.now();
+    const stamp = request.headers[FRONTEND_SEND_TS_HEADER];
+    workHandler.receivedFrom(typeof stamp === 'string' ? stamp : undefined);
     const body = parseRequest(request.body);
     if (typeof body === 'string') return reply.code(400).send({ error: body });
     if (active >= maxConcurrency || body.prompt.includes(FAULT_KEYWORDS.workerOverload)) {
@@ -96,7 +101,10 @@ export function createGenerateRoute(options: GenerateRouteOptions): Route {
             for await (const token of tokens) {
               if (generated === failAfter) throw new Error('engine error: injected failure mid-stream');
               if (generated === 1 && stall) await sleep(STALL_MS, undefined, { signal: abort.signal });
-              if (generated === 0) streaming.resolve();
+              if (generated === 0) {
+                workHandler.firstResponse((performance.now() - received) / 1000);
+                streaming.resolve();
+              }
               generated++;
               outputTokens.inc();
               await send({ token: token.text, index: token.index, input_tokens: promptTokens });

@@ -11,7 +11,7 @@ import { init } from 'dynotel';
 import { dynotel } from 'dynotel/fastify';
 import Fastify from 'fastify';
 import { numberFromEnv, stringFromEnv } from '../shared/env.ts';
-import { GENERATE_PATH } from '../shared/protocol.ts';
+import { GENERATE_PATH, INSTANCE_PATH, type WorkerInstance } from '../shared/protocol.ts';
 import { countTokens } from '../shared/tokens.ts';
 import { createGenerateRoute } from './generate-route.ts';
 import { type GeneratorTiming, generateTokens } from './token-generator.ts';
@@ -61,6 +61,16 @@ app.post(
     log,
   }),
 );
+
+// Registration: what the gateway lists on its /health (Dynamo's discovery instance).
+const { namespace, component, instanceId } = telemetry.config.identity;
+const instance: WorkerInstance = {
+  namespace: namespace ?? 'dynamo',
+  component: component ?? 'backend',
+  endpoint: generate.name,
+  instance_id: BigInt(`0x${instanceId ?? '0'}`).toString(),
+};
+app.get(INSTANCE_PATH, async () => instance);
 
 const host = stringFromEnv('WORKER_HTTP_HOST', '127.0.0.1');
 const url = await app.listen({ port: numberFromEnv('WORKER_HTTP_PORT', 8001), host });

@@ -2,8 +2,9 @@ import { DynotelError } from '../errors/dynotel-error.ts';
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
-import { DEFAULT_ENDPOINTS, type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
+import { type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
 import { checkLogFilter } from './log-directive.ts';
+import { otlpSignalEndpoint } from './otlp-endpoint.ts';
 import type {
   DynotelConfig,
   EnvVariable,
@@ -22,11 +23,17 @@ import type {
 export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
   const resourceAttributes = env.get(ENV.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName = env.find(ENV.OTEL_SERVICE_NAME) ?? resourceAttributes['service.name'] ?? 'dynamo';
+  const endpointPath = env.get(ENV.DYN_ENDPOINT);
+  const namespacePrefix = env.get(ENV.DYN_NAMESPACE_PREFIX);
+  const baseNamespace = env.get(ENV.DYN_NAMESPACE) ?? endpointPath?.namespace ?? namespacePrefix;
+  const suffix = env.get(ENV.DYN_NAMESPACE_WORKER_SUFFIX);
   const identity = {
     serviceName,
-    namespace: env.get(ENV.DYN_NAMESPACE),
-    component: env.get(ENV.DYN_COMPONENT),
-    endpoint: env.get(ENV.DYN_ENDPOINT),
+    // Dynamo's get_worker_namespace: `<DYN_NAMESPACE or "dynamo">-<suffix>` when the suffix is set.
+    namespace: suffix === undefined ? baseNamespace : `${baseNamespace ?? 'dynamo'}-${suffix}`,
+    component: env.get(ENV.DYN_COMPONENT) ?? endpointPath?.component,
+    endpoint: endpointPath?.endpoint,
+    namespacePrefix,
     instanceId: env.get(ENV.DYN_INSTANCE_ID),
     resourceAttributes,
   };
@@ -96,6 +103,7 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
       httpClient: env.get(ENV.DYN_INSTRUMENT_HTTP_CLIENT),
       fetch: env.get(ENV.DYN_INSTRUMENT_FETCH),
     },
+    privacy: { keepUrlQuery: env.get(ENV.DYN_TELEMETRY_KEEP_URL_QUERY) },
   };
 }
 
@@ -177,10 +185,6 @@ function readHistograms(env: EnvReader): MetricsConfig['histograms'] {
   return result as unknown as MetricsConfig['histograms'];
 }
 
-function joinPath(base: string, path: string): string {
-  return base.endsWith('/') ? `${base}${path}` : `${base}/${path}`;
-}
-
 function readExporter(
   env: EnvReader,
   signal: OtlpSignal,
@@ -189,14 +193,14 @@ function readExporter(
 ): OtlpExporterConfig {
   const specific = env.find(row<string | undefined>(otlpVariableName('ENDPOINT', signal)));
   const generic = env.find(row<string | undefined>(otlpVariableName('ENDPOINT')));
-  const signalPath = `v1/${signal}`;
-  let endpoint: string;
-  if (specific !== undefined) endpoint = specific;
-  else if (generic !== undefined) endpoint = protocol === 'grpc' ? generic : joinPath(generic, signalPath);
-  else if (grpcTracesEndpoint !== undefined && protocol === 'grpc') endpoint = grpcTracesEndpoint;
-  else
-    endpoint =
-      protocol === 'grpc' ? DEFAULT_ENDPOINTS.grpc : joinPath(DEFAULT_ENDPOINTS['http/protobuf'], signalPath);
+  // Dynamo's one extension of the spec rule: logs over grpc without any endpoint of their own (and no
+  // generic one) follow the grpc traces endpoint.
+  const endpoint = otlpSignalEndpoint({
+    signal,
+    protocol,
+    specific: specific ?? (generic === undefined && protocol === 'grpc' ? grpcTracesEndpoint : undefined),
+    generic,
+  });
 
   const layered = <T>(setting: 'HEADERS' | 'TIMEOUT' | 'COMPRESSION', fallback: T): T =>
     env.find(row<T | undefined>(otlpVariableName(setting, signal))) ??

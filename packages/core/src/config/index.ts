@@ -1,6 +1,12 @@
 // The configuration part of @dynotel/core: the env table, its reader and helpers around it.
 export { ENV_TABLE } from './env-table/index.ts';
 export { type LogDirective, type LogDirectiveLevel, parseLogDirective } from './log-directive.ts';
+export {
+  DEFAULT_OTLP_ENDPOINTS,
+  type OtlpEndpointInput,
+  type OtlpSignal,
+  otlpSignalEndpoint,
+} from './otlp-endpoint.ts';
 export { readConfig } from './read-config.ts';
 export { renderConfigurationDoc } from './render-doc.ts';
 export { redactedConfigSummary, reportConfigProblems } from './summary.ts';
@@ -24,6 +30,7 @@ export type {
   OtlpCompression,
   OtlpExporterConfig,
   OtlpProtocol,
+  PrivacyConfig,
   ReadConfigOptions,
   ReadConfigResult,
   ShutdownConfig,

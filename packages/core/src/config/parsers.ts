@@ -123,6 +123,42 @@ export const hierarchyName: Parser<string> = (raw) =>
       ? ok(raw)
       : fail('has no letter or digit, so it sanitises to an empty label value');
 
+/** A DYN_ENDPOINT value: Dynamo's `dyn://namespace.component.endpoint`, or a plain endpoint name. */
+export interface EndpointPath {
+  readonly namespace: string | undefined;
+  readonly component: string | undefined;
+  readonly endpoint: string;
+}
+
+const ENDPOINT_SCHEME = 'dyn://';
+
+/**
+ * Dynamo's endpoint path (`lib/runtime/src/protocols.rs`, `ENDPOINT_SCHEME = "dyn://"`): exactly three
+ * dot-separated hierarchy names after the scheme. A value without the scheme and without dots is a plain
+ * endpoint name (dynotel's earlier form, kept). Anything else is refused rather than taken silently as a
+ * name: `dyn://ns.backend` used to become an endpoint called `dyn://ns.backend`.
+ */
+export const endpointPath: Parser<EndpointPath> = (raw) => {
+  if (CONTROL.test(raw)) return fail('contains control characters');
+  if (!raw.startsWith(ENDPOINT_SCHEME)) {
+    if (raw.includes('://')) return fail('has a scheme other than dyn://');
+    if (raw.includes('.')) return fail('has dots but not the dyn:// scheme');
+    const name = hierarchyName(raw, {} as never);
+    return name.ok ? ok({ namespace: undefined, component: undefined, endpoint: raw }) : fail(name.reason);
+  }
+  const parts = raw.slice(ENDPOINT_SCHEME.length).split('.');
+  if (parts.length !== 3) return fail(`has ${parts.length} dot-separated part(s) after dyn://, not 3`);
+  const [namespace, component, endpoint] = parts as [string, string, string];
+  for (const [what, part] of [
+    ['namespace', namespace],
+    ['component', component],
+    ['endpoint', endpoint],
+  ] as const) {
+    if (!/[A-Za-z0-9]/.test(part) || /[\s/]/.test(part)) return fail(`has an invalid ${what} part '${part}'`);
+  }
+  return ok({ namespace, component, endpoint });
+};
+
 export const host: Parser<string> = (raw) => (/^[^\s/?#@]+$/.test(raw) ? ok(raw) : fail());
 
 /** A URL path for an HTTP route: starts with `/`, no whitespace, query or fragment. */

@@ -40,11 +40,26 @@ from \`@dynotel/core\` reads them all into one frozen, typed object; values pass
 - **Strict mode.** With \`DYN_CONFIG_STRICT=true\` (or \`readConfig(env, { strict: true })\`) start-up
   fails with one \`ERR_DYNOTEL_CONFIG_INVALID\` error that lists every problem. Deprecated variables
   only warn, even in strict mode.
-- **OTLP precedence.** A signal-specific variable (\`OTEL_EXPORTER_OTLP_TRACES_*\`,
-  \`OTEL_EXPORTER_OTLP_LOGS_*\`) wins over the generic one. With \`http/protobuf\`, \`/v1/traces\` and
-  \`/v1/logs\` are appended to \`OTEL_EXPORTER_OTLP_ENDPOINT\` only; signal-specific endpoints are used as
-  given. Default endpoints: \`http://localhost:4317\` (grpc), \`http://localhost:4318/v1/<signal>\`
-  (http/protobuf).
+- **OTLP endpoints: one rule for both signals** (OTel spec, "OTLP Exporter Configuration"). A
+  signal-specific variable (\`OTEL_EXPORTER_OTLP_TRACES_*\`, \`OTEL_EXPORTER_OTLP_LOGS_*\`) wins over the
+  generic one. A signal-specific endpoint is used as is; the generic endpoint gets \`v1/traces\` /
+  \`v1/logs\` appended to its path with \`http/protobuf\`, and is used as is with \`grpc\`. Core resolves
+  the URL (\`otlpSignalEndpoint()\`, \`config.tracing.{traces,logs}.endpoint\`); the exporters use it
+  unchanged. One Dynamo extension: with \`grpc\` for both signals and no logs or generic endpoint, logs
+  follow \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\`.
+
+  | protocol | variable set | value | traces are sent to | logs are sent to |
+  |---|---|---|---|---|
+  | grpc | none | — | \`http://localhost:4317\` | \`http://localhost:4317\` |
+  | http/protobuf | none | — | \`http://localhost:4318/v1/traces\` | \`http://localhost:4318/v1/logs\` |
+  | grpc | \`OTEL_EXPORTER_OTLP_ENDPOINT\` | \`http://c:4317\` | \`http://c:4317\` | \`http://c:4317\` |
+  | http/protobuf | \`OTEL_EXPORTER_OTLP_ENDPOINT\` | \`http://c:4318\` or \`http://c:4318/\` | \`http://c:4318/v1/traces\` | \`http://c:4318/v1/logs\` |
+  | http/protobuf | \`OTEL_EXPORTER_OTLP_ENDPOINT\` | \`http://c:4318/otlp\` | \`http://c:4318/otlp/v1/traces\` | \`http://c:4318/otlp/v1/logs\` |
+  | http/protobuf | \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\` | \`http://c:4318\` | \`http://c:4318/\` (as is) | \`http://localhost:4318/v1/logs\` |
+  | http/protobuf | \`OTEL_EXPORTER_OTLP_LOGS_ENDPOINT\` | \`http://c:4318\` | \`http://localhost:4318/v1/traces\` | \`http://c:4318/\` (as is) |
+  | http/protobuf | \`…_LOGS_ENDPOINT\` + generic | \`http://c:4318/l\`, \`http://g:4318\` | \`http://g:4318/v1/traces\` | \`http://c:4318/l\` |
+  | grpc | \`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\` | \`http://t:4317\` | \`http://t:4317\` | \`http://t:4317\` (Dynamo extension) |
+  | grpc | \`…_TRACES_ENDPOINT\` + generic | \`http://t:4317\`, \`http://g:4317\` | \`http://t:4317\` | \`http://g:4317\` |
 - **Durations.** \`duration-seconds\` accepts decimals; \`duration-ms\` whole milliseconds. The config
   object stores every duration in milliseconds (keys ending in \`Ms\`).
 - **Secrets.** \`OTEL_EXPORTER_OTLP_*HEADERS\` values are never logged: warnings and the start-up

@@ -21,9 +21,18 @@ export type TraceSampler =
 export interface IdentityConfig {
   /** `service.name` (OTEL_SERVICE_NAME); wins over a `service.name` in the resource attributes. */
   readonly serviceName: string;
+  /**
+   * The effective Dynamo namespace: DYN_NAMESPACE, else the namespace of a `dyn://` DYN_ENDPOINT, else
+   * DYN_NAMESPACE_PREFIX; then `-<DYN_NAMESPACE_WORKER_SUFFIX>` appended when that is set (Dynamo's
+   * `get_worker_namespace`).
+   */
   readonly namespace: string | undefined;
+  /** DYN_COMPONENT, else the component of a `dyn://` DYN_ENDPOINT. */
   readonly component: string | undefined;
+  /** The endpoint name of DYN_ENDPOINT (plain, or the last part of `dyn://ns.component.endpoint`). */
   readonly endpoint: string | undefined;
+  /** DYN_NAMESPACE_PREFIX as given (a frontend's discovery prefix), for reporting. */
+  readonly namespacePrefix: string | undefined;
   /** The instance (worker) id in lowercase hexadecimal without `0x`, as Dynamo's `worker_id` label prints it. */
   readonly instanceId: string | undefined;
   /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
@@ -152,6 +161,13 @@ export interface DynotelConfig {
   readonly tracing: TracingConfig;
   readonly shutdown: ShutdownConfig;
   readonly instrumentation: InstrumentationConfig;
+  readonly privacy: PrivacyConfig;
+}
+
+/** What telemetry may record of a request. */
+export interface PrivacyConfig {
+  /** DYN_TELEMETRY_KEEP_URL_QUERY: keep query-string values (default false: `REDACTED`). */
+  readonly keepUrlQuery: boolean;
 }
 
 /** Where a variable comes from: Dynamo defines it, the OpenTelemetry spec does, or dynotel adds it. */

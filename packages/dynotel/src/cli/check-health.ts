@@ -28,7 +28,10 @@ export async function checkHealth(base: URL, path: string, timeoutMs: number): P
       detail: `200${body?.status === undefined ? '' : `, status ${String(body.status)}`}`,
     };
   }
-  const notReadyEndpoints = notReady(body?.endpoints);
+  // The frontend-shaped 503 (the app port) names the service's own endpoints `local_endpoints`.
+  const notReadyEndpoints = notReady(
+    body?.endpoints ?? (body as { local_endpoints?: Record<string, unknown> } | undefined)?.local_endpoints,
+  );
   const failingChecks = notReady(body?.checks);
   const causes: string[] = [];
   const fixes: string[] = [];

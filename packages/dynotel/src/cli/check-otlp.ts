@@ -3,7 +3,7 @@
  * bounded by the timeout) and reads the outcome from the exporter's own self-metrics: spans exported,
  * failed attempts by status code, spans dropped by reason.
  */
-import { type DiagnosticRecord, diag, isDynotelError, selfMetrics } from '@dynotel/core';
+import { type DiagnosticRecord, diag, isDynotelError, otlpSignalEndpoint, selfMetrics } from '@dynotel/core';
 import { createTracing } from '@dynotel/tracing';
 import type { OtlpProtocolName } from './args.ts';
 import type { CheckResult } from './report.ts';
@@ -47,10 +47,13 @@ export async function checkOtlp(
   try {
     tracing = createTracing({
       exportEnabled: true,
-      // A URL with a path is the full traces URL (http/protobuf), as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
-      ...(protocol === 'http/protobuf' && endpoint.pathname !== '/'
-        ? { tracesEndpoint: endpoint.href }
-        : { endpoint: endpoint.href }),
+      // A URL with a path is the full traces URL (as OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); without one it
+      // is the collector's base URL (as OTEL_EXPORTER_OTLP_ENDPOINT). Core's rule resolves either.
+      endpoint: otlpSignalEndpoint({
+        signal: 'traces',
+        protocol,
+        ...(endpoint.pathname !== '/' ? { specific: endpoint.href } : { generic: endpoint.origin }),
+      }),
       protocol,
       timeoutMs,
       retry: { maxAttempts: 1 },

@@ -6,6 +6,7 @@ import {
   frameWithRequestContext,
   runInFrame,
   selfMetrics,
+  urlForTelemetry,
 } from '@dynotel/core';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
 import {
@@ -52,6 +53,8 @@ export interface HttpInstrumentationDeps {
   /** The access-log logger (target `http`). */
   readonly logger: DynotelLogger;
   readonly metrics: HttpMetrics;
+  /** DYN_TELEMETRY_KEEP_URL_QUERY: the `uri` attribute keeps query values (default: `REDACTED`). */
+  readonly keepUrlQuery?: boolean;
 }
 
 /** One request in flight: created at the start, finished once. */
@@ -171,7 +174,7 @@ export class HttpInstrumentation {
       // One call each rather than setAttributes({...}): no object to build and walk per request; and
       // setPrimitiveAttribute, as these values are strings the SDK's AnyValue validation cannot reject.
       setPrimitiveAttribute(span, 'method', req.method ?? '');
-      setPrimitiveAttribute(span, 'uri', req.url ?? '');
+      setPrimitiveAttribute(span, 'uri', urlForTelemetry(req.url ?? '', this.#deps.keepUrlQuery === true));
       setPrimitiveAttribute(span, 'version', httpVersion(req.httpVersion));
       setPrimitiveAttribute(span, 'http.request.method', method);
       setPrimitiveAttribute(span, 'url.path', pathOf(req.url));

@@ -53,6 +53,7 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     localTimezone: logging.localTimezone,
     ansi: !logging.disableAnsi,
     base,
+    keepUrlQuery: config.privacy.keepUrlQuery,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
     ...(otlp === undefined ? {} : { otlp }),
   });

@@ -2,12 +2,18 @@ import type { DynotelConfig } from '@dynotel/core';
 import {
   type ComponentLevel,
   createFrontendMetrics,
+  createFrontendStageMetrics,
+  createFrontendWorkerLastMetrics,
   createMetricsRoot,
   createProcessMetrics,
+  createWorkHandlerMetrics,
   type FrontendMetrics,
+  type FrontendStageMetrics,
+  type FrontendWorkerLastMetrics,
   type MetricsLevel,
   type MetricsRoot,
   registerUptimeMetric,
+  type WorkHandlerMetrics,
 } from '@dynotel/metrics';
 import { createHttpMetrics, type HttpMetrics } from '../http/http-metrics.ts';
 
@@ -24,6 +30,12 @@ export interface WiredMetrics {
   component(): ComponentLevel;
   /** Dynamo's frontend metric set, created on first use (a worker never exposes it). */
   frontend(): FrontendMetrics;
+  /** Dynamo's frontend stage timings (`dynamo_frontend_stage_*`, tokenize, template, detokenize), on first use. */
+  frontendStages(): FrontendStageMetrics;
+  /** Dynamo's per-worker last-value gauges of a frontend, on first use. */
+  frontendWorkers(): FrontendWorkerLastMetrics;
+  /** Dynamo's `dynamo_work_handler_*` timings of a worker, on first use. */
+  workHandler(): WorkHandlerMetrics;
 }
 
 export function wireMetrics(config: DynotelConfig): WiredMetrics {
@@ -45,6 +57,9 @@ export function wireMetrics(config: DynotelConfig): WiredMetrics {
         ? namespaceLevel
         : namespaceLevel.component(identity.component);
   let frontend: FrontendMetrics | undefined;
+  let stages: FrontendStageMetrics | undefined;
+  let workers: FrontendWorkerLastMetrics | undefined;
+  let workHandler: WorkHandlerMetrics | undefined;
   let component: ComponentLevel | undefined;
   return {
     root,
@@ -59,6 +74,18 @@ export function wireMetrics(config: DynotelConfig): WiredMetrics {
     frontend() {
       frontend ??= createFrontendMetrics(root, { prefix: metrics.prefix, buckets: metrics.histograms });
       return frontend;
+    },
+    frontendStages() {
+      stages ??= createFrontendStageMetrics(root);
+      return stages;
+    },
+    frontendWorkers() {
+      workers ??= createFrontendWorkerLastMetrics(root, { prefix: metrics.prefix });
+      return workers;
+    },
+    workHandler() {
+      workHandler ??= createWorkHandlerMetrics(root);
+      return workHandler;
     },
   };
 }

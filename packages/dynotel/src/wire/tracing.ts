@@ -2,12 +2,18 @@ import type { DynotelConfig } from '@dynotel/core';
 import { createTracing, type Tracing } from '@dynotel/tracing';
 import type { InitOptions } from '../options.ts';
 
-export function wireTracing(config: DynotelConfig, options: InitOptions): Tracing {
+/** `extraProcessors`: processors the umbrella adds (DYN_LOGGING_SPAN_EVENTS' span lifecycle lines). */
+export function wireTracing(
+  config: DynotelConfig,
+  options: InitOptions,
+  extraProcessors: NonNullable<InitOptions['spanProcessors']> = [],
+): Tracing {
   const { tracing, identity } = config;
+  const spanProcessors = [...(options.spanProcessors ?? []), ...extraProcessors];
   return createTracing({
     exportEnabled: tracing.exportEnabled && tracing.tracesExporter === 'otlp',
     sdkDisabled: tracing.sdkDisabled,
-    tracesEndpoint: tracing.traces.endpoint,
+    endpoint: tracing.traces.endpoint,
     protocol: tracing.traces.protocol,
     headers: tracing.traces.headers,
     timeoutMs: tracing.traces.timeoutMs,
@@ -21,6 +27,6 @@ export function wireTracing(config: DynotelConfig, options: InitOptions): Tracin
     component: identity.component,
     instance: identity.instanceId,
     ...(options.spanExporter === undefined ? {} : { exporter: options.spanExporter }),
-    ...(options.spanProcessors === undefined ? {} : { spanProcessors: options.spanProcessors }),
+    ...(spanProcessors.length === 0 ? {} : { spanProcessors }),
   });
 }

@@ -12,10 +12,11 @@ import { quote } from './json-text.ts';
 export interface BaseFields {
   valid: boolean;
   spanId: string | undefined;
+  spanName: string | undefined;
   traceId: string | undefined;
   context: RequestContext | undefined;
   /**
-   * Which of the four correlation keys are present (bit c for CORRELATION_KEYS[c]); -1 before the first
+   * Which of the five correlation keys are present (bit c for CORRELATION_KEYS[c]); -1 before the first
    * rebuild. With the logger's fixed bindings it determines `keys`, so a cached field layout is valid
    * while the mask is unchanged.
    */
@@ -34,6 +35,7 @@ export function emptyBaseFields(): BaseFields {
   return {
     valid: false,
     spanId: undefined,
+    spanName: undefined,
     traceId: undefined,
     context: undefined,
     correlationMask: -1,
@@ -50,6 +52,7 @@ export function isStale(base: BaseFields, correlation: Correlation): boolean {
     !base.valid ||
     base.context !== correlation.requestContext ||
     base.spanId !== correlation.spanId ||
+    base.spanName !== correlation.spanName ||
     base.traceId !== correlation.traceId
   );
 }
@@ -62,6 +65,10 @@ function correlationFragment(index: number, correlation: Correlation, max: numbe
     case 1:
       return correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`;
     case 2:
+      return correlation.spanName === undefined
+        ? undefined
+        : `,"span_name":${quote(correlation.spanName, max)}`;
+    case 3:
       return correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`;
     default:
       return context?.xRequestId === undefined
@@ -77,7 +84,7 @@ function orderKeys(base: BaseFields, bindings: readonly BoundField[], mask: numb
   keys.length = 0;
   sources.length = 0;
   let b = 0;
-  for (let c = 0; c < 4; c++) {
+  for (let c = 0; c < CORRELATION_KEYS.length; c++) {
     if ((mask & (1 << c)) === 0) continue;
     const key = CORRELATION_KEYS[c] as string;
     while (b < bindings.length && (bindings[b] as BoundField).key < key) {
@@ -93,8 +100,8 @@ function orderKeys(base: BaseFields, bindings: readonly BoundField[], mask: numb
   }
 }
 
-// The four correlation fragments of the rebuild in progress (no user code runs during one).
-const currentCorrelation: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+// The correlation fragments of the rebuild in progress (no user code runs during one).
+const currentCorrelation: (string | undefined)[] = CORRELATION_KEYS.map(() => undefined);
 
 /** Rebuilt whenever the span or request changes, so once per request and logger. */
 export function rebuildBase(
@@ -105,10 +112,11 @@ export function rebuildBase(
 ): void {
   base.valid = true;
   base.spanId = correlation.spanId;
+  base.spanName = correlation.spanName;
   base.traceId = correlation.traceId;
   base.context = correlation.requestContext;
   let mask = 0;
-  for (let c = 0; c < 4; c++) {
+  for (let c = 0; c < CORRELATION_KEYS.length; c++) {
     const fragment = correlationFragment(c, correlation, max);
     currentCorrelation[c] = fragment;
     if (fragment !== undefined) mask |= 1 << c;

@@ -1,6 +1,7 @@
 import type { Correlation } from '../correlation.ts';
 import { logFieldsDropped } from '../self-metrics.ts';
 import { flat, jsonValue, quote } from './json-text.ts';
+import { urlSafeValue } from './url-fields.ts';
 
 /**
  * Keys the logger writes itself. A user field, binding or request field with one of these names is
@@ -15,6 +16,7 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'message',
   'trace_id',
   'span_id',
+  'span_name',
   'x_request_id',
   'request_id',
 ]);
@@ -56,7 +58,7 @@ export function bindFields(bindings: Readonly<Record<string, unknown>>, max: num
       reservedKeyDropped(key);
       continue;
     }
-    const value = bindings[key];
+    const value = urlSafeValue(key, bindings[key]);
     const json = jsonValue(value, max);
     if (json === undefined) continue;
     fields.push({ key, value, fragment: flat(`,${quote(key, max)}:${json}`) });
@@ -87,6 +89,7 @@ export function rawFields(
   const requestContext = correlation.requestContext;
   if (requestContext?.requestId !== undefined) merged.request_id = requestContext.requestId;
   if (correlation.spanId !== undefined) merged.span_id = correlation.spanId;
+  if (correlation.spanName !== undefined) merged.span_name = correlation.spanName;
   if (correlation.traceId !== undefined) merged.trace_id = correlation.traceId;
   if (requestContext?.xRequestId !== undefined) merged.x_request_id = requestContext.xRequestId;
   return Object.keys(merged)
@@ -107,7 +110,7 @@ function addRaw(
       if (countDropped) reservedKeyDropped(key);
       continue;
     }
-    const value = source[key];
+    const value = urlSafeValue(key, source[key]);
     if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') into[key] = value;
   }
 }

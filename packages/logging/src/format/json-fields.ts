@@ -3,6 +3,7 @@ import { type BaseFields, isStale, joinedBase, rebuildBase } from './base-fields
 import { compareKeys, RESERVED_KEYS, reservedKeyDropped } from './fields.ts';
 import { flat, jsonValue, quote } from './json-text.ts';
 import type { LoggerFormatState } from './record-context.ts';
+import { urlSafeValue } from './url-fields.ts';
 
 /**
  * How the fields of one call interleave with a logger's base fields in sorted key order. A call site
@@ -262,7 +263,7 @@ function collectFields(
       continue;
     }
     keys[count] = key;
-    jsons[count++] = jsonValue(source[key], max);
+    jsons[count++] = jsonValue(urlSafeValue(key, source[key]), max);
   }
   return count;
 }

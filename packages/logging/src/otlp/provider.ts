@@ -1,24 +1,34 @@
-import { DynotelError } from '@dynotel/core';
-import { Metadata } from '@grpc/grpc-js';
-import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { DynotelError, otlpSignalEndpoint } from '@dynotel/core';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { BoundedLogProcessor } from './bounded-log-processor.ts';
+import { DEFAULT_RECONNECT_BACKOFF, GrpcLogExporter } from './grpc-log-exporter.ts';
 
 /**
  * An OpenTelemetry LoggerProvider that batches records and exports them over OTLP, for `createLogger`'s
- * `otlp.loggerProvider`. Dynamo exports logs over gRPC to the traces endpoint (reference §1.4), so that
- * is the default; `http/protobuf` posts to `<endpoint>/v1/logs` unless the endpoint already names a path.
+ * `otlp.loggerProvider`. Dynamo exports logs over gRPC (reference §1.4), so that is the default. The
+ * endpoint is used as is, for http/protobuf too: core's config resolves it (the one OTel endpoint rule,
+ * `otlpSignalEndpoint()` of @dynotel/core).
  * Its `shutdown()` settles within `shutdownTimeoutMs` whatever the collector does, and every record
  * ends in `dynotel_log_records_exported_total` or `dynotel_log_records_dropped_total{reason}`.
  */
 export interface OtlpLoggerProviderOptions {
-  /** Default `http://localhost:4317` (Dynamo's traces endpoint default). */
+  /**
+   * The URL records are sent to, used as is (for http/protobuf the full URL, e.g.
+   * `http://collector:4318/v1/logs`). Default: the OTel rule with no variable set,
+   * `http://localhost:4317` (grpc) or `http://localhost:4318/v1/logs` (http/protobuf).
+   */
   readonly endpoint?: string;
   /** Default `grpc`. */
   readonly protocol?: 'grpc' | 'http/protobuf';
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * grpc reconnect backoff after the collector went away, default 1 s growing to at most 5 s: the span
+   * exporter's retry backoff, so both signals resume together when the collector returns (grpc-js's own
+   * default grows to 120 s).
+   */
+  readonly reconnectBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Per-export timeout, default 10 000 ms. */
   readonly timeoutMs?: number;
   /** `service.name`, default `dynamo` (Dynamo's OTEL_SERVICE_NAME default). */
@@ -59,20 +69,14 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
   );
 }
 
-function httpLogsUrl(endpoint: string): string {
-  const url = new URL(endpoint);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/logs';
-  return url.toString();
-}
-
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
-  const endpoint = options.endpoint ?? 'http://localhost:4317';
   const protocol = options.protocol ?? 'grpc';
-  const timeoutMillis = options.timeoutMs ?? 10_000;
-  if (!URL.canParse(endpoint))
-    throw invalid('endpoint', endpoint, 'an absolute URL such as http://localhost:4317');
   if (protocol !== 'grpc' && protocol !== 'http/protobuf')
     throw invalid('protocol', protocol, "'grpc' or 'http/protobuf'");
+  const endpoint = options.endpoint ?? otlpSignalEndpoint({ signal: 'logs', protocol });
+  if (!URL.canParse(endpoint))
+    throw invalid('endpoint', endpoint, 'an absolute URL such as http://localhost:4317');
+  const timeoutMillis = options.timeoutMs ?? 10_000;
   if (!Number.isInteger(timeoutMillis) || timeoutMillis <= 0)
     throw invalid('timeoutMs', timeoutMillis, 'a positive integer');
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
@@ -80,16 +84,15 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
     throw invalid('shutdownTimeoutMs', shutdownTimeoutMs, 'a positive integer');
   let exporter: LogRecordExporter;
   if (protocol === 'grpc') {
-    const metadata = new Metadata();
-    for (const [key, value] of Object.entries(options.headers ?? {})) metadata.set(key, value);
     exporter = new GrpcLogExporter({
       url: endpoint,
-      metadata,
-      timeoutMillis,
-    }) as unknown as LogRecordExporter;
+      headers: options.headers ?? {},
+      timeoutMs: timeoutMillis,
+      reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
+    });
   } else {
     exporter = new ProtoLogExporter({
-      url: httpLogsUrl(endpoint),
+      url: endpoint,
       headers: { ...options.headers },
       timeoutMillis,
     }) as unknown as LogRecordExporter;

@@ -28,6 +28,21 @@ export {
   TOKENIZER_LATENCY_MS_BUCKETS,
 } from './frontend-metrics.ts';
 export { FrontendRequest } from './frontend-request.ts';
+export {
+  createFrontendStageMetrics,
+  FRONTEND_STAGE_BUCKETS,
+  type FrontendPhase,
+  type FrontendStage,
+  FrontendStageMetrics,
+  type StageTimer,
+} from './frontend-stages.ts';
+export {
+  createFrontendWorkerLastMetrics,
+  FrontendWorkerLastMetrics,
+  type WorkerLastValues,
+  type WorkerRef,
+  type WorkerType,
+} from './frontend-worker-last.ts';
 export { apiStatusOf, operatorErrorType } from './operator-error-type.ts';
 export {
   type AdmissionOutcome,
@@ -56,3 +71,11 @@ export {
   type ResponseTrackerOptions,
 } from './response-tracker.ts';
 export { registerUptimeMetric, type UptimeMetricOptions } from './uptime.ts';
+export {
+  createWorkHandlerMetrics,
+  FRONTEND_SEND_TS_HEADER,
+  NETWORK_TRANSIT_BUCKETS,
+  TIME_TO_FIRST_RESPONSE_BUCKETS,
+  WorkHandlerMetrics,
+  wallClockNanos,
+} from './work-handler.ts';

@@ -1,4 +1,11 @@
-import { hierarchyName, instanceId, keyValueList, text } from '../parsers.ts';
+import {
+  type EndpointPath,
+  endpointPath,
+  hierarchyName,
+  instanceId,
+  keyValueList,
+  text,
+} from '../parsers.ts';
 import { envVar } from './row.ts';
 
 const NAME_ACCEPTED = 'any string without control characters';
@@ -56,17 +63,45 @@ export const IDENTITY_VARIABLES = {
     parse: hierarchyName,
     fallback: undefined,
   }),
+  DYN_NAMESPACE_WORKER_SUFFIX: envVar({
+    name: 'DYN_NAMESPACE_WORKER_SUFFIX',
+    group: 'identity',
+    type: 'string',
+    default: 'unset',
+    accepted: HIERARCHY_ACCEPTED,
+    description:
+      "Appended to the namespace as `<namespace>-<suffix>`, as Dynamo's workers do (`get_worker_namespace`; without a namespace, `dynamo-<suffix>`): the Dynamo operator sets it on workers during rolling updates, so old and new workers register under different namespaces. Empty means no suffix.",
+    source: 'dynamo',
+    keys: ['identity.namespace'],
+    parse: hierarchyName,
+    fallback: undefined,
+  }),
+  DYN_NAMESPACE_PREFIX: envVar({
+    name: 'DYN_NAMESPACE_PREFIX',
+    group: 'identity',
+    type: 'string',
+    default: 'unset',
+    accepted: HIERARCHY_ACCEPTED,
+    description:
+      'The base namespace the Dynamo operator gives a frontend for prefix-based worker discovery. dynotel uses it as the namespace when neither DYN_NAMESPACE nor DYN_ENDPOINT names one (the operator sets both to the same base).',
+    source: 'dynamo',
+    keys: ['identity.namespace', 'identity.namespacePrefix'],
+    parse: hierarchyName,
+    fallback: undefined,
+  }),
   DYN_ENDPOINT: envVar({
     name: 'DYN_ENDPOINT',
     group: 'identity',
     type: 'string',
     default: 'unset',
-    accepted: HIERARCHY_ACCEPTED,
-    description: 'Default endpoint name: the `dynamo_endpoint` label of endpoint-level metrics.',
-    source: 'dynotel',
-    keys: ['identity.endpoint'],
-    parse: hierarchyName,
-    fallback: undefined,
+    accepted:
+      'dyn://<namespace>.<component>.<endpoint> (three names with a letter or digit each), or a plain endpoint name without dots',
+    description:
+      "Dynamo's endpoint path (`--endpoint`): `dyn://dynamo.backend.generate` sets the endpoint (the `dynamo_endpoint` label of endpoint-level metrics) and, where DYN_NAMESPACE / DYN_COMPONENT are unset, the namespace and component. A plain name sets the endpoint only.",
+    source: 'dynamo',
+    keys: ['identity.endpoint', 'identity.namespace', 'identity.component'],
+    parse: endpointPath,
+    fallback: undefined as EndpointPath | undefined,
   }),
   DYN_INSTANCE_ID: envVar({
     name: 'DYN_INSTANCE_ID',

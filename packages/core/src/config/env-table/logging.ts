@@ -64,7 +64,8 @@ export const LOGGING_VARIABLES = {
     type: 'bool-truthy',
     default: 'false',
     accepted: TRUTHY_ACCEPTED,
-    description: 'Adds SPAN_FIRST_ENTRY and SPAN_CLOSED log lines (JSONL mode).',
+    description:
+      'Adds a SPAN_FIRST_ENTRY line when a span starts and a SPAN_CLOSED line when it ends, with span_name, span_id, trace_id and integer time.busy_us, time.idle_us, time.duration_us (JSONL mode only, as Dynamo). busy is the whole duration and idle 0: JavaScript has no span enter/exit.',
     source: 'dynamo',
     keys: ['logging.spanEvents'],
     parse: truthyBoolean,

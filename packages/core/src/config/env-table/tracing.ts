@@ -1,3 +1,4 @@
+import type { OtlpSignal } from '../otlp-endpoint.ts';
 import {
   decimal,
   httpUrl,
@@ -24,12 +25,8 @@ export const SAMPLERS: readonly TraceSampler[] = [
 
 const EXPORTERS: readonly SignalExporter[] = ['otlp', 'none'];
 
-export const DEFAULT_ENDPOINTS: Readonly<Record<OtlpProtocol, string>> = {
-  grpc: 'http://localhost:4317',
-  'http/protobuf': 'http://localhost:4318',
-};
+export type { OtlpSignal } from '../otlp-endpoint.ts';
 
-export type OtlpSignal = 'traces' | 'logs';
 type OtlpSetting = 'ENDPOINT' | 'PROTOCOL' | 'HEADERS' | 'TIMEOUT' | 'COMPRESSION';
 
 export function otlpVariableName(setting: OtlpSetting, signal?: OtlpSignal): string {
