@@ -123,7 +123,8 @@ describe('outgoing HTTP calls with the SDK on', () => {
     await receiver!.waitForLogRecords(1);
     await telemetry.tracing.forceFlush();
     const spans = receiver!.spans();
-    const server = spans.find((span) => span.kind === SPAN_KIND_SERVER) as ReceivedSpan;
+    const servers = spans.filter((span) => span.kind === SPAN_KIND_SERVER);
+    const server = servers.find((span) => span.attributes['url.path'] === '/calls') as ReceivedSpan;
     expect(server).toMatchObject({ traceId: UPSTREAM_TRACE, parentSpanId: UPSTREAM_SPAN });
     // None for the exporters' own POSTs to /v1/traces and /v1/logs (the test's own fetch of /calls has
     // one: it is an outgoing call too, the root of a trace of its own).
@@ -146,6 +147,11 @@ describe('outgoing HTTP calls with the SDK on', () => {
         'server.port': port,
         'http.response.status_code': path === '/status/503' ? 503 : 200,
       });
+    }
+    // The recorder runs in this process, so the zero-code instrumentation traces it too: each call's
+    // SERVER span on the next hop is the child of that call's CLIENT span.
+    for (const parentId of parentIds) {
+      expect(servers.filter((span) => span.parentSpanId === parentId)).toHaveLength(1);
     }
     const byPath = (path: string) =>
       clients.find((span) => String(span.attributes['url.full']).startsWith(`${recorder.url}${path}`));
