@@ -1,5 +1,6 @@
 // @dynotel/metrics public API. Everything exported here is listed by name.
 export { type MetricsErrorCode, metricsErrors } from './errors.ts';
+export type { ScrapeResult, ScrapeStream } from './expose/scrape.ts';
 export {
   contentTypeOf,
   type ExpositionFormat,
@@ -8,7 +9,8 @@ export {
   PROMETHEUS_TEXT_CONTENT_TYPE,
 } from './format/content-type.ts';
 export { escapeHelp, escapeLabelValue } from './format/escape.ts';
-export { formatValue } from './format/number.ts';
+export { formatOpenMetricsNumber, formatValue } from './format/number.ts';
+export { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from './gather/foreign-text.ts';
 export {
   AUTO_LABEL_NAMES,
   DEFAULT_BUCKETS,
@@ -37,6 +39,7 @@ export {
   ComponentLevel,
   EndpointLevel,
   type ExpositionCallback,
+  type ExpositionSourceOptions,
   MetricsLevel,
   MetricsRoot,
   NamespaceLevel,
@@ -48,7 +51,6 @@ export {
   DEFAULT_SERIES_LIMIT,
   type MetricsRootOptions,
 } from './registry/root.ts';
-export type { ScrapeResult, ScrapeStream } from './scrape/scrape.ts';
 
 // Foreign text, buckets and standard metric sets
 
@@ -118,6 +120,7 @@ export {
   ResponseTracker,
   type ResponseTrackerMetrics,
   type ResponseTrackerOptions,
+  RUNTIME_METRIC_RENAMES,
   registerUptimeMetric,
   resolveFrontendPrefix,
   TOKENIZER_LATENCY_MS_BUCKETS,

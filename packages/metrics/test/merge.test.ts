@@ -57,7 +57,7 @@ describe('scrape merge and de-duplication', () => {
     expect(body).not.toContain('second');
     expect(body).not.toContain('dynamo_component_x_total{dynamo_component');
     expectLine(body, 'dynamo_component_other{dynamo_namespace="ns"} 9');
-    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'conflicting_metadata' })).toBe(2);
     parseBody(body);
   });
 
@@ -92,9 +92,13 @@ describe('scrape merge and de-duplication', () => {
     root.namespace('n').gauge({ name: 'w', help: 'b' }).set(2);
     await root.scrape();
     await root.scrape();
-    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
-    const warnings = records.filter((r) => r.message.startsWith('Metric family has inconsistent help/type'));
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'conflicting_metadata' })).toBe(2);
+    const warnings = records.filter((r) => r.message.startsWith('Metric family dropped from the scrape'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.fields).toMatchObject({ family: 'dynamo_component_w', keptType: 'gauge' });
+    expect(warnings[0]?.fields).toMatchObject({
+      family: 'dynamo_component_w',
+      type: 'gauge',
+      reason: 'conflicting_metadata',
+    });
   });
 });

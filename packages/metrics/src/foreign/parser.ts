@@ -7,12 +7,20 @@ import type {
   ExpositionSample,
   MetricFamilyType,
 } from './model.ts';
-import { checkFamilySamples } from './sample-rules.ts';
+import { FamilySampleChecker } from './sample-rules.ts';
 import { seriesKey } from './series-key.ts';
 
-const ALL_SUFFIXES = ['_bucket', '_sum', '_count', '_created', '_total', '_info', '_gsum', '_gcount'];
-
 import { isWellFormed, METRIC_NAME } from './syntax.ts';
+
+const ALL_SUFFIXES = ['_bucket', '_sum', '_count', '_created', '_total', '_info', '_gsum', '_gcount'];
+/** Lines parsed between two points where an asynchronous parse may give the event loop a turn. */
+const LINES_PER_STEP = 64;
+
+/** Decides, at each step of an asynchronous parse, whether to give the event loop a turn first. */
+export interface ParsePacer {
+  overdue(): boolean;
+  pause(): Promise<void>;
+}
 
 export interface ParseExpositionOptions {
   /**
@@ -30,7 +38,7 @@ interface MutableFamily {
   helpSeen: boolean;
   unitSeen: boolean;
   samples: ExpositionSample[];
-  sampleLines: number[];
+  checker: FamilySampleChecker | undefined;
 }
 
 /** Whether the text ends with the OpenMetrics `# EOF` marker. */
@@ -45,17 +53,54 @@ export function looksLikeOpenMetrics(text: string): boolean {
  * series, histograms without a `+Inf` bucket or with decreasing buckets, label values that are not UTF-8.
  */
 export function parseExposition(text: string, options: ParseExpositionOptions = {}): ExpositionParseResult {
+  const { format, parser } = start(text, options);
+  try {
+    const steps = parser.steps(text);
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    return { ok: true, exposition: { format, families: step.value } };
+  } catch (error) {
+    return failure(error, parser);
+  }
+}
+
+/**
+ * The same parse, giving the event loop a turn whenever `pacer` says the slice is used up (checked every
+ * 64 lines), so a body of tens of megabytes never blocks the service for longer than a slice.
+ */
+export async function parseExpositionAsync(
+  text: string,
+  options: ParseExpositionOptions,
+  pacer: ParsePacer,
+): Promise<ExpositionParseResult> {
+  const { format, parser } = start(text, options);
+  try {
+    const steps = parser.steps(text);
+    let step = steps.next();
+    while (step.done !== true) {
+      if (pacer.overdue()) await pacer.pause();
+      step = steps.next();
+    }
+    return { ok: true, exposition: { format, families: step.value } };
+  } catch (error) {
+    return failure(error, parser);
+  }
+}
+
+function start(
+  text: string,
+  options: ParseExpositionOptions,
+): { format: ExpositionFormat; parser: ExpositionParser } {
   const requested = options.format ?? 'auto';
   const format: ExpositionFormat =
     requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'text') : requested;
-  const parser = new ExpositionParser(format);
-  try {
-    return { ok: true, exposition: { format, families: parser.parse(text) } };
-  } catch (error) {
-    if (error instanceof LineError)
-      return { ok: false, error: { line: parser.lineNumber, message: error.message } };
-    throw error;
-  }
+  return { format, parser: new ExpositionParser(format) };
+}
+
+function failure(error: unknown, parser: ExpositionParser): ExpositionParseResult {
+  if (error instanceof LineError)
+    return { ok: false, error: { line: parser.lineNumber, message: error.message } };
+  throw error;
 }
 
 class ExpositionParser {
@@ -77,31 +122,39 @@ class ExpositionParser {
     this.#scanner = new LineScanner(format);
   }
 
-  parse(text: string): ExpositionFamily[] {
+  /** Parses `text`, yielding every 64 lines; returns the families. Throws LineError. */
+  *steps(text: string): Generator<void, ExpositionFamily[], void> {
     if (text.length === 0) {
       if (this.#om) throw new LineError("missing '# EOF'");
       return [];
     }
     if (text.charCodeAt(0) === 0xfeff) throw new LineError('byte order mark at the start of the text');
-    const lines = text.split('\n');
+    // Lines are read in place (indexOf, slice): a 50 MB body is never split into an array of lines.
+    let end = text.length;
     if (this.#om) {
       // `# EOF` may be followed by one final LF and nothing else.
-      if (lines[lines.length - 1] === '') lines.pop();
-      if (lines[lines.length - 1] !== '# EOF') {
-        this.lineNumber = lines.length;
+      if (text.charCodeAt(end - 1) === 10) end--;
+      const lastStart = text.lastIndexOf('\n', end - 1) + 1;
+      if (text.slice(lastStart, end) !== '# EOF') {
+        this.lineNumber = countLines(text, end);
         throw new LineError("the text must end with '# EOF'");
       }
-      lines.pop();
-    } else {
-      if (lines[lines.length - 1] !== '') {
-        this.lineNumber = lines.length;
-        throw new LineError('the last line must end with a line feed');
-      }
-      lines.pop();
+      end = lastStart;
+    } else if (text.charCodeAt(end - 1) !== 10) {
+      this.lineNumber = countLines(text, end);
+      throw new LineError('the last line must end with a line feed');
     }
-    for (let index = 0; index < lines.length; index++) {
-      this.lineNumber = index + 1;
-      this.#parseLine(lines[index] as string);
+    let pos = 0;
+    let sinceStep = 0;
+    while (pos < end) {
+      const lineEnd = text.indexOf('\n', pos);
+      this.lineNumber++;
+      this.#parseLine(text.slice(pos, lineEnd));
+      pos = lineEnd + 1;
+      if (++sinceStep === LINES_PER_STEP) {
+        sinceStep = 0;
+        yield;
+      }
     }
     this.#closeCurrent();
     return this.#families.map((family) => ({
@@ -131,8 +184,10 @@ class ExpositionParser {
       throw new LineError(`duplicate series ${sample.name}${labelsForMessage(sample)}`);
     this.#seriesKeys.add(key);
     if (family.samples.at(-1)?.name !== sample.name) this.#sampleOwners.set(sample.name, family);
+    family.checker ??= new FamilySampleChecker(this.#format, family.type, family.name);
+    const problem = family.checker.check(sample, family.samples.length);
+    if (problem !== undefined) throw new LineError(problem.message);
     family.samples.push(sample);
-    family.sampleLines.push(this.lineNumber);
   }
 
   #parseComment(line: string): void {
@@ -237,7 +292,7 @@ class ExpositionParser {
       helpSeen: false,
       unitSeen: false,
       samples: [],
-      sampleLines: [],
+      checker: undefined,
     };
     this.#familiesByName.set(name, family);
     this.#families.push(family);
@@ -260,12 +315,18 @@ class ExpositionParser {
     const family = this.#current;
     if (family === undefined) return;
     this.#current = undefined;
-    const problem = checkFamilySamples(this.#format, family.type, family.name, family.samples);
-    if (problem !== undefined) {
-      this.lineNumber = family.sampleLines[problem.sampleIndex] ?? this.lineNumber;
-      throw new LineError(problem.message);
-    }
+    const problem = (
+      family.checker ?? new FamilySampleChecker(this.#format, family.type, family.name)
+    ).finish();
+    if (problem !== undefined) throw new LineError(problem.message);
   }
+}
+
+/** The 1-based number of the line that holds offset `end - 1` (error messages only). */
+function countLines(text: string, end: number): number {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && at < end - 1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
 }
 
 function labelsForMessage(sample: ExpositionSample): string {

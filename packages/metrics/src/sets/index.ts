@@ -28,7 +28,12 @@ export {
   TOKENIZER_LATENCY_MS_BUCKETS,
 } from './frontend-metrics.ts';
 export { FrontendRequest } from './frontend-request.ts';
-export { createProcessMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './process-metrics.ts';
+export {
+  createProcessMetrics,
+  type ProcessMetrics,
+  type ProcessMetricsOptions,
+  RUNTIME_METRIC_RENAMES,
+} from './process-metrics.ts';
 export {
   type ResponseChunkMetrics,
   type ResponseSummary,

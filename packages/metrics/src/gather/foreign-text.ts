@@ -1,0 +1,98 @@
+import { diag, isDynotelError } from '@dynotel/core';
+import { checkInjectedLabels } from '../foreign/inject.ts';
+import type { ExpositionLabel } from '../foreign/model.ts';
+import { looksLikeOpenMetrics, parseExpositionAsync } from '../foreign/parser.ts';
+import type { Family } from '../model/family.ts';
+import { expositionTextDropped, foreignLinesDropped } from '../self-metrics.ts';
+import type { TimeSlicer } from '../util/time-slice.ts';
+import { ForeignConversionError, toModelFamilies } from './foreign-families.ts';
+import type { ExpositionSourceOptions } from './source.ts';
+
+/** Default per-source limit of foreign text: 16 MiB (a busy vLLM exposes a few hundred KiB). */
+export const DEFAULT_FOREIGN_TEXT_MAX_BYTES = 16 * 1024 * 1024;
+
+export type ExpositionTextDropReason =
+  | 'not_a_string'
+  | 'too_large'
+  | 'invalid_labels'
+  | 'invalid_text'
+  | 'duplicate_after_inject'
+  | 'unrepresentable';
+
+/**
+ * One exposition callback's text → model families, or nothing (dropped whole, counted in
+ * `dynotel_metrics_exposition_text_dropped_total{reason}`, warned about once per reason and source):
+ *
+ * 1. Past `maxBytes` (UTF-8) the text is refused before any parsing (`too_large`).
+ * 2. A last line without its line feed is taken as cut — the source may have been interrupted while
+ *    writing `eng 123` — and dropped on its own, counted in `dynotel_metrics_foreign_lines_dropped_total`
+ *    (Dynamo appends a line feed and ingests it). OpenMetrics text may end in `# EOF` without one.
+ * 3. The strict parser reads it (0.0.4, or OpenMetrics when it ends in `# EOF`), then it is converted into
+ *    the model with labels injected, prefix filters and renames applied. Both steps are sliced with
+ *    `slicer`, so a large body never blocks the event loop for more than a slice.
+ */
+export async function readForeignText(
+  value: unknown,
+  options: ExpositionSourceOptions,
+  defaultMaxBytes: number,
+  slicer: TimeSlicer,
+): Promise<Family[]> {
+  const source = options.source;
+  if (value === undefined || value === '') return [];
+  if (typeof value !== 'string')
+    return drop('not_a_string', `the callback returned a ${typeof value}, not a string`, source);
+  const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count the bytes only when the length leaves it open.
+  if (value.length > maxBytes || (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes)) {
+    return drop('too_large', `the text is longer than ${maxBytes} bytes`, source);
+  }
+  let text = value;
+  if (!text.endsWith('\n') && !looksLikeOpenMetrics(text)) {
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    foreignLinesDropped.inc({ reason: 'unterminated' });
+    diag.once(`dynotel.metrics.foreign.unterminated.${source ?? ''}`, {
+      level: 'warn',
+      target: 'dynotel.metrics',
+      message: 'foreign metrics text ends without a line feed; its last line is taken as cut and dropped',
+      fields: source === undefined ? {} : { source },
+    });
+    if (text.length === 0) return [];
+  }
+  let inject: ExpositionLabel[] = [];
+  if (options.injectLabels !== undefined) {
+    try {
+      inject = checkInjectedLabels(options.injectLabels);
+    } catch (error) {
+      if (isDynotelError(error)) return drop('invalid_labels', error.message, source);
+      throw error;
+    }
+  }
+  const parsed = await parseExpositionAsync(text, {}, slicer);
+  if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
+  try {
+    return await toModelFamilies(
+      parsed.exposition,
+      {
+        injectLabels: inject,
+        includePrefixes: options.includePrefixes,
+        excludePrefixes: options.excludePrefixes,
+        rename: options.rename,
+      },
+      slicer.pace,
+    );
+  } catch (error) {
+    if (error instanceof ForeignConversionError) return drop(error.reason, error.message, source);
+    throw error;
+  }
+}
+
+function drop(reason: ExpositionTextDropReason, message: string, source: string | undefined): Family[] {
+  expositionTextDropped.inc({ reason });
+  diag.once(`dynotel.metrics.exposition.${reason}.${source ?? ''}`, {
+    level: 'warn',
+    target: 'dynotel.metrics',
+    message: `exposition callback text dropped from the scrape (${reason}): ${message}`,
+    fields: source === undefined ? { reason } : { reason, source },
+  });
+  return [];
+}
