@@ -3,6 +3,7 @@ import { LineError, LineScanner, unescapeHelp } from './line-scanner.ts';
 import type {
   ExpositionFamily,
   ExpositionFormat,
+  ExpositionParseError,
   ExpositionParseResult,
   ExpositionSample,
   MetricFamilyType,
@@ -39,6 +40,29 @@ interface MutableFamily {
   unitSeen: boolean;
   samples: ExpositionSample[];
   checker: FamilySampleChecker | undefined;
+  seriesKeys: ShardedSet | undefined;
+}
+
+/**
+ * A set of strings split over 64 Sets by a cheap hash, so no single Set grows past a size whose rehash
+ * would block the event loop for tens of milliseconds (a million series in one family).
+ */
+class ShardedSet {
+  readonly #shards: Array<Set<string>> = Array.from({ length: 64 }, () => new Set<string>());
+
+  #shard(key: string): Set<string> {
+    const n = key.length;
+    const hash = n ^ key.charCodeAt(n - 1) ^ (key.charCodeAt(n >> 1) << 1) ^ (key.charCodeAt(n - 2) << 2);
+    return this.#shards[hash & 63] as Set<string>;
+  }
+
+  has(key: string): boolean {
+    return this.#shard(key).has(key);
+  }
+
+  add(key: string): void {
+    this.#shard(key).add(key);
+  }
 }
 
 /** Whether the text ends with the OpenMetrics `# EOF` marker. */
@@ -64,26 +88,42 @@ export function parseExposition(text: string, options: ParseExpositionOptions = 
   }
 }
 
+/** Receives each family as soon as it is complete; may be async (its time counts against the slice). */
+export type FamilySink = (family: ExpositionFamily, format: ExpositionFormat) => Promise<void> | undefined;
+
 /**
- * The same parse, giving the event loop a turn whenever `pacer` says the slice is used up (checked every
- * 64 lines), so a body of tens of megabytes never blocks the service for longer than a slice.
+ * The same parse, streaming: each family is handed to `sink` as soon as it is complete and checked, and
+ * the parser keeps no reference to its samples afterwards, so the samples of a large text die young
+ * instead of all surviving until the end (which makes the garbage collector's pauses long). The event
+ * loop gets a turn whenever `pacer` says the slice is used up (checked every 64 lines). On an error the
+ * families already handed out must be discarded by the caller.
  */
-export async function parseExpositionAsync(
+export async function parseExpositionStreaming(
   text: string,
   options: ParseExpositionOptions,
   pacer: ParsePacer,
-): Promise<ExpositionParseResult> {
-  const { format, parser } = start(text, options);
+  sink: FamilySink,
+): Promise<{ ok: true; format: ExpositionFormat } | { ok: false; error: ExpositionParseError }> {
+  const requested = options.format ?? 'auto';
+  const format: ExpositionFormat =
+    requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'text') : requested;
+  const parser = new ExpositionParser(format, true);
   try {
     const steps = parser.steps(text);
-    let step = steps.next();
-    while (step.done !== true) {
+    let done = false;
+    while (!done) {
+      done = steps.next().done === true;
+      for (const family of parser.takeClosed()) {
+        const pending = sink(family, format);
+        if (pending !== undefined) await pending;
+      }
       if (pacer.overdue()) await pacer.pause();
-      step = steps.next();
     }
-    return { ok: true, exposition: { format, families: step.value } };
+    return { ok: true, format };
   } catch (error) {
-    return failure(error, parser);
+    if (error instanceof LineError)
+      return { ok: false, error: { line: parser.lineNumber, message: error.message } };
+    throw error;
   }
 }
 
@@ -107,16 +147,19 @@ class ExpositionParser {
   readonly #format: ExpositionFormat;
   readonly #om: boolean;
   readonly #families: MutableFamily[] = [];
+  /** Streaming mode: closed families wait here for `takeClosed()` instead of staying in `#families`. */
+  readonly #streaming: boolean;
+  #closed: ExpositionFamily[] = [];
   /** Family names seen so far: a name seen again later means interleaved families. */
   readonly #familiesByName = new Map<string, MutableFamily>();
   /** Every sample name to its family, to catch clashes such as a gauge `foo_count` next to histogram `foo`. */
   readonly #sampleOwners = new Map<string, MutableFamily>();
-  readonly #seriesKeys = new Set<string>();
   readonly #scanner: LineScanner;
   #current: MutableFamily | undefined;
   lineNumber = 0;
 
-  constructor(format: ExpositionFormat) {
+  constructor(format: ExpositionFormat, streaming = false) {
+    this.#streaming = streaming;
     this.#format = format;
     this.#om = format === 'openmetrics';
     this.#scanner = new LineScanner(format);
@@ -157,14 +200,14 @@ class ExpositionParser {
       }
     }
     this.#closeCurrent();
-    return this.#families.map((family) => ({
-      name: family.name,
-      type: family.type,
-      typeDeclared: family.typeDeclared,
-      help: family.help,
-      unit: family.unit,
-      samples: family.samples,
-    }));
+    return this.#families.map(snapshot);
+  }
+
+  /** Streaming mode: the families closed since the last call. */
+  takeClosed(): ExpositionFamily[] {
+    const closed = this.#closed;
+    if (closed.length > 0) this.#closed = [];
+    return closed;
   }
 
   #parseLine(line: string): void {
@@ -179,10 +222,13 @@ class ExpositionParser {
     const scanned = this.#scanner.scanSample(line);
     const family = this.#familyFor(scanned.name);
     const sample: ExpositionSample = scanned;
+    // Series identity is checked within the family: another family cannot write the same sample name.
+    // The keys are released when the family closes, so a large text never holds them all at once.
     const key = seriesKey(sample.name, sample.labels);
-    if (this.#seriesKeys.has(key))
+    family.seriesKeys ??= new ShardedSet();
+    if (family.seriesKeys.has(key))
       throw new LineError(`duplicate series ${sample.name}${labelsForMessage(sample)}`);
-    this.#seriesKeys.add(key);
+    family.seriesKeys.add(key);
     if (family.samples.at(-1)?.name !== sample.name) this.#sampleOwners.set(sample.name, family);
     family.checker ??= new FamilySampleChecker(this.#format, family.type, family.name);
     const problem = family.checker.check(sample, family.samples.length);
@@ -293,9 +339,10 @@ class ExpositionParser {
       unitSeen: false,
       samples: [],
       checker: undefined,
+      seriesKeys: undefined,
     };
     this.#familiesByName.set(name, family);
-    this.#families.push(family);
+    if (!this.#streaming) this.#families.push(family);
     this.#current = family;
     return family;
   }
@@ -315,11 +362,29 @@ class ExpositionParser {
     const family = this.#current;
     if (family === undefined) return;
     this.#current = undefined;
+    family.seriesKeys = undefined;
     const problem = (
       family.checker ?? new FamilySampleChecker(this.#format, family.type, family.name)
     ).finish();
     if (problem !== undefined) throw new LineError(problem.message);
+    if (this.#streaming) {
+      this.#closed.push(snapshot(family));
+      // Only the name and type are needed from here on (interleaving and name-clash checks).
+      family.samples = [];
+      family.checker = undefined;
+    }
   }
+}
+
+function snapshot(family: MutableFamily): ExpositionFamily {
+  return {
+    name: family.name,
+    type: family.type,
+    typeDeclared: family.typeDeclared,
+    help: family.help,
+    unit: family.unit,
+    samples: family.samples,
+  };
 }
 
 /** The 1-based number of the line that holds offset `end - 1` (error messages only). */

@@ -1,8 +1,8 @@
 import type {
   ExpositionFamily,
+  ExpositionFormat,
   ExpositionLabel,
   ExpositionSample,
-  ParsedExposition,
 } from '../foreign/model.ts';
 import { escapeLabelValue } from '../format/escape.ts';
 import type { Family, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
@@ -33,7 +33,7 @@ export class ForeignConversionError extends Error {
 export type Pace = () => Promise<void> | undefined;
 
 /**
- * Parsed foreign families (0.0.4 or OpenMetrics) → the neutral model, mapped onto its 0.0.4 types as
+ * One parsed foreign family (0.0.4 or OpenMetrics) → the neutral model, mapped onto its 0.0.4 types as
  * prometheus_client does: an OpenMetrics counter `foo` becomes counter `foo_total`, `unknown` becomes
  * untyped, info `foo` a gauge `foo_info`, a stateset a gauge, a gauge histogram gauges `foo_bucket`,
  * `foo_gcount`, `foo_gsum`. Dropped on the way, by design: `_created` samples (our own families have none
@@ -43,41 +43,28 @@ export type Pace = () => Promise<void> | undefined;
  * bucket or count, a quantile outside [0, 1]) throws `unrepresentable`; two series made identical by
  * label injection throw `duplicate_after_inject`. Either way the caller drops the whole source.
  */
-export async function toModelFamilies(
-  exposition: ParsedExposition,
+export async function convertFamily(
+  format: ExpositionFormat,
+  source: ExpositionFamily,
   options: ForeignFamilyOptions,
   pace: Pace,
 ): Promise<Family[]> {
   const out: Family[] = [];
   const inject = options.injectLabels ?? [];
-  for (const source of exposition.families) {
-    for (const { name, type, samples } of split(exposition, source)) {
-      const renamed = options.rename?.[name];
-      const finalName = renamed === undefined ? name : renamed;
-      if (finalName === null || !kept(finalName, options)) continue;
-      const help = source.help;
-      if (type === 'histogram') {
-        out.push({
-          name: finalName,
-          help,
-          type,
-          points: await histogramPoints(finalName, samples, inject, pace, name),
-        });
-      } else if (type === 'summary') {
-        out.push({
-          name: finalName,
-          help,
-          type,
-          points: await summaryPoints(finalName, samples, inject, pace, name),
-        });
-      } else {
-        out.push({
-          name: finalName,
-          help,
-          type,
-          points: await scalarPoints(finalName, type, samples, inject, pace),
-        });
-      }
+  for (const { name, type, samples } of split(format, source)) {
+    const renamed = options.rename?.[name];
+    const finalName = renamed === undefined ? name : renamed;
+    if (finalName === null || !kept(finalName, options)) continue;
+    const help = source.help;
+    if (type === 'histogram') {
+      const points = await histogramPoints(finalName, samples, inject, pace, name);
+      out.push({ name: finalName, help, type, points });
+    } else if (type === 'summary') {
+      const points = await summaryPoints(finalName, samples, inject, pace, name);
+      out.push({ name: finalName, help, type, points });
+    } else {
+      const points = await scalarPoints(finalName, type, samples, inject, pace);
+      out.push({ name: finalName, help, type, points });
     }
   }
   return out;
@@ -89,8 +76,8 @@ interface SplitFamily {
   readonly samples: readonly ExpositionSample[];
 }
 
-function split(exposition: ParsedExposition, family: ExpositionFamily): SplitFamily[] {
-  const om = exposition.format === 'openmetrics';
+function split(format: ExpositionFormat, family: ExpositionFamily): SplitFamily[] {
+  const om = format === 'openmetrics';
   const named = (suffix: string): ExpositionSample[] =>
     family.samples.filter((sample) => sample.name === `${family.name}${suffix}`);
   const withoutCreated = (): ExpositionSample[] =>

@@ -1,11 +1,11 @@
 import { diag, isDynotelError } from '@dynotel/core';
 import { checkInjectedLabels } from '../foreign/inject.ts';
 import type { ExpositionLabel } from '../foreign/model.ts';
-import { looksLikeOpenMetrics, parseExpositionAsync } from '../foreign/parser.ts';
+import { looksLikeOpenMetrics, parseExpositionStreaming } from '../foreign/parser.ts';
 import type { Family } from '../model/family.ts';
 import { expositionTextDropped, foreignLinesDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
-import { ForeignConversionError, toModelFamilies } from './foreign-families.ts';
+import { convertFamily, ForeignConversionError } from './foreign-families.ts';
 import type { ExpositionSourceOptions } from './source.ts';
 
 /** Default per-source limit of foreign text: 16 MiB (a busy vLLM exposes a few hundred KiB). */
@@ -67,23 +67,23 @@ export async function readForeignText(
       throw error;
     }
   }
-  const parsed = await parseExpositionAsync(text, {}, slicer);
-  if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
+  const families: Family[] = [];
+  const conversion = {
+    injectLabels: inject,
+    includePrefixes: options.includePrefixes,
+    excludePrefixes: options.excludePrefixes,
+    rename: options.rename,
+  };
   try {
-    return await toModelFamilies(
-      parsed.exposition,
-      {
-        injectLabels: inject,
-        includePrefixes: options.includePrefixes,
-        excludePrefixes: options.excludePrefixes,
-        rename: options.rename,
-      },
-      slicer.pace,
-    );
+    const parsed = await parseExpositionStreaming(text, {}, slicer, async (family, format) => {
+      families.push(...(await convertFamily(format, family, conversion, slicer.pace)));
+    });
+    if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
   } catch (error) {
     if (error instanceof ForeignConversionError) return drop(error.reason, error.message, source);
     throw error;
   }
+  return families;
 }
 
 function drop(reason: ExpositionTextDropReason, message: string, source: string | undefined): Family[] {
