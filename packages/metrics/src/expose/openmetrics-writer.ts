@@ -13,8 +13,8 @@ import { type FormatWriter, seriesName, seriesNameWith } from './writer.ts';
 /**
  * OpenMetrics 1.0: a counter family is named without `_total` in its metadata and with it in its samples;
  * untyped is `unknown`; HELP escapes `"` too; `le` and `quantile` are canonical numbers (`1.0`, `1e-09`,
- * `1e+06`); a histogram with a negative bucket bound has no `_sum` — and therefore no `_count`, which
- * OpenMetrics allows only beside a `_sum`; timestamps are seconds; exemplars on counters and buckets; the
+ * `1e+06`); a histogram with a negative bucket bound or a negative sum has no `_sum` — and therefore no
+ * `_count`, which OpenMetrics allows only beside a `_sum`; timestamps are seconds; exemplars on counters and buckets; the
  * body ends with `# EOF` and has no blank lines.
  */
 export const openMetricsWriter: FormatWriter = {
@@ -75,8 +75,10 @@ export const openMetricsWriter: FormatWriter = {
       }
       text += '\n';
     }
+    // OpenMetrics: sum and buckets are counters (never negative or NaN), and a histogram with a negative
+    // bucket bound has no sum. Without the sum `_count` must go too (it is only allowed beside `_sum`).
     const negativeBound = point.bounds.length > 0 && (point.bounds[0] as number) < 0;
-    if (point.sum === undefined || negativeBound) return text;
+    if (point.sum === undefined || !(point.sum >= 0) || negativeBound) return text;
     const plain = labels.length === 0 ? '' : `{${labels}}`;
     return `${text}${name}_sum${plain} ${formatValue(point.sum)}\n${name}_count${plain} ${total}\n`;
   },
