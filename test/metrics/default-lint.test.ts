@@ -39,7 +39,7 @@ describe.skipIf(promtool === undefined)(
       const { body } = await wired.root.scrape(undefined);
       const result = await promtoolCheckMetrics(promtool as string, body);
       const findings = result.output.split('\n').filter((line) => line !== '');
-    expect(findings.filter((line) => !DYNAMO_NAMES.has(line.split(' ')[0] as string))).toEqual([]);
+      expect(findings.filter((line) => !DYNAMO_NAMES.has(line.split(' ')[0] as string))).toEqual([]);
       // The runtime metrics are in the body, under their lint-clean names.
       expect(body).toContain('# TYPE nodejs_eventloop_utilization_ratio histogram');
       expect(body).not.toContain('nodejs_active_handles_total');

@@ -46,8 +46,18 @@ describe('processForeignText', () => {
     expect(processForeignText('a 1\n', { includePrefixes: ['zzz'] })).toEqual({ ok: true, text: '' });
   });
 
-  it('accepts text without a final line feed, as Dynamo appends one', () => {
-    expect(processForeignText('a 1', {})).toEqual({ ok: true, text: 'a 1\n' });
+  it('drops a last line without its line feed as cut, and counts it (Dynamo appends a line feed)', () => {
+    const before = selfMetrics
+      .collect()
+      .find((f) => f.name === 'dynotel_metrics_foreign_lines_dropped_total')
+      ?.samples.find((s) => s.labels.reason === 'unterminated')?.value;
+    expect(processForeignText('a 1\neng_nolf 12', {})).toEqual({ ok: true, text: 'a 1\n' });
+    expect(processForeignText('eng_nolf 12', {})).toEqual({ ok: true, text: '' });
+    const after = selfMetrics
+      .collect()
+      .find((f) => f.name === 'dynotel_metrics_foreign_lines_dropped_total')
+      ?.samples.find((s) => s.labels.reason === 'unterminated')?.value;
+    expect((after ?? 0) - (before ?? 0)).toBe(2);
   });
 
   it('never throws, even for a non-string', () => {

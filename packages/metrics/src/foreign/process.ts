@@ -1,10 +1,10 @@
 import { diag, isDynotelError, selfMetrics } from '@dynotel/core';
+import { dropUnterminatedLine } from './cut.ts';
 import { type ExpositionFilter, filterExposition } from './filter.ts';
 import { checkInjectedLabels, injectLabelsIntoFamilies } from './inject.ts';
 import type { ExpositionLabel } from './model.ts';
 import { parseExposition } from './parser.ts';
 import { serializePrometheusText, toPrometheusFamilies } from './serialize.ts';
-import { withFinalNewline } from './validate.ts';
 
 export interface ForeignTextOptions extends ExpositionFilter {
   /** Labels added to every sample; a label the sample already has wins. `le`/`quantile` are rejected. */
@@ -56,7 +56,8 @@ function drop(reason: ForeignTextDropReason, message: string, source: string | u
 }
 
 /**
- * One call for engine metrics text: parse strictly (0.0.4, or OpenMetrics when it ends in `# EOF`), apply
+ * One call for engine metrics text: drop a last line without its line feed (taken as cut, counted; see
+ * `dropUnterminatedLine`), parse strictly (0.0.4, or OpenMetrics when it ends in `# EOF`), apply
  * Dynamo's include/exclude prefix filter to the canonical 0.0.4 lines, re-check the result, inject labels,
  * and return canonical 0.0.4 text. On any problem the text is dropped alone: the result says why, the drop
  * is counted in `dynotel_metrics_foreign_text_dropped_total{reason}` and warned about once per reason and
@@ -75,7 +76,7 @@ export function processForeignText(text: string, options: ForeignTextOptions = {
     }
     if (typeof text !== 'string')
       return drop('invalid_text', `expected a string, got ${typeof text}`, source);
-    const parsed = parseExposition(withFinalNewline(text));
+    const parsed = parseExposition(dropUnterminatedLine(text, source));
     if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
     let families = toPrometheusFamilies(parsed.exposition);
     const include = options.includePrefixes ?? [];

@@ -1,9 +1,10 @@
 import { diag, isDynotelError } from '@dynotel/core';
+import { dropUnterminatedLine } from '../foreign/cut.ts';
 import { checkInjectedLabels } from '../foreign/inject.ts';
 import type { ExpositionLabel } from '../foreign/model.ts';
-import { looksLikeOpenMetrics, parseExpositionStreaming } from '../foreign/parser.ts';
+import { parseExpositionStreaming } from '../foreign/parser.ts';
 import type { Family } from '../model/family.ts';
-import { expositionTextDropped, foreignLinesDropped } from '../self-metrics.ts';
+import { expositionTextDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
 import { convertFamily, ForeignConversionError } from './foreign-families.ts';
 import type { ExpositionSourceOptions } from './source.ts';
@@ -46,18 +47,8 @@ export async function readForeignText(
   if (value.length > maxBytes || (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes)) {
     return drop('too_large', `the text is longer than ${maxBytes} bytes`, source);
   }
-  let text = value;
-  if (!text.endsWith('\n') && !looksLikeOpenMetrics(text)) {
-    text = text.slice(0, text.lastIndexOf('\n') + 1);
-    foreignLinesDropped.inc({ reason: 'unterminated' });
-    diag.once(`dynotel.metrics.foreign.unterminated.${source ?? ''}`, {
-      level: 'warn',
-      target: 'dynotel.metrics',
-      message: 'foreign metrics text ends without a line feed; its last line is taken as cut and dropped',
-      fields: source === undefined ? {} : { source },
-    });
-    if (text.length === 0) return [];
-  }
+  const text = dropUnterminatedLine(value, source);
+  if (text.length === 0) return [];
   let inject: ExpositionLabel[] = [];
   if (options.injectLabels !== undefined) {
     try {
