@@ -135,12 +135,13 @@ function labelText(
   for (let i = 1; i < list.length; i++)
     if ((list[i - 1] as ExpositionLabel).name > (list[i] as ExpositionLabel).name) sorted = false;
   if (!sorted) list = [...list].sort(byName);
-  let text = '';
+  // Joined rather than concatenated: the result is one flat string, not a tree of string pieces that
+  // would all stay alive with the series (a 50 MB text has a million of them; the GC pauses grow with it).
+  const pairs: string[] = [];
   for (const label of list) {
-    if (label.name === skip) continue;
-    text += `${text.length === 0 ? '' : ','}${label.name}="${escapeLabelValue(label.value)}"`;
+    if (label.name !== skip) pairs.push(`${label.name}="${escapeLabelValue(label.value)}"`);
   }
-  return text;
+  return pairs.join(',');
 }
 
 function unrepresentable(family: string, what: string): ForeignConversionError {
