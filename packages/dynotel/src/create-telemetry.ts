@@ -60,8 +60,9 @@ export function createTelemetry(
   const tracing = wireTracing(config, options);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);
-  // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.
-  const scrape = (accept: string | undefined) => metrics.root.scrapeStream(accept);
+  // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice; gzip
+  // when the scraper accepts it (Prometheus does).
+  const scrape: MetricsScrape = (accept, acceptEncoding) => metrics.root.scrapeHttp(accept, acceptEncoding);
   const handlers = createHealthHandlers({
     health,
     metrics: scrape,

@@ -1,6 +1,7 @@
 // @dynotel/metrics public API. Everything exported here is listed by name.
 export { type MetricsErrorCode, metricsErrors } from './errors.ts';
-export type { ScrapeResult, ScrapeStream } from './expose/scrape.ts';
+export { type ContentEncoding, negotiateEncoding } from './expose/compress.ts';
+export type { HttpScrape, ScrapeResult, ScrapeStream } from './expose/scrape.ts';
 export {
   contentTypeOf,
   type ExpositionFormat,

@@ -1,5 +1,12 @@
 import { DynotelError } from '@dynotel/core';
-import { type ScrapeResult, type ScrapeStream, scrapeLevels, scrapeLevelsStream } from '../expose/scrape.ts';
+import {
+  type HttpScrape,
+  type ScrapeResult,
+  type ScrapeStream,
+  scrapeLevels,
+  scrapeLevelsHttp,
+  scrapeLevelsStream,
+} from '../expose/scrape.ts';
 import type {
   ExpositionCallback,
   ExpositionSource,
@@ -102,6 +109,14 @@ export abstract class MetricsLevel implements ScrapeTarget {
    */
   scrapeStream(accept?: string): Promise<ScrapeStream> {
     return scrapeLevelsStream(this.subtree(), this.settings, accept, this.isRoot);
+  }
+
+  /**
+   * The scrape for an HTTP response: format negotiated from Accept, gzip from Accept-Encoding (as
+   * Prometheus sends it), the body streamed — compressed chunk by chunk when gzip.
+   */
+  scrapeHttp(accept?: string, acceptEncoding?: string): Promise<HttpScrape> {
+    return scrapeLevelsHttp(this.subtree(), this.settings, accept, acceptEncoding, this.isRoot);
   }
 
   /** @internal Whether this is the runtime level (its scrape carries the dynotel_* self-metrics). */
