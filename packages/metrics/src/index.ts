@@ -2,6 +2,7 @@
 export { type MetricsErrorCode, metricsErrors } from './errors.ts';
 export { type ContentEncoding, negotiateEncoding } from './expose/compress.ts';
 export type { HttpScrape, ScrapeResult, ScrapeStream } from './expose/scrape.ts';
+export { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from './foreign/limits.ts';
 export {
   contentTypeOf,
   type ExpositionFormat,
@@ -11,7 +12,6 @@ export {
 } from './format/content-type.ts';
 export { escapeHelp, escapeLabelValue } from './format/escape.ts';
 export { formatOpenMetricsNumber, formatValue } from './format/number.ts';
-export { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from './gather/foreign-text.ts';
 export {
   AUTO_LABEL_NAMES,
   DEFAULT_BUCKETS,

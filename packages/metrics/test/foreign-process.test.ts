@@ -75,3 +75,14 @@ describe('processForeignText', () => {
     expect(dropped('invalid_labels')).toBe(1);
   });
 });
+
+describe('processForeignText size limit', () => {
+  it('drops text past maxBytes (UTF-8) before parsing, and counts it', () => {
+    const before = dropped('too_large');
+    expect(processForeignText('a 1\n', { maxBytes: 3 })).toMatchObject({ ok: false, reason: 'too_large' });
+    // Four characters, five UTF-8 bytes: the bytes count, not the characters.
+    expect(processForeignText('é 1\n', { maxBytes: 4 })).toMatchObject({ ok: false, reason: 'too_large' });
+    expect(processForeignText('a 1\n', { maxBytes: 4 })).toEqual({ ok: true, text: 'a 1\n' });
+    expect(dropped('too_large') - before).toBe(2);
+  });
+});

@@ -2,6 +2,7 @@ import { diag, isDynotelError, selfMetrics } from '@dynotel/core';
 import { dropUnterminatedLine } from './cut.ts';
 import { type ExpositionFilter, filterExposition } from './filter.ts';
 import { checkInjectedLabels, injectLabelsIntoFamilies } from './inject.ts';
+import { DEFAULT_FOREIGN_TEXT_MAX_BYTES, exceedsBytes } from './limits.ts';
 import type { ExpositionLabel } from './model.ts';
 import { parseExposition } from './parser.ts';
 import { serializePrometheusText, toPrometheusFamilies } from './serialize.ts';
@@ -11,15 +12,22 @@ export interface ForeignTextOptions extends ExpositionFilter {
   readonly injectLabels?: Readonly<Record<string, string>> | undefined;
   /** Names the source in the drop warning (not a metric label, to keep cardinality fixed). */
   readonly source?: string | undefined;
+  /**
+   * Text longer than this many UTF-8 bytes is dropped before parsing (`too_large`). Default 16 MiB, as the
+   * scrape's per-source limit. This function is synchronous: for large bodies return the raw text from an
+   * exposition callback instead (`addExpositionCallback(cb, options)`), which the scrape parses in slices.
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 /**
- * Why foreign text was dropped: `invalid_text` (the source does not parse), `invalid_after_filter` (the
+ * Why foreign text was dropped: `too_large` (past `maxBytes`), `invalid_text` (the source does not parse), `invalid_after_filter` (the
  * prefix filter cut a family apart, e.g. a histogram without its `+Inf` bucket), `invalid_labels` (the
  * labels to inject are reserved or malformed), `duplicate_after_inject` (injection made two series equal),
  * `internal` (anything unexpected).
  */
 export type ForeignTextDropReason =
+  | 'too_large'
   | 'invalid_text'
   | 'invalid_after_filter'
   | 'invalid_labels'
@@ -35,6 +43,7 @@ const foreignTextDropped = selfMetrics.counter(
   'Foreign exposition texts (engine metrics, callbacks) dropped from a scrape because they were invalid, by reason.',
   {
     initial: [
+      'too_large',
       'invalid_text',
       'invalid_after_filter',
       'invalid_labels',
@@ -76,6 +85,10 @@ export function processForeignText(text: string, options: ForeignTextOptions = {
     }
     if (typeof text !== 'string')
       return drop('invalid_text', `expected a string, got ${typeof text}`, source);
+    const maxBytes = options.maxBytes ?? DEFAULT_FOREIGN_TEXT_MAX_BYTES;
+    if (exceedsBytes(text, maxBytes)) {
+      return drop('too_large', `the text is longer than ${maxBytes} bytes`, source);
+    }
     const parsed = parseExposition(dropUnterminatedLine(text, source));
     if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
     let families = toPrometheusFamilies(parsed.exposition);

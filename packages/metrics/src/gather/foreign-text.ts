@@ -1,6 +1,7 @@
 import { diag, isDynotelError } from '@dynotel/core';
 import { dropUnterminatedLine } from '../foreign/cut.ts';
 import { checkInjectedLabels } from '../foreign/inject.ts';
+import { exceedsBytes } from '../foreign/limits.ts';
 import type { ExpositionLabel } from '../foreign/model.ts';
 import { parseExpositionStreaming } from '../foreign/parser.ts';
 import type { Family } from '../model/family.ts';
@@ -8,9 +9,6 @@ import { expositionTextDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
 import { convertFamily, ForeignConversionError } from './foreign-families.ts';
 import type { ExpositionSourceOptions } from './source.ts';
-
-/** Default per-source limit of foreign text: 16 MiB (a busy vLLM exposes a few hundred KiB). */
-export const DEFAULT_FOREIGN_TEXT_MAX_BYTES = 16 * 1024 * 1024;
 
 export type ExpositionTextDropReason =
   | 'not_a_string'
@@ -43,8 +41,7 @@ export async function readForeignText(
   if (typeof value !== 'string')
     return drop('not_a_string', `the callback returned a ${typeof value}, not a string`, source);
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
-  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count the bytes only when the length leaves it open.
-  if (value.length > maxBytes || (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes)) {
+  if (exceedsBytes(value, maxBytes)) {
     return drop('too_large', `the text is longer than ${maxBytes} bytes`, source);
   }
   const text = dropUnterminatedLine(value, source);

@@ -1,5 +1,5 @@
 import { DynotelError } from '@dynotel/core';
-import { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from '../gather/foreign-text.ts';
+import { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from '../foreign/limits.ts';
 import { DEFAULT_MAX_LABEL_VALUE_LENGTH } from '../instruments/label-value.ts';
 import { MetricsRoot } from './level.ts';
 import { formatWorkerId } from './worker-id.ts';
