@@ -141,4 +141,16 @@ describe('scrape merge and de-duplication', () => {
       'foo_sum',
     ]);
   });
+
+  it('counts a self-metric dropped for a clash once per scrape, though the self-metrics are read twice', async () => {
+    const root = createMetricsRoot();
+    // Owns the base name of the self-metric counter dynotel_metrics_duplicate_series_dropped_total.
+    root.gauge({ name: 'dynotel_metrics_duplicate_series_dropped', help: 'g', prefix: false }).set(1);
+    await root.scrape();
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(1);
+    const { body } = await root.scrape();
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(2);
+    expect(body).not.toContain('dynotel_metrics_duplicate_series_dropped_total');
+    parseBody(body);
+  });
 });

@@ -58,6 +58,8 @@ export class FamilyMerger {
   readonly #byName = new Map<string, Entry>();
   /** Sample name → name of the family that owns it. */
   readonly #owners = new Map<string, string>();
+  /** `origin/name` of the families dropped whole by this merge (a refresh must not count them twice). */
+  readonly #dropped = new Set<string>();
 
   add(family: Family, origin: FamilyOrigin): void {
     const entry = this.#byName.get(family.name);
@@ -67,6 +69,7 @@ export class FamilyMerger {
     }
     const first = entry.family;
     if (first.type !== family.type || first.help !== family.help) {
+      this.#dropped.add(`${origin}/${family.name}`);
       drop(
         family,
         'conflicting_metadata',
@@ -82,6 +85,7 @@ export class FamilyMerger {
    * end of a scrape so they include what it dropped); a family not yet held is added by the usual rules.
    */
   refresh(family: Family, origin: FamilyOrigin): void {
+    if (this.#dropped.has(`${origin}/${family.name}`)) return;
     const entry = this.#byName.get(family.name);
     if (entry === undefined) {
       this.add(family, origin);
@@ -104,6 +108,7 @@ export class FamilyMerger {
     for (const name of names) {
       const owner = this.#owners.get(name);
       if (owner !== undefined) {
+        this.#dropped.add(`${origin}/${family.name}`);
         drop(family, 'name_clash', `its sample name '${name}' belongs to family '${owner}'`);
         return;
       }
