@@ -53,6 +53,8 @@ interface ForeignFamilySpec {
   help: string | undefined;
   series: string[];
   buckets: readonly number[];
+  /** Values 0.0.4 allows and OpenMetrics does not: negative sums and quantile values, a NaN counter. */
+  negative: boolean;
 }
 
 const foreignFamily: fc.Arbitrary<ForeignFamilySpec> = fc.record({
@@ -67,6 +69,7 @@ const foreignFamily: fc.Arbitrary<ForeignFamilySpec> = fc.record({
   help: fc.constantFrom(undefined, ...HELPS),
   series: fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 2 }),
   buckets: fc.constantFrom(...BUCKET_SETS),
+  negative: fc.boolean(),
 });
 
 interface ForeignSpec {
@@ -107,16 +110,17 @@ function foreignText(spec: ForeignSpec): string {
           });
           text += `${family.name}_bucket{${labels},le="+Inf"} ${family.buckets.length}\n`;
           if (!(om && (family.buckets[0] as number) < 0)) {
-            text += `${family.name}_sum{${labels}} 1.5\n${family.name}_count{${labels}} ${family.buckets.length}\n`;
+            const sum = family.negative ? -1.5 : 1.5;
+            text += `${family.name}_sum{${labels}} ${sum}\n${family.name}_count{${labels}} ${family.buckets.length}\n`;
           }
           break;
         }
         case 'summary':
-          text += `${family.name}{${labels},quantile="0.5"} 1\n${family.name}{${labels},quantile="0.99"} 2\n`;
-          text += `${family.name}_sum{${labels}} 3\n${family.name}_count{${labels}} 2\n`;
+          text += `${family.name}{${labels},quantile="0.5"} ${family.negative ? -1 : 1}\n${family.name}{${labels},quantile="0.99"} 2\n`;
+          text += `${family.name}_sum{${labels}} ${family.negative ? -3 : 3}\n${family.name}_count{${labels}} 2\n`;
           break;
         case 'counter':
-          text += `${om ? `${counterBase}_total` : family.name}{${labels}} 4\n`;
+          text += `${om ? `${counterBase}_total` : family.name}{${labels}} ${family.negative ? 'NaN' : 4}\n`;
           break;
         default:
           text += `${family.name}{${labels}} 5\n`;

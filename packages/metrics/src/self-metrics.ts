@@ -8,8 +8,8 @@ export const duplicateSeriesDropped = selfMetrics.counter(
 );
 export const familiesDropped = selfMetrics.counter(
   'dynotel_metrics_families_dropped_total',
-  'Metric families dropped whole from a scrape, by reason: conflicting_metadata (HELP or TYPE differ from the first family of that name), name_clash (a sample name another family owns).',
-  { initial: [{ reason: 'conflicting_metadata' }, { reason: 'name_clash' }] },
+  'Metric families dropped whole from a scrape, by reason: conflicting_metadata (HELP or TYPE differ from the first family of that name), name_clash (a sample name another family owns), unrepresentable (foreign values with no form in both formats).',
+  { initial: [{ reason: 'conflicting_metadata' }, { reason: 'name_clash' }, { reason: 'unrepresentable' }] },
 );
 export const callbackFailures = selfMetrics.counter(
   'dynotel_metrics_callback_failures_total',
@@ -18,7 +18,7 @@ export const callbackFailures = selfMetrics.counter(
 );
 export const expositionTextDropped = selfMetrics.counter(
   'dynotel_metrics_exposition_text_dropped_total',
-  'Exposition callback texts (foreign sources) dropped whole from a scrape, by reason: invalid_text, too_large, not_a_string, duplicate_after_inject, unrepresentable.',
+  'Exposition callback texts (foreign sources) dropped whole from a scrape, by reason: invalid_text, too_large, not_a_string, invalid_labels, duplicate_after_inject.',
   { initial: [{ reason: 'invalid_text' }, { reason: 'too_large' }] },
 );
 export const foreignLinesDropped = selfMetrics.counter(

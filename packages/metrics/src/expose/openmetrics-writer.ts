@@ -89,8 +89,10 @@ export const openMetricsWriter: FormatWriter = {
       const quantile = formatOpenMetricsNumber(point.quantiles[i] as number);
       text += `${seriesNameWith(name, point.labelText, `quantile="${quantile}"`)} ${formatValue(point.values[i] as number)}\n`;
     }
-    if (point.sum !== undefined)
+    // `_sum` is counter-like in OpenMetrics: never negative or NaN (a summary of negative values has none).
+    if (point.sum !== undefined && point.sum >= 0) {
       text += `${seriesName(`${name}_sum`, point.labelText)} ${formatValue(point.sum)}\n`;
+    }
     if (point.count !== undefined) text += `${seriesName(`${name}_count`, point.labelText)} ${point.count}\n`;
     return text;
   },

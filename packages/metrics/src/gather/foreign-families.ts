@@ -1,3 +1,4 @@
+import { diag } from '@dynotel/core';
 import type {
   ExpositionFamily,
   ExpositionFormat,
@@ -6,6 +7,7 @@ import type {
 } from '../foreign/model.ts';
 import { escapeLabelValue } from '../format/escape.ts';
 import type { Family, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
+import { familiesDropped } from '../self-metrics.ts';
 
 /** What to do with foreign families on their way into the model. */
 export interface ForeignFamilyOptions {
@@ -39,9 +41,10 @@ export type Pace = () => Promise<void> | undefined;
  * `foo_gcount`, `foo_gsum`. Dropped on the way, by design: `_created` samples (our own families have none
  * either), units, timestamps on histogram and summary samples, exemplars other than on counters.
  *
- * A family that cannot be written in both formats (a negative or NaN counter, a non-integer or negative
- * bucket or count, a quantile outside [0, 1]) throws `unrepresentable`; two series made identical by
- * label injection throw `duplicate_after_inject`. Either way the caller drops the whole source.
+ * A family that cannot be written in both formats (a negative or NaN counter, a non-integer bucket or
+ * count, a quantile outside [0, 1] or with a negative value) is left out on its own and counted in
+ * `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made identical by label
+ * injection throw `duplicate_after_inject`, and the caller drops the whole source.
  */
 export async function convertFamily(
   format: ExpositionFormat,
@@ -56,15 +59,26 @@ export async function convertFamily(
     const finalName = renamed === undefined ? name : renamed;
     if (finalName === null || !kept(finalName, options)) continue;
     const help = source.help;
-    if (type === 'histogram') {
-      const points = await histogramPoints(finalName, samples, inject, pace, name);
-      out.push({ name: finalName, help, type, points });
-    } else if (type === 'summary') {
-      const points = await summaryPoints(finalName, samples, inject, pace, name);
-      out.push({ name: finalName, help, type, points });
-    } else {
-      const points = await scalarPoints(finalName, type, samples, inject, pace);
-      out.push({ name: finalName, help, type, points });
+    try {
+      if (type === 'histogram') {
+        const points = await histogramPoints(finalName, samples, inject, pace, name);
+        out.push({ name: finalName, help, type, points });
+      } else if (type === 'summary') {
+        const points = await summaryPoints(finalName, samples, inject, pace, name);
+        out.push({ name: finalName, help, type, points });
+      } else {
+        const points = await scalarPoints(finalName, type, samples, inject, pace);
+        out.push({ name: finalName, help, type, points });
+      }
+    } catch (error) {
+      if (!(error instanceof ForeignConversionError) || error.reason !== 'unrepresentable') throw error;
+      familiesDropped.inc({ reason: 'unrepresentable' });
+      diag.once(`dynotel.metrics.family-dropped.unrepresentable.${finalName}`, {
+        level: 'warn',
+        target: 'dynotel.metrics',
+        message: `Metric family dropped from the scrape: ${error.message}`,
+        fields: { family: finalName, type, reason: 'unrepresentable' },
+      });
     }
   }
   return out;
@@ -278,6 +292,7 @@ async function summaryPoints(
     if (suffix === '') {
       const quantile = Number(sample.labels.find((label) => label.name === 'quantile')?.value);
       if (!(quantile >= 0 && quantile <= 1)) throw unrepresentable(family, 'a quantile outside [0, 1]');
+      if (sample.value < 0) throw unrepresentable(family, 'a negative quantile value');
       if (group.quantiles.includes(quantile)) throw duplicate(family);
       group.quantiles.push(quantile);
       group.values.push(sample.value);

@@ -15,8 +15,7 @@ export type ExpositionTextDropReason =
   | 'too_large'
   | 'invalid_labels'
   | 'invalid_text'
-  | 'duplicate_after_inject'
-  | 'unrepresentable';
+  | 'duplicate_after_inject';
 
 /**
  * One exposition callback's text → model families, or nothing (dropped whole, counted in
@@ -68,7 +67,9 @@ export async function readForeignText(
     });
     if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
   } catch (error) {
-    if (error instanceof ForeignConversionError) return drop(error.reason, error.message, source);
+    if (error instanceof ForeignConversionError && error.reason === 'duplicate_after_inject') {
+      return drop(error.reason, error.message, source);
+    }
     throw error;
   }
   return families;

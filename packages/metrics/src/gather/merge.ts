@@ -31,7 +31,7 @@ interface Entry {
 }
 
 /** Why a whole family was left out of a scrape (`dynotel_metrics_families_dropped_total{reason}`). */
-export type FamilyDropReason = 'conflicting_metadata' | 'name_clash';
+export type FamilyDropReason = 'conflicting_metadata' | 'name_clash' | 'unrepresentable';
 
 /**
  * The one merge of a scrape, with client_golang `Gatherers`' consistency rules. Families are offered in
