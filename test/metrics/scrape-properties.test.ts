@@ -55,6 +55,7 @@ interface ForeignFamilySpec {
   buckets: readonly number[];
   /** Values 0.0.4 allows and OpenMetrics does not: negative sums and quantile values, a NaN counter. */
   negative: boolean;
+  negativeQuantile: boolean;
 }
 
 const foreignFamily: fc.Arbitrary<ForeignFamilySpec> = fc.record({
@@ -70,6 +71,7 @@ const foreignFamily: fc.Arbitrary<ForeignFamilySpec> = fc.record({
   series: fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 2 }),
   buckets: fc.constantFrom(...BUCKET_SETS),
   negative: fc.boolean(),
+  negativeQuantile: fc.boolean(),
 });
 
 interface ForeignSpec {
@@ -116,7 +118,7 @@ function foreignText(spec: ForeignSpec): string {
           break;
         }
         case 'summary':
-          text += `${family.name}{${labels},quantile="0.5"} ${family.negative ? -1 : 1}\n${family.name}{${labels},quantile="0.99"} 2\n`;
+          text += `${family.name}{${labels},quantile="0.5"} ${family.negativeQuantile ? -1 : 1}\n${family.name}{${labels},quantile="0.99"} 2\n`;
           text += `${family.name}_sum{${labels}} ${family.negative ? -3 : 3}\n${family.name}_count{${labels}} 2\n`;
           break;
         case 'counter':
