@@ -39,6 +39,8 @@ interface MutableFamily {
   helpSeen: boolean;
   unitSeen: boolean;
   samples: ExpositionSample[];
+  /** Whether a sample was read (streaming hands `samples` out in batches, so it may be empty again). */
+  sampled: boolean;
   checker: FamilySampleChecker | undefined;
   seriesKeys: ShardedSet | undefined;
 }
@@ -88,15 +90,26 @@ export function parseExposition(text: string, options: ParseExpositionOptions = 
   }
 }
 
-/** Receives each family as soon as it is complete; may be async (its time counts against the slice). */
-export type FamilySink = (family: ExpositionFamily, format: ExpositionFormat) => Promise<void> | undefined;
+/**
+ * Receives a family's samples in batches as they are read: `final` is false for a batch of a family still
+ * being read (up to 256 samples) and true for its last one (checked complete; maybe no samples). It may be
+ * async (its time counts against the slice).
+ */
+export type FamilySink = (
+  family: ExpositionFamily,
+  format: ExpositionFormat,
+  final: boolean,
+) => Promise<void> | undefined;
+
+/** Samples handed out at once while a family is read (streaming parse). */
+const STREAM_BATCH = 256;
 
 /**
- * The same parse, streaming: each family is handed to `sink` as soon as it is complete and checked, and
- * the parser keeps no reference to its samples afterwards, so the samples of a large text die young
- * instead of all surviving until the end (which makes the garbage collector's pauses long). The event
- * loop gets a turn whenever `pacer` says the slice is used up (checked every 64 lines). On an error the
- * families already handed out must be discarded by the caller.
+ * The same parse, streaming: a family's samples are handed to `sink` in small batches while it is read,
+ * and the parser keeps no reference to them afterwards, so the samples of a large text die young instead
+ * of surviving until the end (survivors make the garbage collector's pauses long). The event loop gets a
+ * turn whenever `pacer` says the slice is used up (checked every 64 lines). On an error whatever was
+ * already handed out must be discarded by the caller.
  */
 export async function parseExpositionStreaming(
   text: string,
@@ -113,8 +126,8 @@ export async function parseExpositionStreaming(
     let done = false;
     while (!done) {
       done = steps.next().done === true;
-      for (const family of parser.takeClosed()) {
-        const pending = sink(family, format);
+      for (const { family, final } of parser.takeClosed()) {
+        const pending = sink(family, format, final);
         if (pending !== undefined) await pending;
       }
       if (pacer.overdue()) await pacer.pause();
@@ -149,7 +162,7 @@ class ExpositionParser {
   readonly #families: MutableFamily[] = [];
   /** Streaming mode: closed families wait here for `takeClosed()` instead of staying in `#families`. */
   readonly #streaming: boolean;
-  #closed: ExpositionFamily[] = [];
+  #closed: Array<{ family: ExpositionFamily; final: boolean }> = [];
   /** Family names seen so far: a name seen again later means interleaved families. */
   readonly #familiesByName = new Map<string, MutableFamily>();
   /** Every sample name to its family, to catch clashes such as a gauge `foo_count` next to histogram `foo`. */
@@ -204,7 +217,7 @@ class ExpositionParser {
   }
 
   /** Streaming mode: the families closed since the last call. */
-  takeClosed(): ExpositionFamily[] {
+  takeClosed(): Array<{ family: ExpositionFamily; final: boolean }> {
     const closed = this.#closed;
     if (closed.length > 0) this.#closed = [];
     return closed;
@@ -234,6 +247,11 @@ class ExpositionParser {
     const problem = family.checker.check(sample, family.samples.length);
     if (problem !== undefined) throw new LineError(problem.message);
     family.samples.push(sample);
+    family.sampled = true;
+    if (this.#streaming && family.samples.length >= STREAM_BATCH) {
+      this.#closed.push({ family: snapshot(family), final: false });
+      family.samples = [];
+    }
   }
 
   #parseComment(line: string): void {
@@ -293,7 +311,7 @@ class ExpositionParser {
   #familyForMetadata(name: string, keyword: string): MutableFamily {
     const current = this.#current;
     if (current !== undefined && current.name === name) {
-      if (current.samples.length > 0) throw new LineError(`# ${keyword} for '${name}' after its samples`);
+      if (current.sampled) throw new LineError(`# ${keyword} for '${name}' after its samples`);
       return current;
     }
     if (this.#familiesByName.has(name)) {
@@ -338,6 +356,7 @@ class ExpositionParser {
       helpSeen: false,
       unitSeen: false,
       samples: [],
+      sampled: false,
       checker: undefined,
       seriesKeys: undefined,
     };
@@ -368,7 +387,7 @@ class ExpositionParser {
     ).finish();
     if (problem !== undefined) throw new LineError(problem.message);
     if (this.#streaming) {
-      this.#closed.push(snapshot(family));
+      this.#closed.push({ family: snapshot(family), final: true });
       // Only the name and type are needed from here on (interleaving and name-clash checks).
       family.samples = [];
       family.checker = undefined;

@@ -39,87 +39,122 @@ export type Pace = () => Promise<void> | undefined;
  * prometheus_client does: an OpenMetrics counter `foo` becomes counter `foo_total`, `unknown` becomes
  * untyped, info `foo` a gauge `foo_info`, a stateset a gauge, a gauge histogram gauges `foo_bucket`,
  * `foo_gcount`, `foo_gsum`. Dropped on the way, by design: `_created` samples (our own families have none
- * either), units, timestamps on histogram and summary samples, exemplars other than on counters.
+ * either), units, timestamps on histogram and summary samples, exemplars other than on counters, and
+ * families without samples (nothing to write).
  *
- * A family that cannot be written in both formats (a negative or NaN counter, a non-integer bucket or
- * count, a quantile outside [0, 1] or with a negative value) is left out on its own and counted in
- * `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made identical by label
- * injection throw `duplicate_after_inject`, and the caller drops the whole source.
+ * The samples arrive in batches while the parser reads the family (`add`), so they die young; `finish`
+ * returns the model families. A family that cannot be written in both formats (a negative or NaN counter,
+ * a non-integer bucket or count, a quantile outside [0, 1] or with a negative value) is left out on its
+ * own and counted in `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made
+ * identical by label injection throw `duplicate_after_inject`, and the caller drops the whole source.
  */
-export async function convertFamily(
-  format: ExpositionFormat,
-  source: ExpositionFamily,
-  options: ForeignFamilyOptions,
-  pace: Pace,
-): Promise<Family[]> {
-  const out: Family[] = [];
-  const inject = options.injectLabels ?? [];
-  for (const { name, type, samples } of split(format, source)) {
-    const renamed = options.rename?.[name];
-    const finalName = renamed === undefined ? name : renamed;
-    if (finalName === null || !kept(finalName, options)) continue;
-    const help = source.help;
-    try {
-      if (type === 'histogram') {
-        const points = await histogramPoints(finalName, samples, inject, pace, name);
-        out.push({ name: finalName, help, type, points });
-      } else if (type === 'summary') {
-        const points = await summaryPoints(finalName, samples, inject, pace, name);
-        out.push({ name: finalName, help, type, points });
-      } else {
-        const points = await scalarPoints(finalName, type, samples, inject, pace);
-        out.push({ name: finalName, help, type, points });
-      }
-    } catch (error) {
-      if (!(error instanceof ForeignConversionError) || error.reason !== 'unrepresentable') throw error;
-      familiesDropped.inc({ reason: 'unrepresentable' });
-      diag.once(`dynotel.metrics.family-dropped.unrepresentable.${finalName}`, {
-        level: 'warn',
-        target: 'dynotel.metrics',
-        message: `Metric family dropped from the scrape: ${error.message}`,
-        fields: { family: finalName, type, reason: 'unrepresentable' },
-      });
+export class FamilyConverter {
+  readonly #parts: Part[];
+
+  constructor(format: ExpositionFormat, family: ExpositionFamily, options: ForeignFamilyOptions) {
+    const inject = options.injectLabels ?? [];
+    this.#parts = [];
+    for (const spec of split(format, family)) {
+      const renamed = options.rename?.[spec.name];
+      const name = renamed === undefined ? spec.name : renamed;
+      if (name === null || !kept(name, options)) continue;
+      const builder =
+        spec.type === 'histogram'
+          ? new HistogramBuilder(name, family.name, inject)
+          : spec.type === 'summary'
+            ? new SummaryBuilder(name, family.name, inject)
+            : new ScalarBuilder(name, spec.type, inject);
+      this.#parts.push({ accepts: spec.accepts, builder, help: family.help, failed: undefined });
     }
   }
-  return out;
+
+  /** Converts a batch of the family's samples, giving the event loop a turn when `pace` says so. */
+  async add(samples: readonly ExpositionSample[], pace: Pace): Promise<void> {
+    const parts = this.#parts;
+    if (parts.length === 0) return;
+    for (const sample of samples) {
+      const pause = pace();
+      if (pause !== undefined) await pause;
+      for (const part of parts) {
+        if (!part.accepts(sample.name)) continue;
+        if (part.failed === undefined) {
+          try {
+            part.builder.add(sample);
+          } catch (error) {
+            if (!(error instanceof ForeignConversionError) || error.reason !== 'unrepresentable') throw error;
+            part.failed = error.message;
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  /** The model families (unrepresentable ones counted and left out). */
+  finish(): Family[] {
+    const out: Family[] = [];
+    for (const part of this.#parts) {
+      const { builder } = part;
+      if (part.failed !== undefined) {
+        familiesDropped.inc({ reason: 'unrepresentable' });
+        diag.once(`dynotel.metrics.family-dropped.unrepresentable.${builder.name}`, {
+          level: 'warn',
+          target: 'dynotel.metrics',
+          message: `Metric family dropped from the scrape: ${part.failed}`,
+          fields: { family: builder.name, type: builder.type, reason: 'unrepresentable' },
+        });
+        continue;
+      }
+      const family = builder.finish(part.help);
+      if (family.points.length > 0) out.push(family);
+    }
+    return out;
+  }
 }
 
-interface SplitFamily {
+interface Part {
+  readonly accepts: (sampleName: string) => boolean;
+  readonly builder: ScalarBuilder | HistogramBuilder | SummaryBuilder;
+  readonly help: string | undefined;
+  failed: string | undefined;
+}
+
+interface SplitSpec {
   readonly name: string;
   readonly type: Family['type'];
-  readonly samples: readonly ExpositionSample[];
+  readonly accepts: (sampleName: string) => boolean;
 }
 
-function split(format: ExpositionFormat, family: ExpositionFamily): SplitFamily[] {
+function split(format: ExpositionFormat, family: ExpositionFamily): SplitSpec[] {
   const om = format === 'openmetrics';
-  const named = (suffix: string): ExpositionSample[] =>
-    family.samples.filter((sample) => sample.name === `${family.name}${suffix}`);
-  const withoutCreated = (): ExpositionSample[] =>
-    family.samples.filter((sample) => sample.name !== `${family.name}_created`);
+  const all = (): boolean => true;
+  const exactly =
+    (suffix: string) =>
+    (sampleName: string): boolean =>
+      sampleName === `${family.name}${suffix}`;
+  const notCreated = (sampleName: string): boolean => sampleName !== `${family.name}_created`;
   switch (family.type) {
     case 'counter':
       return om
-        ? [{ name: `${family.name}_total`, type: 'counter', samples: named('_total') }]
-        : [{ name: family.name, type: 'counter', samples: family.samples }];
+        ? [{ name: `${family.name}_total`, type: 'counter', accepts: exactly('_total') }]
+        : [{ name: family.name, type: 'counter', accepts: all }];
     case 'histogram':
-      return [{ name: family.name, type: 'histogram', samples: withoutCreated() }];
+      return [{ name: family.name, type: 'histogram', accepts: notCreated }];
     case 'summary':
-      return [{ name: family.name, type: 'summary', samples: withoutCreated() }];
+      return [{ name: family.name, type: 'summary', accepts: notCreated }];
     case 'gaugehistogram':
-      return ['_bucket', '_gcount', '_gsum']
-        .map((suffix) => ({
-          name: `${family.name}${suffix}`,
-          type: 'gauge' as const,
-          samples: named(suffix),
-        }))
-        .filter((part) => part.samples.length > 0);
+      return ['_bucket', '_gcount', '_gsum'].map((suffix) => ({
+        name: `${family.name}${suffix}`,
+        type: 'gauge' as const,
+        accepts: exactly(suffix),
+      }));
     case 'info':
-      return [{ name: `${family.name}_info`, type: 'gauge', samples: named('_info') }];
+      return [{ name: `${family.name}_info`, type: 'gauge', accepts: exactly('_info') }];
     case 'gauge':
     case 'stateset':
-      return [{ name: family.name, type: 'gauge', samples: family.samples }];
+      return [{ name: family.name, type: 'gauge', accepts: all }];
     default:
-      return [{ name: family.name, type: 'untyped', samples: family.samples }];
+      return [{ name: family.name, type: 'untyped', accepts: all }];
   }
 }
 
@@ -165,27 +200,32 @@ function unrepresentable(family: string, what: string): ForeignConversionError {
   );
 }
 
-async function scalarPoints(
-  family: string,
-  type: 'counter' | 'gauge' | 'untyped',
-  samples: readonly ExpositionSample[],
-  inject: readonly ExpositionLabel[],
-  pace: Pace,
-): Promise<ScalarPoint[]> {
-  const points: ScalarPoint[] = [];
-  const seen = inject.length > 0 ? new Set<string>() : undefined;
-  for (const sample of samples) {
-    const pause = pace();
-    if (pause !== undefined) await pause;
-    if (type === 'counter' && !(sample.value >= 0))
-      throw unrepresentable(family, 'a negative or NaN counter');
-    const text = labelText(sample.labels, inject, undefined);
-    if (seen !== undefined) {
-      if (seen.has(text)) throw duplicate(family);
-      seen.add(text);
+class ScalarBuilder {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge' | 'untyped';
+  readonly #inject: readonly ExpositionLabel[];
+  readonly #points: ScalarPoint[] = [];
+  readonly #seen: Set<string> | undefined;
+
+  constructor(name: string, type: 'counter' | 'gauge' | 'untyped', inject: readonly ExpositionLabel[]) {
+    this.name = name;
+    this.type = type;
+    this.#inject = inject;
+    // Without injection the parser already guarantees distinct series.
+    this.#seen = inject.length > 0 ? new Set() : undefined;
+  }
+
+  add(sample: ExpositionSample): void {
+    if (this.type === 'counter' && !(sample.value >= 0)) {
+      throw unrepresentable(this.name, 'a negative or NaN counter');
+    }
+    const text = labelText(sample.labels, this.#inject, undefined);
+    if (this.#seen !== undefined) {
+      if (this.#seen.has(text)) throw duplicate(this.name);
+      this.#seen.add(text);
     }
     const exemplar = sample.exemplar;
-    points.push({
+    this.#points.push({
       labelText: text,
       value: sample.value,
       timestampMs: sample.timestampMs,
@@ -193,7 +233,10 @@ async function scalarPoints(
       exemplarValue: exemplar?.value,
     });
   }
-  return points;
+
+  finish(help: string | undefined): Family {
+    return { name: this.name, help, type: this.type, points: this.#points };
+  }
 }
 
 function duplicate(family: string): ForeignConversionError {
@@ -203,7 +246,7 @@ function duplicate(family: string): ForeignConversionError {
   );
 }
 
-interface HistogramBuilder {
+interface HistogramGroup {
   labelText: string;
   bounds: number[];
   counts: number[];
@@ -211,59 +254,66 @@ interface HistogramBuilder {
   count: number | undefined;
 }
 
-async function histogramPoints(
-  family: string,
-  samples: readonly ExpositionSample[],
-  inject: readonly ExpositionLabel[],
-  pace: Pace,
-  sourceName: string,
-): Promise<HistogramPoint[]> {
-  const groups = new Map<string, HistogramBuilder>();
-  for (const sample of samples) {
-    const pause = pace();
-    if (pause !== undefined) await pause;
-    const text = labelText(sample.labels, inject, 'le');
-    let group = groups.get(text);
+class HistogramBuilder {
+  readonly name: string;
+  readonly type = 'histogram';
+  readonly #sourceName: string;
+  readonly #inject: readonly ExpositionLabel[];
+  readonly #groups = new Map<string, HistogramGroup>();
+
+  constructor(name: string, sourceName: string, inject: readonly ExpositionLabel[]) {
+    this.name = name;
+    this.#sourceName = sourceName;
+    this.#inject = inject;
+  }
+
+  add(sample: ExpositionSample): void {
+    const text = labelText(sample.labels, this.#inject, 'le');
+    let group = this.#groups.get(text);
     if (group === undefined) {
       group = { labelText: text, bounds: [], counts: [], sum: undefined, count: undefined };
-      groups.set(text, group);
+      this.#groups.set(text, group);
     }
-    const suffix = sample.name.slice(sourceName.length);
+    const suffix = sample.name.slice(this.#sourceName.length);
     if (suffix === '_bucket') {
-      if (!Number.isInteger(sample.value)) throw unrepresentable(family, 'a non-integer bucket');
+      if (!Number.isInteger(sample.value)) throw unrepresentable(this.name, 'a non-integer bucket');
       const le = sample.labels.find((label) => label.name === 'le')?.value ?? '';
       const bound = le === '+Inf' || /^\+?inf(inity)?$/i.test(le) ? Number.POSITIVE_INFINITY : Number(le);
       const last = group.bounds.at(-1);
-      // Only injection can bring two groups together (the parser checked the order within one).
-      if (group.counts.length > group.bounds.length || (last !== undefined && bound <= last))
-        throw duplicate(family);
+      // Only injection can bring two series together (the parser checked the order within one).
+      if (group.counts.length > group.bounds.length || (last !== undefined && bound <= last)) {
+        throw duplicate(this.name);
+      }
       if (bound !== Number.POSITIVE_INFINITY) group.bounds.push(bound);
       group.counts.push(sample.value);
     } else if (suffix === '_sum') {
-      if (group.sum !== undefined) throw duplicate(family);
+      if (group.sum !== undefined) throw duplicate(this.name);
       group.sum = sample.value;
     } else if (suffix === '_count') {
-      if (group.count !== undefined) throw duplicate(family);
-      if (!Number.isInteger(sample.value)) throw unrepresentable(family, 'a non-integer count');
+      if (group.count !== undefined) throw duplicate(this.name);
+      if (!Number.isInteger(sample.value)) throw unrepresentable(this.name, 'a non-integer count');
       group.count = sample.value;
     }
   }
-  const points: HistogramPoint[] = [];
-  for (const group of groups.values()) {
-    // A 0.0.4 histogram may have only `_sum`/`_count`: its one bucket is `+Inf`.
-    if (group.counts.length === group.bounds.length) group.counts.push(group.count ?? 0);
-    points.push({
-      labelText: group.labelText,
-      bounds: group.bounds,
-      counts: group.counts,
-      cumulative: true,
-      sum: group.sum,
-    });
+
+  finish(help: string | undefined): Family {
+    const points: HistogramPoint[] = [];
+    for (const group of this.#groups.values()) {
+      // A 0.0.4 histogram may have only `_sum`/`_count`: its one bucket is `+Inf`.
+      if (group.counts.length === group.bounds.length) group.counts.push(group.count ?? 0);
+      points.push({
+        labelText: group.labelText,
+        bounds: group.bounds,
+        counts: group.counts,
+        cumulative: true,
+        sum: group.sum,
+      });
+    }
+    return { name: this.name, help, type: 'histogram', points };
   }
-  return points;
 }
 
-interface SummaryBuilder {
+interface SummaryGroup {
   labelText: string;
   quantiles: number[];
   values: number[];
@@ -271,39 +321,45 @@ interface SummaryBuilder {
   count: number | undefined;
 }
 
-async function summaryPoints(
-  family: string,
-  samples: readonly ExpositionSample[],
-  inject: readonly ExpositionLabel[],
-  pace: Pace,
-  sourceName: string,
-): Promise<SummaryPoint[]> {
-  const groups = new Map<string, SummaryBuilder>();
-  for (const sample of samples) {
-    const pause = pace();
-    if (pause !== undefined) await pause;
-    const text = labelText(sample.labels, inject, 'quantile');
-    let group = groups.get(text);
+class SummaryBuilder {
+  readonly name: string;
+  readonly type = 'summary';
+  readonly #sourceName: string;
+  readonly #inject: readonly ExpositionLabel[];
+  readonly #groups = new Map<string, SummaryGroup>();
+
+  constructor(name: string, sourceName: string, inject: readonly ExpositionLabel[]) {
+    this.name = name;
+    this.#sourceName = sourceName;
+    this.#inject = inject;
+  }
+
+  add(sample: ExpositionSample): void {
+    const text = labelText(sample.labels, this.#inject, 'quantile');
+    let group = this.#groups.get(text);
     if (group === undefined) {
       group = { labelText: text, quantiles: [], values: [], sum: undefined, count: undefined };
-      groups.set(text, group);
+      this.#groups.set(text, group);
     }
-    const suffix = sample.name.slice(sourceName.length);
+    const suffix = sample.name.slice(this.#sourceName.length);
     if (suffix === '') {
       const quantile = Number(sample.labels.find((label) => label.name === 'quantile')?.value);
-      if (!(quantile >= 0 && quantile <= 1)) throw unrepresentable(family, 'a quantile outside [0, 1]');
-      if (sample.value < 0) throw unrepresentable(family, 'a negative quantile value');
-      if (group.quantiles.includes(quantile)) throw duplicate(family);
+      if (!(quantile >= 0 && quantile <= 1)) throw unrepresentable(this.name, 'a quantile outside [0, 1]');
+      if (sample.value < 0) throw unrepresentable(this.name, 'a negative quantile value');
+      if (group.quantiles.includes(quantile)) throw duplicate(this.name);
       group.quantiles.push(quantile);
       group.values.push(sample.value);
     } else if (suffix === '_sum') {
-      if (group.sum !== undefined) throw duplicate(family);
+      if (group.sum !== undefined) throw duplicate(this.name);
       group.sum = sample.value;
     } else if (suffix === '_count') {
-      if (group.count !== undefined) throw duplicate(family);
-      if (!Number.isInteger(sample.value)) throw unrepresentable(family, 'a non-integer count');
+      if (group.count !== undefined) throw duplicate(this.name);
+      if (!Number.isInteger(sample.value)) throw unrepresentable(this.name, 'a non-integer count');
       group.count = sample.value;
     }
   }
-  return [...groups.values()];
+
+  finish(help: string | undefined): Family {
+    return { name: this.name, help, type: 'summary', points: [...this.#groups.values()] };
+  }
 }

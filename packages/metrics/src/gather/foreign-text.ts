@@ -7,7 +7,7 @@ import { parseExpositionStreaming } from '../foreign/parser.ts';
 import type { Family } from '../model/family.ts';
 import { expositionTextDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
-import { convertFamily, ForeignConversionError } from './foreign-families.ts';
+import { FamilyConverter, ForeignConversionError } from './foreign-families.ts';
 import type { ExpositionSourceOptions } from './source.ts';
 
 export type ExpositionTextDropReason =
@@ -62,8 +62,15 @@ export async function readForeignText(
     rename: options.rename,
   };
   try {
-    const parsed = await parseExpositionStreaming(text, {}, slicer, async (family, format) => {
-      families.push(...(await convertFamily(format, family, conversion, slicer.pace)));
+    // Families are contiguous (the parser rejects interleaving): one converter at a time.
+    let converter: FamilyConverter | undefined;
+    const parsed = await parseExpositionStreaming(text, {}, slicer, async (family, format, final) => {
+      converter ??= new FamilyConverter(format, family, conversion);
+      await converter.add(family.samples, slicer.pace);
+      if (final) {
+        families.push(...converter.finish());
+        converter = undefined;
+      }
     });
     if (!parsed.ok) return drop('invalid_text', `line ${parsed.error.line}: ${parsed.error.message}`, source);
   } catch (error) {
