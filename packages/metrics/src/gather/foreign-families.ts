@@ -6,7 +6,7 @@ import type {
   ExpositionSample,
 } from '../foreign/model.ts';
 import { escapeLabelValue } from '../format/escape.ts';
-import type { Family, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
+import type { Family, HistogramPoint, ScalarPoint } from '../model/family.ts';
 import { familiesDropped } from '../self-metrics.ts';
 
 /** What to do with foreign families on their way into the model. */
