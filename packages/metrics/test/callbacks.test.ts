@@ -165,4 +165,26 @@ describe('scrape callbacks', () => {
     expect(body.endsWith('\n# EOF\n')).toBe(true);
     parseBody(body, 'openmetrics');
   });
+
+  it("leaves out prometheus_client's _created gauges silently (vLLM writes one per counter and histogram)", async () => {
+    const root = createMetricsRoot();
+    root.addExpositionCallback(
+      () =>
+        '# HELP vllm:request_success_total Requests\n# TYPE vllm:request_success_total counter\n' +
+        'vllm:request_success_total{model="m"} 3\n' +
+        '# HELP vllm:request_success_created Requests\n# TYPE vllm:request_success_created gauge\n' +
+        'vllm:request_success_created{model="m"} 1.7e9\n' +
+        '# HELP vllm:e2e_seconds Latency\n# TYPE vllm:e2e_seconds histogram\n' +
+        'vllm:e2e_seconds_bucket{le="+Inf"} 1\nvllm:e2e_seconds_sum 0.5\nvllm:e2e_seconds_count 1\n' +
+        '# HELP vllm:e2e_seconds_created Latency\n# TYPE vllm:e2e_seconds_created gauge\nvllm:e2e_seconds_created 1.7e9\n',
+    );
+    for (const accept of [undefined, 'application/openmetrics-text']) {
+      const { body } = await root.scrape(accept);
+      expect(body).toContain('vllm:request_success_total{model="m"} 3\n');
+      expect(body).toContain('vllm:e2e_seconds_count 1\n');
+      expect(body).not.toContain('_created');
+      parseBody(body, accept === undefined ? 'text' : 'openmetrics');
+    }
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(0);
+  });
 });

@@ -4,7 +4,7 @@ import { checkInjectedLabels } from '../foreign/inject.ts';
 import { exceedsBytes } from '../foreign/limits.ts';
 import type { ExpositionLabel } from '../foreign/model.ts';
 import { parseExpositionStreaming } from '../foreign/parser.ts';
-import type { Family } from '../model/family.ts';
+import { counterBaseName, type Family } from '../model/family.ts';
 import { expositionTextDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
 import { FamilyConverter, ForeignConversionError } from './foreign-families.ts';
@@ -79,7 +79,25 @@ export async function readForeignText(
     }
     throw error;
   }
-  return families;
+  return withoutCreatedGauges(families);
+}
+
+/**
+ * prometheus_client writes a counter's, histogram's and summary's creation time in 0.0.4 as a gauge
+ * `<name>_created` beside it (vLLM's text has one per counter). That name belongs to the family in
+ * OpenMetrics, and our families carry no `_created` series, so such a gauge from the same text is left
+ * out by design, like OpenMetrics `_created` samples — silently: it is not a clash to count.
+ */
+function withoutCreatedGauges(families: Family[]): Family[] {
+  const created = new Set<string>();
+  for (const family of families) {
+    if (family.type === 'counter') created.add(`${counterBaseName(family.name)}_created`);
+    else if (family.type === 'histogram' || family.type === 'summary') created.add(`${family.name}_created`);
+  }
+  if (created.size === 0) return families;
+  return families.filter(
+    (family) => !((family.type === 'gauge' || family.type === 'untyped') && created.has(family.name)),
+  );
 }
 
 function drop(reason: ExpositionTextDropReason, message: string, source: string | undefined): Family[] {
