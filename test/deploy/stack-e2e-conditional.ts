@@ -35,7 +35,7 @@ export const CONDITIONAL_EXPRESSIONS: readonly ConditionalExpression[] = [
   },
   {
     metrics:
-      /^dynotel_(log_lines_dropped|log_records_export_failed|scrapes_rejected|http_instrumentation_errors|metrics_(series_overflow|duplicate_series_dropped|conflicting_families_dropped|exposition_text_dropped|foreign_text_dropped|callback_failures|invalid_values_dropped|label_values_truncated))_total$/,
+      /^dynotel_(log_lines_dropped|log_records_export_failed|scrapes_rejected|http_instrumentation_errors|metrics_(series_overflow|duplicate_series_dropped|families_dropped|exposition_text_dropped|foreign_lines_dropped|foreign_text_dropped|callback_failures|invalid_values_dropped|label_values_truncated))_total$/,
     reason:
       'failure counters of the SDK itself: a healthy run drops nothing, so queries that keep only a non-zero rate or increase return nothing (the alerts on them must stay quiet); counters declared with their label sets exist at 0 from the start, the others only after a first increment',
   },

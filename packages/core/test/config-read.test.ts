@@ -223,6 +223,19 @@ describe('per-variable fallback', () => {
     expect(problems[0]).toMatchObject({ variable: 'DYN_METRICS_PREFIX', defaultUsed: 'dynamo_frontend' });
   });
 
+  it('DYN_METRICS_FOREIGN_TEXT_MAX_BYTES and DYN_METRICS_PROM_CLIENT_NAMES: defaults, values, fallbacks', () => {
+    const defaults = readConfig({}).config.metrics;
+    expect(defaults).toMatchObject({ foreignTextMaxBytes: 16_777_216, promClientNames: false });
+    const set = readConfig({
+      DYN_METRICS_FOREIGN_TEXT_MAX_BYTES: '1048576',
+      DYN_METRICS_PROM_CLIENT_NAMES: 'yes',
+    });
+    expect(set.config.metrics).toMatchObject({ foreignTextMaxBytes: 1_048_576, promClientNames: true });
+    const { config, problems } = readConfig({ DYN_METRICS_FOREIGN_TEXT_MAX_BYTES: '0' });
+    expect(config.metrics.foreignTextMaxBytes).toBe(16_777_216);
+    expect(problems[0]).toMatchObject({ variable: 'DYN_METRICS_FOREIGN_TEXT_MAX_BYTES', value: '0' });
+  });
+
   it('DYN_LOG is passed through for @dynotel/logging; control characters are refused', () => {
     expect(readConfig({ DYN_LOG: 'warn,@dynotel/tracing=debug,db:trace' }).config.logging.filter).toBe(
       'warn,@dynotel/tracing=debug,db:trace',

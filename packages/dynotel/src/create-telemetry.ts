@@ -78,8 +78,9 @@ export function createTelemetry(
   const tracing = wireTracing(config, options, spanEvents as NonNullable<InitOptions['spanProcessors']>);
   const metrics = wireMetrics(config);
   const health = wireHealth(config, metrics.root);
-  // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice.
-  const scrape = (accept: string | undefined) => metrics.root.scrapeStream(accept);
+  // Streamed: a big scrape is encoded in chunks and written with backpressure, never held twice; gzip
+  // when the scraper accepts it (Prometheus does).
+  const scrape: MetricsScrape = (accept, acceptEncoding) => metrics.root.scrapeHttp(accept, acceptEncoding);
   // The app port answers /health as Dynamo's frontend does (the system server keeps the worker shape).
   const instances = createFrontendInstances();
   const endpoints = new Map<string, ServedEndpoint>();

@@ -12,7 +12,13 @@ import { invalidOption, pathOption } from './validate.ts';
  */
 export type MetricsScrape = (
   accept: string | undefined,
-) => Promise<{ contentType: string; body: string | AsyncIterable<string> }>;
+  acceptEncoding?: string | undefined,
+) => Promise<{
+  contentType: string;
+  /** Set when the body is compressed (`level.scrapeHttp` negotiates gzip); a string body is never. */
+  contentEncoding?: string | undefined;
+  body: string | AsyncIterable<string | Uint8Array>;
+}>;
 
 export interface HealthHandlersOptions {
   health: HealthState;
@@ -132,7 +138,7 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
     if (!acquire(res, head)) return;
     let scrape: ReturnType<MetricsScrape>;
     try {
-      scrape = metrics(req.headers.accept);
+      scrape = metrics(req.headers.accept, req.headers['accept-encoding']);
     } catch (error) {
       scrape = Promise.reject(error);
     }
@@ -143,7 +149,7 @@ export function createHealthHandlers(options: HealthHandlersOptions): HealthHand
           send(res, 200, result.contentType, result.body, head);
           return;
         }
-        sendStream(res, result.contentType, result.body, head).finally(() => {
+        sendStream(res, result.contentType, result.contentEncoding, result.body, head).finally(() => {
           inFlight--;
         });
       },
@@ -207,13 +213,16 @@ function drainOrClose(res: ServerResponse): Promise<void> {
 async function sendStream(
   res: ServerResponse,
   contentType: string,
-  body: AsyncIterable<string>,
+  contentEncoding: string | undefined,
+  body: AsyncIterable<string | Uint8Array>,
   head: boolean,
 ): Promise<void> {
   if (res.headersSent || res.destroyed) return;
   res.statusCode = 200;
   res.setHeader('content-type', contentType);
   res.setHeader('cache-control', 'no-store');
+  res.setHeader('vary', 'Accept-Encoding');
+  if (contentEncoding !== undefined) res.setHeader('content-encoding', contentEncoding);
   if (head) {
     res.end();
     return;

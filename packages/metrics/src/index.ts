@@ -1,5 +1,8 @@
 // @dynotel/metrics public API. Everything exported here is listed by name.
 export { type MetricsErrorCode, metricsErrors } from './errors.ts';
+export { type ContentEncoding, negotiateEncoding } from './expose/compress.ts';
+export type { HttpScrape, ScrapeResult, ScrapeStream } from './expose/scrape.ts';
+export { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from './foreign/limits.ts';
 export {
   contentTypeOf,
   type ExpositionFormat,
@@ -8,7 +11,7 @@ export {
   PROMETHEUS_TEXT_CONTENT_TYPE,
 } from './format/content-type.ts';
 export { escapeHelp, escapeLabelValue } from './format/escape.ts';
-export { formatValue } from './format/number.ts';
+export { formatOpenMetricsNumber, formatValue } from './format/number.ts';
 export {
   AUTO_LABEL_NAMES,
   DEFAULT_BUCKETS,
@@ -37,6 +40,7 @@ export {
   ComponentLevel,
   EndpointLevel,
   type ExpositionCallback,
+  type ExpositionSourceOptions,
   MetricsLevel,
   MetricsRoot,
   NamespaceLevel,
@@ -48,7 +52,6 @@ export {
   DEFAULT_SERIES_LIMIT,
   type MetricsRootOptions,
 } from './registry/root.ts';
-export type { ScrapeResult, ScrapeStream } from './scrape/scrape.ts';
 
 // Foreign text, buckets and standard metric sets
 
@@ -140,6 +143,7 @@ export {
   ResponseTracker,
   type ResponseTrackerMetrics,
   type ResponseTrackerOptions,
+  RUNTIME_METRIC_RENAMES,
   registerUptimeMetric,
   resolveFrontendPrefix,
   type StageTimer,

@@ -6,10 +6,10 @@ export const duplicateSeriesDropped = selfMetrics.counter(
   'Series dropped while merging registries because an identical series (name and labels) was seen first.',
   { initial: [{}] },
 );
-export const conflictingFamiliesDropped = selfMetrics.counter(
-  'dynotel_metrics_conflicting_families_dropped_total',
-  'Metric families dropped from a scrape because their HELP or TYPE differed from the first family of that name.',
-  { initial: [{}] },
+export const familiesDropped = selfMetrics.counter(
+  'dynotel_metrics_families_dropped_total',
+  'Metric families dropped whole from a scrape, by reason: conflicting_metadata (HELP or TYPE differ from the first family of that name), name_clash (a sample name another family owns), unrepresentable (foreign values with no form in both formats).',
+  { initial: [{ reason: 'conflicting_metadata' }, { reason: 'name_clash' }, { reason: 'unrepresentable' }] },
 );
 export const callbackFailures = selfMetrics.counter(
   'dynotel_metrics_callback_failures_total',
@@ -18,8 +18,13 @@ export const callbackFailures = selfMetrics.counter(
 );
 export const expositionTextDropped = selfMetrics.counter(
   'dynotel_metrics_exposition_text_dropped_total',
-  'Exposition callback texts dropped because they failed validation.',
-  { initial: [{}] },
+  'Exposition callback texts (foreign sources) dropped whole from a scrape, by reason: invalid_text, too_large, not_a_string, invalid_labels, duplicate_after_inject.',
+  { initial: [{ reason: 'invalid_text' }, { reason: 'too_large' }] },
+);
+export const foreignLinesDropped = selfMetrics.counter(
+  'dynotel_metrics_foreign_lines_dropped_total',
+  'Lines dropped from foreign exposition text, by reason: unterminated (a last line without its line feed, taken as cut).',
+  { initial: [{ reason: 'unterminated' }] },
 );
 export const seriesOverflow = selfMetrics.counter(
   'dynotel_metrics_series_overflow_total',

@@ -73,12 +73,12 @@ describe('scrape callbacks', () => {
     expect(selfValue('dynotel_metrics_callback_failures_total', { kind: 'update' })).toBe(1);
   });
 
-  it('appends validated exposition text after the families, in traversal order', async () => {
+  it('merges validated exposition text into the one sorted family list', async () => {
     const root = createMetricsRoot();
     root.gauge({ name: 'own', help: 'h' }).set(1);
     const ep = root.namespace('n').component('c').endpoint('e');
     root.addExpositionCallback(
-      () => '# HELP engine_a_total A\n# TYPE engine_a_total counter\nengine_a_total 1',
+      () => '# HELP engine_a_total A\n# TYPE engine_a_total counter\nengine_a_total 1\n',
     );
     ep.addExpositionCallback(async () => '# TYPE engine_b gauge\nengine_b{model="m"} 2\n');
     const { body } = await root.scrape();
@@ -86,7 +86,23 @@ describe('scrape callbacks', () => {
     const b = body.indexOf('engine_b{model="m"} 2\n');
     expect(a).toBeGreaterThan(body.indexOf('dynamo_component_own 1'));
     expect(b).toBeGreaterThan(a);
+    const names = [...body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    expect(names).toEqual([...names].sort());
     parseBody(body);
+  });
+
+  it('takes a last line without its line feed as cut: drops it alone and counts it (Dynamo appends a LF)', async () => {
+    const root = createMetricsRoot();
+    root.addExpositionCallback(() => '# TYPE eng_kept gauge\neng_kept 1\n# TYPE eng_nolf gauge\neng_nolf 12');
+    const { body } = await root.scrape();
+    expectLine(body, 'eng_kept 1');
+    expect(body).not.toContain('eng_nolf 12');
+    expect(selfValue('dynotel_metrics_foreign_lines_dropped_total', { reason: 'unterminated' })).toBe(1);
+    // OpenMetrics may end in `# EOF` without a line feed: nothing is cut.
+    const om = createMetricsRoot();
+    om.addExpositionCallback(() => '# TYPE eng_om gauge\neng_om 7\n# EOF');
+    expectLine((await om.scrape()).body, 'eng_om 7');
+    expect(selfValue('dynotel_metrics_foreign_lines_dropped_total', { reason: 'unterminated' })).toBe(1);
   });
 
   it('drops invalid exposition text whole, logs the reason and counts it', async () => {
@@ -97,14 +113,19 @@ describe('scrape callbacks', () => {
     const { body } = await root.scrape();
     expect(body).not.toContain('broken');
     expectLine(body, 'fine 1');
-    expect(selfValue('dynotel_metrics_exposition_text_dropped_total')).toBe(2);
+    expect(selfValue('dynotel_metrics_exposition_text_dropped_total', { reason: 'invalid_text' })).toBe(1);
+    expect(selfValue('dynotel_metrics_exposition_text_dropped_total', { reason: 'not_a_string' })).toBe(1);
     expect(
-      records.some((r) => r.message.includes('failed validation') && typeof r.fields?.reason === 'string'),
+      records.some(
+        (r) =>
+          r.message.includes('text dropped from the scrape (invalid_text)') &&
+          r.fields?.reason === 'invalid_text',
+      ),
     ).toBe(true);
     parseBody(body);
   });
 
-  it('drops a callback family whose name is already in the scrape, keeping the body valid', async () => {
+  it('merges a callback family into an earlier one of that name by the Gatherers rules, keeping the body valid', async () => {
     const root = createMetricsRoot();
     root.gauge({ name: 'own', help: 'h' }).set(1);
     root.addExpositionCallback(
@@ -118,7 +139,11 @@ describe('scrape callbacks', () => {
     expect(body).not.toContain('dynamo_component_own 5');
     expectLine(body, 'kept 1');
     expect(body).not.toContain('kept 2');
-    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    // Own `dynamo_component_own` has HELP, the callback's has none: the later family goes whole.
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'conflicting_metadata' })).toBe(1);
+    // Same name, TYPE and (no) HELP: merged, and the repeated series is dropped, first wins.
+    expect(selfValue('dynotel_metrics_duplicate_series_dropped_total')).toBe(1);
+    expectLine(body, 'dynotel_metrics_fake_total 1');
     parseBody(body);
   });
 
@@ -139,5 +164,27 @@ describe('scrape callbacks', () => {
     expectLine(body, 'engine_lat_bucket{le="1.0"} 1');
     expect(body.endsWith('\n# EOF\n')).toBe(true);
     parseBody(body, 'openmetrics');
+  });
+
+  it("leaves out prometheus_client's _created gauges silently (vLLM writes one per counter and histogram)", async () => {
+    const root = createMetricsRoot();
+    root.addExpositionCallback(
+      () =>
+        '# HELP vllm:request_success_total Requests\n# TYPE vllm:request_success_total counter\n' +
+        'vllm:request_success_total{model="m"} 3\n' +
+        '# HELP vllm:request_success_created Requests\n# TYPE vllm:request_success_created gauge\n' +
+        'vllm:request_success_created{model="m"} 1.7e9\n' +
+        '# HELP vllm:e2e_seconds Latency\n# TYPE vllm:e2e_seconds histogram\n' +
+        'vllm:e2e_seconds_bucket{le="+Inf"} 1\nvllm:e2e_seconds_sum 0.5\nvllm:e2e_seconds_count 1\n' +
+        '# HELP vllm:e2e_seconds_created Latency\n# TYPE vllm:e2e_seconds_created gauge\nvllm:e2e_seconds_created 1.7e9\n',
+    );
+    for (const accept of [undefined, 'application/openmetrics-text']) {
+      const { body } = await root.scrape(accept);
+      expect(body).toContain('vllm:request_success_total{model="m"} 3\n');
+      expect(body).toContain('vllm:e2e_seconds_count 1\n');
+      expect(body).not.toContain('_created');
+      parseBody(body, accept === undefined ? 'text' : 'openmetrics');
+    }
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(0);
   });
 });

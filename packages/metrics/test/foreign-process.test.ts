@@ -46,8 +46,18 @@ describe('processForeignText', () => {
     expect(processForeignText('a 1\n', { includePrefixes: ['zzz'] })).toEqual({ ok: true, text: '' });
   });
 
-  it('accepts text without a final line feed, as Dynamo appends one', () => {
-    expect(processForeignText('a 1', {})).toEqual({ ok: true, text: 'a 1\n' });
+  it('drops a last line without its line feed as cut, and counts it (Dynamo appends a line feed)', () => {
+    const before = selfMetrics
+      .collect()
+      .find((f) => f.name === 'dynotel_metrics_foreign_lines_dropped_total')
+      ?.samples.find((s) => s.labels.reason === 'unterminated')?.value;
+    expect(processForeignText('a 1\neng_nolf 12', {})).toEqual({ ok: true, text: 'a 1\n' });
+    expect(processForeignText('eng_nolf 12', {})).toEqual({ ok: true, text: '' });
+    const after = selfMetrics
+      .collect()
+      .find((f) => f.name === 'dynotel_metrics_foreign_lines_dropped_total')
+      ?.samples.find((s) => s.labels.reason === 'unterminated')?.value;
+    expect((after ?? 0) - (before ?? 0)).toBe(2);
   });
 
   it('never throws, even for a non-string', () => {
@@ -63,5 +73,16 @@ describe('processForeignText', () => {
       reason: 'invalid_labels',
     });
     expect(dropped('invalid_labels')).toBe(1);
+  });
+});
+
+describe('processForeignText size limit', () => {
+  it('drops text past maxBytes (UTF-8) before parsing, and counts it', () => {
+    const before = dropped('too_large');
+    expect(processForeignText('a 1\n', { maxBytes: 3 })).toMatchObject({ ok: false, reason: 'too_large' });
+    // Four characters, five UTF-8 bytes: the bytes count, not the characters.
+    expect(processForeignText('é 1\n', { maxBytes: 4 })).toMatchObject({ ok: false, reason: 'too_large' });
+    expect(processForeignText('a 1\n', { maxBytes: 4 })).toEqual({ ok: true, text: 'a 1\n' });
+    expect(dropped('too_large') - before).toBe(2);
   });
 });

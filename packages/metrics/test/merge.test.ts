@@ -57,7 +57,7 @@ describe('scrape merge and de-duplication', () => {
     expect(body).not.toContain('second');
     expect(body).not.toContain('dynamo_component_x_total{dynamo_component');
     expectLine(body, 'dynamo_component_other{dynamo_namespace="ns"} 9');
-    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'conflicting_metadata' })).toBe(2);
     parseBody(body);
   });
 
@@ -92,9 +92,65 @@ describe('scrape merge and de-duplication', () => {
     root.namespace('n').gauge({ name: 'w', help: 'b' }).set(2);
     await root.scrape();
     await root.scrape();
-    expect(selfValue('dynotel_metrics_conflicting_families_dropped_total')).toBe(2);
-    const warnings = records.filter((r) => r.message.startsWith('Metric family has inconsistent help/type'));
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'conflicting_metadata' })).toBe(2);
+    const warnings = records.filter((r) => r.message.startsWith('Metric family dropped from the scrape'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.fields).toMatchObject({ family: 'dynamo_component_w', keptType: 'gauge' });
+    expect(warnings[0]?.fields).toMatchObject({
+      family: 'dynamo_component_w',
+      type: 'gauge',
+      reason: 'conflicting_metadata',
+    });
+  });
+
+  it('reserves every sample name a family owns: a later family claiming one is dropped whole, by precedence', async () => {
+    const root = createMetricsRoot();
+    const ns = root.namespace('ns');
+    // Child level: histogram foo (root) against gauge foo_count (namespace).
+    root.histogram({ name: 'foo', help: 'h', prefix: false, autoLabels: false }).observe(1);
+    ns.gauge({ name: 'foo_count', help: 'g', prefix: false, autoLabels: false }).set(9);
+    // Same level, registered later: gauge bar_count against histogram bar.
+    root.histogram({ name: 'bar', help: 'h', prefix: false, autoLabels: false }).observe(1);
+    root.gauge({ name: 'bar_count', help: 'g', prefix: false, autoLabels: false }).set(9);
+    // Counter base names: counter baz_total owns baz, so a counter named baz clashes with it.
+    root.counter({ name: 'baz_total', help: 'c', prefix: false, autoLabels: false }).inc();
+    root.counter({ name: 'baz', help: 'c', prefix: false, autoLabels: false }).inc();
+    // Foreign text is offered after own families and the self-metrics: its clashing families go.
+    root.addExpositionCallback(
+      () =>
+        '# TYPE foo_sum gauge\nfoo_sum 7\n# TYPE dynotel_metrics_duplicate_series_dropped gauge\n' +
+        'dynotel_metrics_duplicate_series_dropped 1\n# TYPE eng_ok gauge\neng_ok 1\n',
+    );
+    for (const accept of [undefined, 'application/openmetrics-text']) {
+      const { body } = await root.scrape(accept);
+      expect(body.match(/^foo_count /gm)).toHaveLength(1);
+      expect(body.match(/^bar_count /gm)).toHaveLength(1);
+      expect(body).not.toContain(' 9\n');
+      expect(body).not.toContain('foo_sum 7');
+      expect(body).not.toMatch(/^baz [0-9]/m);
+      expect(body).toContain('eng_ok 1');
+      parseBody(body, accept === undefined ? 'text' : 'openmetrics');
+    }
+    // Per scrape: foo_count, bar_count, baz, foo_sum, the fake self-metric.
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(10);
+    const warnings = records.filter((r) => r.message.startsWith('Metric family dropped from the scrape'));
+    expect(warnings.map((r) => r.fields?.family).sort()).toEqual([
+      'bar_count',
+      'baz',
+      'dynotel_metrics_duplicate_series_dropped',
+      'foo_count',
+      'foo_sum',
+    ]);
+  });
+
+  it('counts a self-metric dropped for a clash once per scrape, though the self-metrics are read twice', async () => {
+    const root = createMetricsRoot();
+    // Owns the base name of the self-metric counter dynotel_metrics_duplicate_series_dropped_total.
+    root.gauge({ name: 'dynotel_metrics_duplicate_series_dropped', help: 'g', prefix: false }).set(1);
+    await root.scrape();
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(1);
+    const { body } = await root.scrape();
+    expect(selfValue('dynotel_metrics_families_dropped_total', { reason: 'name_clash' })).toBe(2);
+    expect(body).not.toContain('dynotel_metrics_duplicate_series_dropped_total');
+    parseBody(body);
   });
 });

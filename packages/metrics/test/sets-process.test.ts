@@ -13,7 +13,30 @@ describe('createProcessMetrics', () => {
     expect(s.value('process_start_time_seconds')).toBeGreaterThan(1_600_000_000);
     expect(s.value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(s.samples('nodejs_version_info')[0]?.labels.version).toBe(process.version);
-    expect(s.family('nodejs_gc_duration_seconds')?.type).toBe('histogram');
+    expect(s.family('nodejs_eventloop_utilization_ratio')?.type).toBe('histogram');
+  });
+
+  it('gives the runtime metrics lint-clean names by default, prom-client names on request', async () => {
+    const root = createMetricsRoot();
+    createProcessMetrics(root);
+    const clean = await scrapeParsed(root);
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+      'nodejs_eventloop_utilization_histogram',
+      'nodejs_eventloop_utilization_summary',
+    ]) {
+      expect(clean.family(name)).toBeUndefined();
+    }
+    expect(clean.family('nodejs_active_handles')?.type).toBe('gauge');
+    const compatible = createMetricsRoot();
+    createProcessMetrics(compatible, { promClientNames: true });
+    const s = await scrapeParsed(compatible);
+    expect(s.family('nodejs_active_handles_total')?.type).toBe('gauge');
+    expect(s.family('nodejs_eventloop_utilization_histogram')?.type).toBe('histogram');
+    expect(s.family('nodejs_eventloop_utilization_summary')?.type).toBe('summary');
+    expect(s.family('nodejs_eventloop_utilization_ratio')).toBeUndefined();
   });
 
   it('measures event-loop delay with monitorEventLoopDelay: a blocked loop shows up in the max', async () => {

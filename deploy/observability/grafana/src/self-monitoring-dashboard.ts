@@ -193,12 +193,16 @@ const dropPanels = [
         { legend: '{{instance}} duplicate series' },
       ],
       [
-        `sum by (instance) (rate(dynotel_metrics_conflicting_families_dropped_total{${target}}[$__rate_interval]))`,
-        { legend: '{{instance}} conflicting families' },
+        `sum by (instance, reason) (rate(dynotel_metrics_families_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} families {{reason}}' },
       ],
       [
-        `sum by (instance) (rate(dynotel_metrics_exposition_text_dropped_total{${target}}[$__rate_interval]))`,
-        { legend: '{{instance}} exposition text' },
+        `sum by (instance, reason) (rate(dynotel_metrics_exposition_text_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} exposition text {{reason}}' },
+      ],
+      [
+        `sum by (instance, reason) (rate(dynotel_metrics_foreign_lines_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} foreign lines {{reason}}' },
       ],
       [
         `sum by (instance, reason) (rate(dynotel_metrics_foreign_text_dropped_total{${target}}[$__rate_interval]))`,

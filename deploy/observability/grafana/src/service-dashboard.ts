@@ -114,12 +114,12 @@ const runtimePanels = [
     'Event loop utilization',
     promQueries(
       [
-        `rate(nodejs_eventloop_utilization_histogram_sum{${target}}[$__rate_interval]) / rate(nodejs_eventloop_utilization_histogram_count{${target}}[$__rate_interval])`,
+        `rate(nodejs_eventloop_utilization_ratio_sum{${target}}[$__rate_interval]) / rate(nodejs_eventloop_utilization_ratio_count{${target}}[$__rate_interval])`,
         { legend: '{{instance}} mean' },
       ],
       [
-        `nodejs_eventloop_utilization_summary{${target}, quantile="0.99"}`,
-        { legend: '{{instance}} p99 (60s)' },
+        `histogram_quantile(0.99, sum by (instance, le) (rate(nodejs_eventloop_utilization_ratio_bucket{${target}}[$__rate_interval])))`,
+        { legend: '{{instance}} p99' },
       ],
     ),
     {
@@ -140,8 +140,16 @@ const runtimePanels = [
   timeseries(
     'Handles, requests and file descriptors',
     promQueries(
-      [`nodejs_active_handles_total{${target}}`, { legend: '{{instance}} handles' }],
-      [`nodejs_active_requests_total{${target}}`, { legend: '{{instance}} libuv requests' }],
+      // Per-type gauges summed (the prom-client *_total gauges are not exposed by default); a type with
+      // nothing active has no series, so an idle process falls back to 0 rather than an empty panel.
+      [
+        `sum by (instance) (nodejs_active_handles{${target}}) or 0 * sum by (instance) (process_start_time_seconds{${target}})`,
+        { legend: '{{instance}} handles' },
+      ],
+      [
+        `sum by (instance) (nodejs_active_requests{${target}}) or 0 * sum by (instance) (process_start_time_seconds{${target}})`,
+        { legend: '{{instance}} libuv requests' },
+      ],
       [`process_open_fds{${target}}`, { legend: '{{instance}} open fds' }],
     ),
   ),

@@ -74,6 +74,8 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
     prefix: env.get(ENV.DYN_METRICS_PREFIX),
     seriesLimit: env.get(ENV.DYN_METRICS_SERIES_LIMIT),
     labelValueMaxLength: env.get(ENV.DYN_METRICS_LABEL_VALUE_MAX_LENGTH),
+    foreignTextMaxBytes: env.get(ENV.DYN_METRICS_FOREIGN_TEXT_MAX_BYTES),
+    promClientNames: env.get(ENV.DYN_METRICS_PROM_CLIENT_NAMES),
     histograms: readHistograms(env),
   };
 

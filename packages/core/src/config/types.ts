@@ -78,6 +78,10 @@ export interface MetricsConfig {
   /** Maximum series per metric family; 0 = no limit. */
   readonly seriesLimit: number;
   readonly labelValueMaxLength: number;
+  /** Per-source limit of foreign exposition text, in UTF-8 bytes. */
+  readonly foreignTextMaxBytes: number;
+  /** Node runtime metrics under prom-client's names instead of the lint-clean ones. */
+  readonly promClientNames: boolean;
   readonly histograms: {
     readonly requestDuration: HistogramBucketsConfig;
     readonly inputSequence: HistogramBucketsConfig;

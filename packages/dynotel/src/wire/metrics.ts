@@ -45,8 +45,9 @@ export function wireMetrics(config: DynotelConfig): WiredMetrics {
     // 0 means "no limit" in the environment table.
     seriesLimit: metrics.seriesLimit === 0 ? Number.MAX_SAFE_INTEGER : metrics.seriesLimit,
     maxLabelValueLength: metrics.labelValueMaxLength,
+    foreignTextMaxBytes: metrics.foreignTextMaxBytes,
   });
-  createProcessMetrics(root);
+  createProcessMetrics(root, { promClientNames: metrics.promClientNames });
   // Dynamo keeps the uptime gauge on the runtime level: only worker_id as auto-label.
   registerUptimeMetric(root);
   const namespaceLevel = identity.namespace === undefined ? undefined : root.namespace(identity.namespace);

@@ -3,16 +3,25 @@ import { LineError, LineScanner, unescapeHelp } from './line-scanner.ts';
 import type {
   ExpositionFamily,
   ExpositionFormat,
+  ExpositionParseError,
   ExpositionParseResult,
   ExpositionSample,
   MetricFamilyType,
 } from './model.ts';
-import { checkFamilySamples } from './sample-rules.ts';
+import { FamilySampleChecker } from './sample-rules.ts';
 import { seriesKey } from './series-key.ts';
 
-const ALL_SUFFIXES = ['_bucket', '_sum', '_count', '_created', '_total', '_info', '_gsum', '_gcount'];
-
 import { isWellFormed, METRIC_NAME } from './syntax.ts';
+
+const ALL_SUFFIXES = ['_bucket', '_sum', '_count', '_created', '_total', '_info', '_gsum', '_gcount'];
+/** Lines parsed between two points where an asynchronous parse may give the event loop a turn. */
+const LINES_PER_STEP = 64;
+
+/** Decides, at each step of an asynchronous parse, whether to give the event loop a turn first. */
+export interface ParsePacer {
+  overdue(): boolean;
+  pause(): Promise<void>;
+}
 
 export interface ParseExpositionOptions {
   /**
@@ -30,7 +39,32 @@ interface MutableFamily {
   helpSeen: boolean;
   unitSeen: boolean;
   samples: ExpositionSample[];
-  sampleLines: number[];
+  /** Whether a sample was read (streaming hands `samples` out in batches, so it may be empty again). */
+  sampled: boolean;
+  checker: FamilySampleChecker | undefined;
+  seriesKeys: ShardedSet | undefined;
+}
+
+/**
+ * A set of strings split over 64 Sets by a cheap hash, so no single Set grows past a size whose rehash
+ * would block the event loop for tens of milliseconds (a million series in one family).
+ */
+class ShardedSet {
+  readonly #shards: Array<Set<string>> = Array.from({ length: 64 }, () => new Set<string>());
+
+  #shard(key: string): Set<string> {
+    const n = key.length;
+    const hash = n ^ key.charCodeAt(n - 1) ^ (key.charCodeAt(n >> 1) << 1) ^ (key.charCodeAt(n - 2) << 2);
+    return this.#shards[hash & 63] as Set<string>;
+  }
+
+  has(key: string): boolean {
+    return this.#shard(key).has(key);
+  }
+
+  add(key: string): void {
+    this.#shard(key).add(key);
+  }
 }
 
 /** Whether the text ends with the OpenMetrics `# EOF` marker. */
@@ -45,12 +79,60 @@ export function looksLikeOpenMetrics(text: string): boolean {
  * series, histograms without a `+Inf` bucket or with decreasing buckets, label values that are not UTF-8.
  */
 export function parseExposition(text: string, options: ParseExpositionOptions = {}): ExpositionParseResult {
+  const { format, parser } = start(text, options);
+  try {
+    const steps = parser.steps(text);
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    return { ok: true, exposition: { format, families: step.value } };
+  } catch (error) {
+    return failure(error, parser);
+  }
+}
+
+/**
+ * Receives a family's samples in batches as they are read: `final` is false for a batch of a family still
+ * being read (up to 256 samples) and true for its last one (checked complete; maybe no samples). It may be
+ * async (its time counts against the slice).
+ */
+export type FamilySink = (
+  family: ExpositionFamily,
+  format: ExpositionFormat,
+  final: boolean,
+) => Promise<void> | undefined;
+
+/** Samples handed out at once while a family is read (streaming parse). */
+const STREAM_BATCH = 256;
+
+/**
+ * The same parse, streaming: a family's samples are handed to `sink` in small batches while it is read,
+ * and the parser keeps no reference to them afterwards, so the samples of a large text die young instead
+ * of surviving until the end (survivors make the garbage collector's pauses long). The event loop gets a
+ * turn whenever `pacer` says the slice is used up (checked every 64 lines). On an error whatever was
+ * already handed out must be discarded by the caller.
+ */
+export async function parseExpositionStreaming(
+  text: string,
+  options: ParseExpositionOptions,
+  pacer: ParsePacer,
+  sink: FamilySink,
+): Promise<{ ok: true; format: ExpositionFormat } | { ok: false; error: ExpositionParseError }> {
   const requested = options.format ?? 'auto';
   const format: ExpositionFormat =
     requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'text') : requested;
-  const parser = new ExpositionParser(format);
+  const parser = new ExpositionParser(format, true);
   try {
-    return { ok: true, exposition: { format, families: parser.parse(text) } };
+    const steps = parser.steps(text);
+    let done = false;
+    while (!done) {
+      done = steps.next().done === true;
+      for (const { family, final } of parser.takeClosed()) {
+        const pending = sink(family, format, final);
+        if (pending !== undefined) await pending;
+      }
+      if (pacer.overdue()) await pacer.pause();
+    }
+    return { ok: true, format };
   } catch (error) {
     if (error instanceof LineError)
       return { ok: false, error: { line: parser.lineNumber, message: error.message } };
@@ -58,60 +140,87 @@ export function parseExposition(text: string, options: ParseExpositionOptions = 
   }
 }
 
+function start(
+  text: string,
+  options: ParseExpositionOptions,
+): { format: ExpositionFormat; parser: ExpositionParser } {
+  const requested = options.format ?? 'auto';
+  const format: ExpositionFormat =
+    requested === 'auto' ? (looksLikeOpenMetrics(text) ? 'openmetrics' : 'text') : requested;
+  return { format, parser: new ExpositionParser(format) };
+}
+
+function failure(error: unknown, parser: ExpositionParser): ExpositionParseResult {
+  if (error instanceof LineError)
+    return { ok: false, error: { line: parser.lineNumber, message: error.message } };
+  throw error;
+}
+
 class ExpositionParser {
   readonly #format: ExpositionFormat;
   readonly #om: boolean;
   readonly #families: MutableFamily[] = [];
+  /** Streaming mode: closed families wait here for `takeClosed()` instead of staying in `#families`. */
+  readonly #streaming: boolean;
+  #closed: Array<{ family: ExpositionFamily; final: boolean }> = [];
   /** Family names seen so far: a name seen again later means interleaved families. */
   readonly #familiesByName = new Map<string, MutableFamily>();
   /** Every sample name to its family, to catch clashes such as a gauge `foo_count` next to histogram `foo`. */
   readonly #sampleOwners = new Map<string, MutableFamily>();
-  readonly #seriesKeys = new Set<string>();
   readonly #scanner: LineScanner;
   #current: MutableFamily | undefined;
   lineNumber = 0;
 
-  constructor(format: ExpositionFormat) {
+  constructor(format: ExpositionFormat, streaming = false) {
+    this.#streaming = streaming;
     this.#format = format;
     this.#om = format === 'openmetrics';
     this.#scanner = new LineScanner(format);
   }
 
-  parse(text: string): ExpositionFamily[] {
+  /** Parses `text`, yielding every 64 lines; returns the families. Throws LineError. */
+  *steps(text: string): Generator<void, ExpositionFamily[], void> {
     if (text.length === 0) {
       if (this.#om) throw new LineError("missing '# EOF'");
       return [];
     }
     if (text.charCodeAt(0) === 0xfeff) throw new LineError('byte order mark at the start of the text');
-    const lines = text.split('\n');
+    // Lines are read in place (indexOf, slice): a 50 MB body is never split into an array of lines.
+    let end = text.length;
     if (this.#om) {
       // `# EOF` may be followed by one final LF and nothing else.
-      if (lines[lines.length - 1] === '') lines.pop();
-      if (lines[lines.length - 1] !== '# EOF') {
-        this.lineNumber = lines.length;
+      if (text.charCodeAt(end - 1) === 10) end--;
+      const lastStart = text.lastIndexOf('\n', end - 1) + 1;
+      if (text.slice(lastStart, end) !== '# EOF') {
+        this.lineNumber = countLines(text, end);
         throw new LineError("the text must end with '# EOF'");
       }
-      lines.pop();
-    } else {
-      if (lines[lines.length - 1] !== '') {
-        this.lineNumber = lines.length;
-        throw new LineError('the last line must end with a line feed');
-      }
-      lines.pop();
+      end = lastStart;
+    } else if (text.charCodeAt(end - 1) !== 10) {
+      this.lineNumber = countLines(text, end);
+      throw new LineError('the last line must end with a line feed');
     }
-    for (let index = 0; index < lines.length; index++) {
-      this.lineNumber = index + 1;
-      this.#parseLine(lines[index] as string);
+    let pos = 0;
+    let sinceStep = 0;
+    while (pos < end) {
+      const lineEnd = text.indexOf('\n', pos);
+      this.lineNumber++;
+      this.#parseLine(text.slice(pos, lineEnd));
+      pos = lineEnd + 1;
+      if (++sinceStep === LINES_PER_STEP) {
+        sinceStep = 0;
+        yield;
+      }
     }
     this.#closeCurrent();
-    return this.#families.map((family) => ({
-      name: family.name,
-      type: family.type,
-      typeDeclared: family.typeDeclared,
-      help: family.help,
-      unit: family.unit,
-      samples: family.samples,
-    }));
+    return this.#families.map(snapshot);
+  }
+
+  /** Streaming mode: the families closed since the last call. */
+  takeClosed(): Array<{ family: ExpositionFamily; final: boolean }> {
+    const closed = this.#closed;
+    if (closed.length > 0) this.#closed = [];
+    return closed;
   }
 
   #parseLine(line: string): void {
@@ -126,13 +235,23 @@ class ExpositionParser {
     const scanned = this.#scanner.scanSample(line);
     const family = this.#familyFor(scanned.name);
     const sample: ExpositionSample = scanned;
+    // Series identity is checked within the family: another family cannot write the same sample name.
+    // The keys are released when the family closes, so a large text never holds them all at once.
     const key = seriesKey(sample.name, sample.labels);
-    if (this.#seriesKeys.has(key))
+    family.seriesKeys ??= new ShardedSet();
+    if (family.seriesKeys.has(key))
       throw new LineError(`duplicate series ${sample.name}${labelsForMessage(sample)}`);
-    this.#seriesKeys.add(key);
+    family.seriesKeys.add(key);
     if (family.samples.at(-1)?.name !== sample.name) this.#sampleOwners.set(sample.name, family);
+    family.checker ??= new FamilySampleChecker(this.#format, family.type, family.name);
+    const problem = family.checker.check(sample, family.samples.length);
+    if (problem !== undefined) throw new LineError(problem.message);
     family.samples.push(sample);
-    family.sampleLines.push(this.lineNumber);
+    family.sampled = true;
+    if (this.#streaming && family.samples.length >= STREAM_BATCH) {
+      this.#closed.push({ family: snapshot(family), final: false });
+      family.samples = [];
+    }
   }
 
   #parseComment(line: string): void {
@@ -192,7 +311,7 @@ class ExpositionParser {
   #familyForMetadata(name: string, keyword: string): MutableFamily {
     const current = this.#current;
     if (current !== undefined && current.name === name) {
-      if (current.samples.length > 0) throw new LineError(`# ${keyword} for '${name}' after its samples`);
+      if (current.sampled) throw new LineError(`# ${keyword} for '${name}' after its samples`);
       return current;
     }
     if (this.#familiesByName.has(name)) {
@@ -237,10 +356,12 @@ class ExpositionParser {
       helpSeen: false,
       unitSeen: false,
       samples: [],
-      sampleLines: [],
+      sampled: false,
+      checker: undefined,
+      seriesKeys: undefined,
     };
     this.#familiesByName.set(name, family);
-    this.#families.push(family);
+    if (!this.#streaming) this.#families.push(family);
     this.#current = family;
     return family;
   }
@@ -260,12 +381,36 @@ class ExpositionParser {
     const family = this.#current;
     if (family === undefined) return;
     this.#current = undefined;
-    const problem = checkFamilySamples(this.#format, family.type, family.name, family.samples);
-    if (problem !== undefined) {
-      this.lineNumber = family.sampleLines[problem.sampleIndex] ?? this.lineNumber;
-      throw new LineError(problem.message);
+    family.seriesKeys = undefined;
+    const problem = (
+      family.checker ?? new FamilySampleChecker(this.#format, family.type, family.name)
+    ).finish();
+    if (problem !== undefined) throw new LineError(problem.message);
+    if (this.#streaming) {
+      this.#closed.push({ family: snapshot(family), final: true });
+      // Only the name and type are needed from here on (interleaving and name-clash checks).
+      family.samples = [];
+      family.checker = undefined;
     }
   }
+}
+
+function snapshot(family: MutableFamily): ExpositionFamily {
+  return {
+    name: family.name,
+    type: family.type,
+    typeDeclared: family.typeDeclared,
+    help: family.help,
+    unit: family.unit,
+    samples: family.samples,
+  };
+}
+
+/** The 1-based number of the line that holds offset `end - 1` (error messages only). */
+function countLines(text: string, end: number): number {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && at < end - 1; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
 }
 
 function labelsForMessage(sample: ExpositionSample): string {

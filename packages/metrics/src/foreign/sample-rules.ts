@@ -32,10 +32,38 @@ export function checkFamilySamples(
   familyName: string,
   samples: readonly ExpositionSample[],
 ): SampleProblem | undefined {
-  const om = format === 'openmetrics';
-  const groups = new Map<string, HistogramGroup>();
+  const checker = new FamilySampleChecker(format, type, familyName);
   for (let index = 0; index < samples.length; index++) {
-    const sample = samples[index] as ExpositionSample;
+    const problem = checker.check(samples[index] as ExpositionSample, index);
+    if (problem !== undefined) return problem;
+  }
+  return checker.finish();
+}
+
+/**
+ * The same rules one sample at a time, so the parser can check a family while it reads it (a family of a
+ * million samples is then never checked in one synchronous block).
+ */
+export class FamilySampleChecker {
+  readonly #format: ExpositionFormat;
+  readonly #type: MetricFamilyType;
+  readonly #familyName: string;
+  readonly #om: boolean;
+  readonly #groups = new Map<string, HistogramGroup>();
+
+  constructor(format: ExpositionFormat, type: MetricFamilyType, familyName: string) {
+    this.#format = format;
+    this.#type = type;
+    this.#familyName = familyName;
+    this.#om = format === 'openmetrics';
+  }
+
+  check(sample: ExpositionSample, index: number): SampleProblem | undefined {
+    const format = this.#format;
+    const type = this.#type;
+    const familyName = this.#familyName;
+    const om = this.#om;
+    const groups = this.#groups;
     const suffix = sampleSuffix(format, type, familyName, sample.name) ?? '';
     const problem = (message: string): SampleProblem => ({
       sampleIndex: index,
@@ -114,19 +142,27 @@ export function checkFamilySamples(
       if (suffix === '_count' && !isCountLike(sample.value))
         return problem('a count must not be negative or NaN');
     }
+    return undefined;
   }
-  for (const group of groups.values()) {
-    if (group.hasBuckets || om) {
-      if (group.infValue === undefined) {
-        return { sampleIndex: group.lastIndex, message: `${familyName}: histogram has no le="+Inf" bucket` };
-      }
-      if (group.count !== undefined && group.count !== group.infValue) {
-        return {
-          sampleIndex: group.countIndex,
-          message: `${familyName}: _count must equal the le="+Inf" bucket`,
-        };
+
+  finish(): SampleProblem | undefined {
+    const familyName = this.#familyName;
+    for (const group of this.#groups.values()) {
+      if (group.hasBuckets || this.#om) {
+        if (group.infValue === undefined) {
+          return {
+            sampleIndex: group.lastIndex,
+            message: `${familyName}: histogram has no le="+Inf" bucket`,
+          };
+        }
+        if (group.count !== undefined && group.count !== group.infValue) {
+          return {
+            sampleIndex: group.countIndex,
+            message: `${familyName}: _count must equal the le="+Inf" bucket`,
+          };
+        }
       }
     }
+    return undefined;
   }
-  return undefined;
 }

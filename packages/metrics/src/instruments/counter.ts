@@ -1,3 +1,4 @@
+import type { ScalarPoint } from '../model/family.ts';
 import { activeSampledSpan } from './exemplar.ts';
 import { dropInvalid } from './invalid.ts';
 import type { Series } from './series-store.ts';
@@ -6,9 +7,11 @@ import type { Series } from './series-store.ts';
  * One counter series. Our own rather than @prometheus-io/client's Counter: its `labels()` binds a new
  * closure and hashes the label object on every call, which misses the ≤100 ns budget for a cached child.
  */
-export class CounterChild implements Series {
+export class CounterChild implements Series, ScalarPoint {
   readonly labelText: string;
   readonly metricName: string;
+  /** `name{labels}`, rendered once with the series (the encoders write it as is). */
+  readonly seriesText: string;
   readonly exemplars: boolean;
   value = 0;
   exemplarTraceId: string | undefined = undefined;
@@ -18,6 +21,7 @@ export class CounterChild implements Series {
   constructor(metricName: string, labelText: string, exemplars: boolean) {
     this.metricName = metricName;
     this.labelText = labelText;
+    this.seriesText = labelText.length === 0 ? metricName : `${metricName}{${labelText}}`;
     this.exemplars = exemplars;
   }
 

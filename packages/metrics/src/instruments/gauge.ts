@@ -1,15 +1,19 @@
+import type { ScalarPoint } from '../model/family.ts';
 import { dropInvalid } from './invalid.ts';
 import type { Series } from './series-store.ts';
 
 /** One gauge series. Any number is a legal gauge value, NaN and ±Inf included (they are encoded exactly). */
-export class GaugeChild implements Series {
+export class GaugeChild implements Series, ScalarPoint {
   readonly labelText: string;
   readonly metricName: string;
+  /** `name{labels}`, rendered once with the series (the encoders write it as is). */
+  readonly seriesText: string;
   value = 0;
 
   constructor(metricName: string, labelText: string) {
     this.metricName = metricName;
     this.labelText = labelText;
+    this.seriesText = labelText.length === 0 ? metricName : `${metricName}{${labelText}}`;
   }
 
   set(value: number): void {

@@ -1,3 +1,4 @@
+import type { HistogramPoint } from '../model/family.ts';
 import { activeSampledSpan } from './exemplar.ts';
 import { dropInvalid } from './invalid.ts';
 import type { Series } from './series-store.ts';
@@ -8,7 +9,7 @@ import type { Series } from './series-store.ts';
  * every scrape sees `+Inf == _count` and monotonic buckets. Exemplars are kept per bucket, allocated
  * on the first sampled span.
  */
-export class HistogramChild implements Series {
+export class HistogramChild implements Series, HistogramPoint {
   readonly labelText: string;
   readonly metricName: string;
   readonly bounds: Float64Array;

@@ -1,5 +1,21 @@
 import { DynotelError } from '@dynotel/core';
 import {
+  type HttpScrape,
+  type ScrapeResult,
+  type ScrapeStream,
+  scrapeLevels,
+  scrapeLevelsHttp,
+  scrapeLevelsStream,
+} from '../expose/scrape.ts';
+import type {
+  ExpositionCallback,
+  ExpositionSource,
+  ExpositionSourceOptions,
+  RootSettings,
+  ScrapeTarget,
+  UpdateCallback,
+} from '../gather/source.ts';
+import {
   defineMetric,
   type HistogramOptions,
   type LevelContext,
@@ -9,19 +25,8 @@ import {
 } from '../instruments/definition.ts';
 import { type AnyMetric, Counter, Gauge, Histogram } from '../instruments/metrics.ts';
 import { sanitizeLabelName } from '../naming/sanitize.ts';
-import { type ScrapeResult, type ScrapeStream, scrapeLevels, scrapeLevelsStream } from '../scrape/scrape.ts';
 
-export type UpdateCallback = () => void | Promise<void>;
-export type ExpositionCallback = () => string | Promise<string>;
-
-/** Settings every level shares, fixed by the root. */
-export interface RootSettings {
-  readonly workerId: string | undefined;
-  readonly seriesLimit: number;
-  readonly maxLabelValueLength: number;
-  readonly exemplars: boolean;
-  readonly callbackTimeoutMs: number;
-}
+export type { ExpositionCallback, ExpositionSourceOptions, RootSettings, UpdateCallback };
 
 const HIERARCHY_LABELS = ['dynamo_namespace', 'dynamo_component', 'dynamo_endpoint'] as const;
 
@@ -35,7 +40,7 @@ const HIERARCHY_LABELS = ['dynamo_namespace', 'dynamo_component', 'dynamo_endpoi
  * values; with nested namespaces the positions shift exactly as in Dynamo (`ns1.ns2.ns3` + component gives
  * namespace=ns1, component=ns2, endpoint=ns3).
  */
-export abstract class MetricsLevel {
+export abstract class MetricsLevel implements ScrapeTarget {
   /** The sanitised hierarchy names from the first namespace down to this level. */
   readonly path: readonly string[];
   /** @internal */
@@ -44,7 +49,7 @@ export abstract class MetricsLevel {
   readonly #metrics = new Map<string, AnyMetric>();
   readonly #children = new Map<string, MetricsLevel>();
   readonly #updateCallbacks: UpdateCallback[] = [];
-  readonly #expositionCallbacks: ExpositionCallback[] = [];
+  readonly #expositionSources: ExpositionSource[] = [];
 
   protected constructor(settings: RootSettings, path: readonly string[]) {
     this.settings = settings;
@@ -84,9 +89,13 @@ export abstract class MetricsLevel {
     this.#updateCallbacks.push(callback);
   }
 
-  /** Foreign exposition text, validated and appended after this level's families on each scrape. */
-  addExpositionCallback(callback: ExpositionCallback): void {
-    this.#expositionCallbacks.push(callback);
+  /**
+   * Foreign exposition text (0.0.4, or OpenMetrics ending in `# EOF`) read into every scrape covering this
+   * level: size-limited, parsed strictly without blocking the event loop, merged after the own metrics
+   * (see the README, "Scrape pipeline"). `options` can inject labels, filter and rename families.
+   */
+  addExpositionCallback(callback: ExpositionCallback, options: ExpositionSourceOptions = {}): void {
+    this.#expositionSources.push({ read: callback, options });
   }
 
   /** Scrapes this level and its descendants; the format is negotiated from an Accept header. */
@@ -100,6 +109,14 @@ export abstract class MetricsLevel {
    */
   scrapeStream(accept?: string): Promise<ScrapeStream> {
     return scrapeLevelsStream(this.subtree(), this.settings, accept, this.isRoot);
+  }
+
+  /**
+   * The scrape for an HTTP response: format negotiated from Accept, gzip from Accept-Encoding (as
+   * Prometheus sends it), the body streamed — compressed chunk by chunk when gzip.
+   */
+  scrapeHttp(accept?: string, acceptEncoding?: string): Promise<HttpScrape> {
+    return scrapeLevelsHttp(this.subtree(), this.settings, accept, acceptEncoding, this.isRoot);
   }
 
   /** @internal Whether this is the runtime level (its scrape carries the dynotel_* self-metrics). */
@@ -132,8 +149,8 @@ export abstract class MetricsLevel {
   }
 
   /** @internal */
-  expositionCallbacks(): readonly ExpositionCallback[] {
-    return this.#expositionCallbacks;
+  expositionSources(): readonly ExpositionSource[] {
+    return this.#expositionSources;
   }
 
   /** Returns the child of that (raw) name, creating and attaching it on first use. */

@@ -1,4 +1,5 @@
 import { DynotelError } from '@dynotel/core';
+import { DEFAULT_FOREIGN_TEXT_MAX_BYTES } from '../foreign/limits.ts';
 import { DEFAULT_MAX_LABEL_VALUE_LENGTH } from '../instruments/label-value.ts';
 import { MetricsRoot } from './level.ts';
 import { formatWorkerId } from './worker-id.ts';
@@ -14,6 +15,11 @@ export interface MetricsRootOptions {
   readonly exemplars?: boolean;
   /** How long a scrape waits for async callbacks before giving up on them (logged, counted). Default 5000 ms. */
   readonly callbackTimeoutMs?: number;
+  /**
+   * Per-source limit of exposition-callback text in UTF-8 bytes; a longer text is refused whole and
+   * counted. Default 16 MiB (DEFAULT_FOREIGN_TEXT_MAX_BYTES).
+   */
+  readonly foreignTextMaxBytes?: number;
 }
 
 export const DEFAULT_SERIES_LIMIT = 2000;
@@ -46,6 +52,11 @@ export function createMetricsRoot(options: MetricsRootOptions = {}): MetricsRoot
       'callbackTimeoutMs',
       options.callbackTimeoutMs,
       DEFAULT_CALLBACK_TIMEOUT_MS,
+    ),
+    foreignTextMaxBytes: positiveInteger(
+      'foreignTextMaxBytes',
+      options.foreignTextMaxBytes,
+      DEFAULT_FOREIGN_TEXT_MAX_BYTES,
     ),
   });
 }

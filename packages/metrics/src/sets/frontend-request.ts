@@ -1,7 +1,20 @@
-import type { GaugeChild } from '../instruments/metrics.ts';
+import type { Counter, Gauge, GaugeChild, Histogram } from '../instruments/metrics.ts';
+import type { Clock } from './clock.ts';
 import { errorTypeFromHttpStatus, type FrontendErrorType, type FrontendStatus } from './frontend-labels.ts';
-import type { FrontendMetrics } from './frontend-metrics.ts';
-import { ResponseTracker } from './response-tracker.ts';
+import { ResponseTracker, type ResponseTrackerMetrics } from './response-tracker.ts';
+
+/** What a request needs of the frontend set (FrontendMetrics has it; declared here to keep imports one-way). */
+export interface FrontendRequestMetrics extends ResponseTrackerMetrics {
+  readonly clock: Clock;
+  readonly requests: Counter;
+  readonly requestDuration: Histogram;
+  readonly inflightRequests: Gauge;
+  readonly activeRequests: Gauge;
+  readonly queuedRequests: Gauge;
+  readonly disconnectedClients: Gauge;
+  readonly modelCancellations: Counter;
+  readonly modelRejections: Counter;
+}
 
 /**
  * One frontend HTTP request: Dynamo's `InflightGuard` (requests_total, duration, inflight/active) and
@@ -12,7 +25,7 @@ export class FrontendRequest {
   readonly model: string;
   readonly endpoint: string;
   readonly requestType: string;
-  readonly #metrics: FrontendMetrics;
+  readonly #metrics: FrontendRequestMetrics;
   readonly #startedAt: number;
   readonly #inflight: GaugeChild;
   readonly #active: GaugeChild;
@@ -24,7 +37,7 @@ export class FrontendRequest {
   #ended = false;
 
   /** @internal Use FrontendMetrics.startRequest(). */
-  constructor(metrics: FrontendMetrics, model: string, endpoint: string, requestType: string) {
+  constructor(metrics: FrontendRequestMetrics, model: string, endpoint: string, requestType: string) {
     this.#metrics = metrics;
     this.model = model;
     this.endpoint = endpoint;

@@ -62,7 +62,12 @@ export {
   type WebhookOperation,
   type WebhookResult,
 } from './operator-metrics.ts';
-export { createProcessMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './process-metrics.ts';
+export {
+  createProcessMetrics,
+  type ProcessMetrics,
+  type ProcessMetricsOptions,
+  RUNTIME_METRIC_RENAMES,
+} from './process-metrics.ts';
 export {
   type ResponseChunkMetrics,
   type ResponseSummary,

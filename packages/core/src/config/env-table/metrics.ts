@@ -1,6 +1,8 @@
-import { decimal, integer, metricPrefix } from '../parsers.ts';
+import { decimal, integer, metricPrefix, truthyBoolean } from '../parsers.ts';
 import type { EnvVariable, MetricsConfig } from '../types.ts';
 import { envVar } from './row.ts';
+
+const TRUTHY_ACCEPTED = '1|true|on|yes or 0|false|off|no (case-insensitive)';
 
 export type HistogramName = keyof MetricsConfig['histograms'];
 export type HistogramField = 'min' | 'max' | 'count';
@@ -112,6 +114,32 @@ export const METRICS_VARIABLES = {
     keys: ['metrics.labelValueMaxLength'],
     parse: integer(1, 65_536),
     fallback: 256,
+  }),
+  DYN_METRICS_FOREIGN_TEXT_MAX_BYTES: envVar({
+    name: 'DYN_METRICS_FOREIGN_TEXT_MAX_BYTES',
+    group: 'metrics',
+    type: 'int',
+    default: '16777216 (16 MiB)',
+    accepted: 'an integer from 1 to 1073741824 (bytes)',
+    description:
+      'Largest exposition text one source (engine metrics, the runtime metrics, any exposition callback) may return per scrape, in UTF-8 bytes; a longer text is left out of the scrape whole and counted in dynotel_metrics_exposition_text_dropped_total{reason="too_large"}.',
+    source: 'dynotel',
+    keys: ['metrics.foreignTextMaxBytes'],
+    parse: integer(1, 1_073_741_824),
+    fallback: 16_777_216,
+  }),
+  DYN_METRICS_PROM_CLIENT_NAMES: envVar({
+    name: 'DYN_METRICS_PROM_CLIENT_NAMES',
+    group: 'metrics',
+    type: 'bool-truthy',
+    default: 'false',
+    accepted: TRUTHY_ACCEPTED,
+    description:
+      "Node runtime metrics under prom-client's names (nodejs_active_handles_total and the other *_total gauges, nodejs_eventloop_utilization_histogram and _summary), which promtool check metrics warns about. Off: lint-clean names (nodejs_eventloop_utilization_ratio; the *_total gauges and the summary are left out, sum the per-type gauges instead).",
+    source: 'dynotel',
+    keys: ['metrics.promClientNames'],
+    parse: truthyBoolean,
+    fallback: false,
   }),
   ...histogramRows(false),
   ...histogramRows(true),
