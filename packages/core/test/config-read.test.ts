@@ -484,6 +484,38 @@ describe('cross-field limits', () => {
     });
   });
 
+  it("shutdown: Dynamo's frontend and worker timeouts are read when dynotel's own are unset", () => {
+    const dynamo = readConfig({
+      ...POD,
+      DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS: '7',
+      DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT: '60',
+    });
+    expect(dynamo.problems).toEqual([]);
+    expect(dynamo.config.shutdown).toMatchObject({
+      drainDelayMs: 5000,
+      timeoutMs: 7000,
+      gracePeriodMs: 60_000,
+    });
+    // dynotel's variables win when both are set.
+    const both = readConfig({
+      DYN_SHUTDOWN_TIMEOUT: '3',
+      DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS: '7',
+      DYN_SHUTDOWN_GRACE_PERIOD: '20',
+      DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT: '60',
+    });
+    expect(both.config.shutdown).toMatchObject({ timeoutMs: 3000, gracePeriodMs: 20_000 });
+    // A bad Dynamo value is named as itself, with the same rules as dynotel's variable.
+    const bad = readConfig({
+      DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS: 'soon',
+      DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT: '0',
+    });
+    expect(bad.problems.map((p) => p.variable).sort()).toEqual([
+      'DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS',
+      'DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT',
+    ]);
+    expect(bad.config.shutdown).toMatchObject({ timeoutMs: 20_000, gracePeriodMs: 30_000 });
+  });
+
   it('shutdown: a drain delay not below the grace period falls back', () => {
     const { config, problems } = readConfig({ ...POD, DYN_SHUTDOWN_DRAIN_DELAY: '30' });
     expect(config.shutdown.drainDelayMs).toBe(5000);

@@ -134,6 +134,11 @@ function readLogFilter(env: EnvReader): string | undefined {
   return kept === '' ? undefined : kept;
 }
 
+/** `primary` unless it is unset and `alias` (another spelling of the same setting) is set. */
+function setOrFirst<T>(env: EnvReader, primary: EnvVariable<T>, alias: EnvVariable<T>): EnvVariable<T> {
+  return env.raw(primary) === undefined && env.raw(alias) !== undefined ? alias : primary;
+}
+
 function row<T = unknown>(name: string): EnvVariable<T> {
   const found = (ENV as Readonly<Record<string, EnvVariable>>)[name];
   if (found === undefined) throw new DynotelError('ERR_DYNOTEL_INTERNAL', `${name} is not in the env table`);
@@ -272,9 +277,11 @@ function readTracing(env: EnvReader): TracingConfig {
  * a default is quietly reduced to fit.
  */
 function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
-  const gracePeriodMs = env.get(ENV.DYN_SHUTDOWN_GRACE_PERIOD);
+  // dynotel's variable, else Dynamo's equivalent (frontend / worker runtime): the one set is the one read.
+  const graceRow = setOrFirst(env, ENV.DYN_SHUTDOWN_GRACE_PERIOD, ENV.DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT);
+  const gracePeriodMs = env.get(graceRow);
   const drainRow = ENV.DYN_SHUTDOWN_DRAIN_DELAY;
-  const timeoutRow = ENV.DYN_SHUTDOWN_TIMEOUT;
+  const timeoutRow = setOrFirst(env, ENV.DYN_SHUTDOWN_TIMEOUT, ENV.DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS);
   const drain = env.outcome(drainRow);
   const timeout = env.outcome(timeoutRow);
   const seconds = (ms: number) => `${ms / 1000}`;

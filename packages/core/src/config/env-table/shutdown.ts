@@ -43,6 +43,32 @@ export const SHUTDOWN_VARIABLES = {
     parse: seconds(0, true),
     fallback: 30_000,
   }),
+  DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS: envVar({
+    name: 'DYN_HTTP_GRACEFUL_SHUTDOWN_TIMEOUT_SECS',
+    group: 'shutdown',
+    type: 'duration-seconds',
+    default: 'unset (DYN_SHUTDOWN_TIMEOUT)',
+    accepted: `${SECONDS_ACCEPTED}; drain delay + timeout must fit in the grace period`,
+    description:
+      "Dynamo's frontend variable: how long the HTTP server waits for in-flight requests after the drain. Read as DYN_SHUTDOWN_TIMEOUT when that is unset (DYN_SHUTDOWN_TIMEOUT wins when both are set), with the same rules.",
+    source: 'dynamo',
+    keys: ['shutdown.timeoutMs'],
+    parse: seconds(0),
+    fallback: 20_000,
+  }),
+  DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT: envVar({
+    name: 'DYN_WORKER_GRACEFUL_SHUTDOWN_TIMEOUT',
+    group: 'shutdown',
+    type: 'duration-seconds',
+    default: 'unset (DYN_SHUTDOWN_GRACE_PERIOD)',
+    accepted: 'seconds > 0 (decimals allowed)',
+    description:
+      "Dynamo's worker variable: the whole graceful-shutdown window after the signal, past which the process is ended. Read as DYN_SHUTDOWN_GRACE_PERIOD when that is unset (DYN_SHUTDOWN_GRACE_PERIOD wins when both are set): the budget every step fits in, and the last-resort exit when the application keeps the process alive.",
+    source: 'dynamo',
+    keys: ['shutdown.gracePeriodMs'],
+    parse: seconds(0, true),
+    fallback: 30_000,
+  }),
   KUBERNETES_SERVICE_HOST: envVar({
     name: 'KUBERNETES_SERVICE_HOST',
     group: 'shutdown',
