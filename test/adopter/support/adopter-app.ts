@@ -30,6 +30,16 @@ export interface AdopterApp {
   ): Promise<Record<string, unknown>>;
   /** SIGTERM; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /**
+   * Resolves with how the process ended, once it has; rejects (naming `what` and stderr) when it is
+   * still running after `timeoutMs`, so a process that never ends fails the scenario instead of hanging it.
+   */
+  waitForExit(timeoutMs: number, what: string): Promise<AdopterExit>;
+}
+
+export interface AdopterExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export interface AdopterNode {
@@ -72,6 +82,9 @@ export async function startAdopterApp(options: {
   });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
+  const exit = new Promise<AdopterExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     try {
@@ -106,6 +119,23 @@ export async function startAdopterApp(options: {
       const [code] = (await exited) as [number | null];
       clearTimeout(timer);
       return code;
+    },
+    async waitForExit(timeoutMs, what) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`the app did not exit ${what} within ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`),
+            ),
+          timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   try {
