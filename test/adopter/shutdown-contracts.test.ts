@@ -145,4 +145,35 @@ describe.each(adopterNodes())('shutdown contracts on $name', (node) => {
     expect(app.logs.filter((line) => line.level === 'WARN')).toEqual([]);
     expect(app.stderr).toEqual([]);
   });
+
+  it.each([
+    { where: 'outside Kubernetes', env: {}, drainDelayMs: 0 },
+    { where: 'in a Kubernetes pod', env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, drainDelayMs: 5000 },
+  ])('SIGTERM with the default drain delay $where', async ({ env, drainDelayMs }) => {
+    app = await startAdopterApp({
+      extension: 'mjs',
+      source: LONG_DRAIN,
+      node,
+      args: REGISTER,
+      env: { ...env, DYN_SHUTDOWN_DRAIN_DELAY: undefined },
+    });
+    expect((await fetch(`${app.systemUrl}/health`)).status).toBe(200);
+    app.child.kill('SIGTERM');
+    const started = await app.waitForLog(
+      (line) => String(line.message).startsWith('shutdown started'),
+      "dynotel's 'shutdown started' line",
+    );
+    expect(started.drainDelayMs).toBe(drainDelayMs);
+    if (drainDelayMs > 0) {
+      // Not ready, still serving.
+      await waitForStatus(`${app.systemUrl}/health`, 503);
+      const served = await fetch(`${app.url}/`);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('connection')).toBe('close');
+    }
+    const exit = await app.waitForExit(15_000, 'after the drain');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(app.logs.filter((line) => line.level === 'WARN')).toEqual([]);
+    expect(app.stderr).toEqual([]);
+  });
 });

@@ -59,7 +59,8 @@ export async function startAdopterApp(options: {
   readonly extension: 'mjs' | 'cjs' | 'ts';
   readonly source: string;
   readonly node: AdopterNode;
-  readonly env?: Record<string, string>;
+  /** Added to the app's environment; `undefined` removes a variable the support sets by default. */
+  readonly env?: Record<string, string | undefined>;
   readonly args?: readonly string[];
 }): Promise<AdopterApp> {
   const dir = inject('adopterDir');
@@ -67,17 +68,19 @@ export async function startAdopterApp(options: {
   writeFileSync(file, options.source);
   const port = await freePort();
   const systemPort = await freePort();
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH ?? '',
+    PORT: String(port),
+    DYN_SYSTEM_PORT: String(systemPort),
+    DYN_SYSTEM_HOST: '127.0.0.1',
+    DYN_LOGGING_JSONL: '1',
+    DYN_SHUTDOWN_DRAIN_DELAY: '0',
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(options.node.path, [...(options.args ?? []), file], {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      DYN_SYSTEM_PORT: String(systemPort),
-      DYN_SYSTEM_HOST: '127.0.0.1',
-      DYN_LOGGING_JSONL: '1',
-      DYN_SHUTDOWN_DRAIN_DELAY: '0',
-      ...options.env,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
