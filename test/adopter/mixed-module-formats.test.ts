@@ -57,7 +57,7 @@ describe.each(adopterNodes())('register and app in different module formats on $
     async ({ extension, args, source }) => {
       app = await startAdopterApp({ extension, source, node, args });
       expect((await fetch(`${app.systemUrl}/health`)).status).toBe(200);
-      const traceId = 'a'.repeat(31) + '1';
+      const traceId = `${'a'.repeat(31)}1`;
       const response = await fetch(`${app.url}/mixed`, {
         headers: { 'x-request-id': 'mixed-1', traceparent: `00-${traceId}-${'b'.repeat(15)}1-01` },
       });

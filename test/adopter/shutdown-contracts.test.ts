@@ -12,9 +12,11 @@ const REGISTER = ['--import', 'dynotel/register'];
 /** Writes one JSON line on stdout with the app's own `console.log`, not through dynotel. */
 const MARK = `const mark = (message) => console.log(JSON.stringify({ message }));`;
 
-const OWN_LISTENER = `
+/** The app's own SIGTERM listener; `mark` writes its lines (console, or dynotel's logger). */
+function ownListener(preamble: string): string {
+  return `
 import { createServer } from 'node:http';
-${MARK}
+${preamble}
 
 createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', async () => {
@@ -24,6 +26,17 @@ process.on('SIGTERM', async () => {
   process.exit(0);
 });
 `;
+}
+
+const OWN_LISTENERS = [
+  { lines: "the app's console.log", source: ownListener(MARK) },
+  {
+    lines: "dynotel's logger",
+    source: ownListener(
+      "import { currentTelemetry } from 'dynotel';\nconst mark = (message) => currentTelemetry().logger.info(message);",
+    ),
+  },
+];
 
 const HOOK = `
 import { createServer } from 'node:http';
@@ -85,19 +98,22 @@ describe.each(adopterNodes())('shutdown contracts on $name', (node) => {
     app = undefined;
   });
 
-  it("the app's own SIGTERM listener owns the exit: its async cleanup finishes", async () => {
-    app = await startAdopterApp({ extension: 'mjs', source: OWN_LISTENER, node, args: REGISTER });
-    expect((await fetch(`${app.systemUrl}/health`)).status).toBe(200);
-    app.child.kill('SIGTERM');
-    const exit = await app.waitForExit(10_000, 'after its own cleanup');
-    expect(exit).toEqual({ code: 0, signal: null });
-    const order = messages(app);
-    expect(order).toContain('cleanup started');
-    expect(order).toContain('cleanup finished');
-    // dynotel still ran its sequence under the app's listener.
-    expect(order).toContain('shutdown started: readiness is notready, draining');
-    expect(app.stderr).toEqual([]);
-  });
+  it.each(OWN_LISTENERS)(
+    "the app's own SIGTERM listener owns the exit: its async cleanup finishes (lines by $lines)",
+    async ({ source }) => {
+      app = await startAdopterApp({ extension: 'mjs', source, node, args: REGISTER });
+      expect((await fetch(`${app.systemUrl}/health`)).status).toBe(200);
+      app.child.kill('SIGTERM');
+      const exit = await app.waitForExit(10_000, 'after its own cleanup');
+      expect(exit).toEqual({ code: 0, signal: null });
+      const order = messages(app);
+      expect(order).toContain('cleanup started');
+      expect(order).toContain('cleanup finished');
+      // dynotel still ran its sequence under the app's listener.
+      expect(order).toContain('shutdown started: readiness is notready, draining');
+      expect(app.stderr).toEqual([]);
+    },
+  );
 
   it('an onShutdown hook of 1.5 s finishes, its lines are delivered, and the process exits 0', async () => {
     app = await startAdopterApp({ extension: 'mjs', source: HOOK, node, args: REGISTER });
