@@ -3,7 +3,8 @@
  * process.exit()"): the spans still waiting for their batch (schedule delay 5 s, the default) are sent
  * at exit, and all 200 reach a real OTLP gRPC receiver. The spans are ended on a real signal (SIGUSR2),
  * outside any request; ESM under `--import` and CommonJS under `--require`, whose exit paths load
- * different builds.
+ * different builds. With the collector down the exit still happens, and the lost spans are named on the
+ * last line.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
@@ -68,6 +69,37 @@ describe.each(adopterNodes())("the app's own process.exit() on $name", (node) =>
       expect(new Set(spans.map((span) => span.name)).size).toBe(SPANS);
       expect(spans).toHaveLength(SPANS);
       expect(app.logs.filter((line) => line.lostSpans !== undefined)).toEqual([]);
+      expect(app.logs.find((line) => line.deliveredSpans !== undefined)).toMatchObject({
+        level: 'INFO',
+        deliveredSpans: SPANS,
+      });
+      expect(app.stderr).toEqual([]);
+    },
+  );
+
+  it.each(variants)(
+    '$name: with the collector down the exit is not held up, and the lost spans are named',
+    async ({ extension, args, source }) => {
+      await receiver.goDown();
+      app = await startAdopterApp({
+        extension,
+        source,
+        node,
+        args,
+        env: {
+          OTEL_EXPORT_ENABLED: 'true',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.grpcEndpoint,
+          OTEL_LOGS_EXPORTER: 'none',
+        },
+      });
+      app.child.kill('SIGUSR2');
+      const exit = await app.waitForExit(10_000, 'after its own process.exit(0), collector down');
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(app.logs.find((line) => line.lostSpans !== undefined)).toMatchObject({
+        level: 'WARN',
+        lostSpans: SPANS,
+        selfMetric: 'dynotel_spans_dropped_total{reason="exit"}',
+      });
       expect(app.stderr).toEqual([]);
     },
   );
