@@ -150,6 +150,19 @@ export async function startAdopterApp(options: {
   return app;
 }
 
+/** Polls `url` until it answers `status` (a refused connection counts as no answer); throws after ~5 s. */
+export async function waitForStatus(url: string, status: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const answered = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (answered === status) return;
+    await sleep(25);
+  }
+  throw new Error(`${url} never answered ${status}`);
+}
+
 /** Resolves once a TCP connection to the port succeeds (no HTTP request is sent). */
 async function waitForPort(port: number, child: ChildProcess, stderr: string[]): Promise<void> {
   for (let i = 0; i < 600; i++) {
