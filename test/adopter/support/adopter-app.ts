@@ -30,6 +30,16 @@ export interface AdopterApp {
   ): Promise<Record<string, unknown>>;
   /** SIGTERM; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /**
+   * Resolves with how the process ended, once it has; rejects (naming `what` and stderr) when it is
+   * still running after `timeoutMs`, so a process that never ends fails the scenario instead of hanging it.
+   */
+  waitForExit(timeoutMs: number, what: string): Promise<AdopterExit>;
+}
+
+export interface AdopterExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export interface AdopterNode {
@@ -49,7 +59,8 @@ export async function startAdopterApp(options: {
   readonly extension: 'mjs' | 'cjs' | 'ts';
   readonly source: string;
   readonly node: AdopterNode;
-  readonly env?: Record<string, string>;
+  /** Added to the app's environment; `undefined` removes a variable the support sets by default. */
+  readonly env?: Record<string, string | undefined>;
   readonly args?: readonly string[];
 }): Promise<AdopterApp> {
   const dir = inject('adopterDir');
@@ -57,21 +68,26 @@ export async function startAdopterApp(options: {
   writeFileSync(file, options.source);
   const port = await freePort();
   const systemPort = await freePort();
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH ?? '',
+    PORT: String(port),
+    DYN_SYSTEM_PORT: String(systemPort),
+    DYN_SYSTEM_HOST: '127.0.0.1',
+    DYN_LOGGING_JSONL: '1',
+    DYN_SHUTDOWN_DRAIN_DELAY: '0',
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(options.node.path, [...(options.args ?? []), file], {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      DYN_SYSTEM_PORT: String(systemPort),
-      DYN_SYSTEM_HOST: '127.0.0.1',
-      DYN_LOGGING_JSONL: '1',
-      DYN_SHUTDOWN_DRAIN_DELAY: '0',
-      ...options.env,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
+  const exit = new Promise<AdopterExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     try {
@@ -107,6 +123,23 @@ export async function startAdopterApp(options: {
       clearTimeout(timer);
       return code;
     },
+    async waitForExit(timeoutMs, what) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`the app did not exit ${what} within ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`),
+            ),
+          timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
   try {
     await waitForPort(port, child, stderr);
@@ -115,6 +148,19 @@ export async function startAdopterApp(options: {
     throw error;
   }
   return app;
+}
+
+/** Polls `url` until it answers `status` (a refused connection counts as no answer); throws after ~5 s. */
+export async function waitForStatus(url: string, status: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const answered = await fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (answered === status) return;
+    await sleep(25);
+  }
+  throw new Error(`${url} never answered ${status}`);
 }
 
 /** Resolves once a TCP connection to the port succeeds (no HTTP request is sent). */
