@@ -38,6 +38,9 @@ describe.each<Framework>(['express', 'fastify'])('nothing lost on %s', (framewor
     telemetry = init({
       env: {
         DYN_LOGGING_JSONL: '1',
+        // The load generator runs in this process: its calls are not the service's, so no CLIENT spans.
+        DYN_INSTRUMENT_HTTP_CLIENT: 'false',
+        DYN_INSTRUMENT_FETCH: 'false',
         OTEL_EXPORT_ENABLED: '1',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
         OTEL_SERVICE_NAME: `reliability-${framework}`,
