@@ -17,6 +17,7 @@ export {
   type HistogramBucketsConfig,
   type HttpServerConfig,
   type IdentityConfig,
+  type ClusterConfig,
   type InstrumentationConfig,
   type LogDirective,
   type LogDirectiveLevel,

@@ -24,6 +24,7 @@ export type {
   HistogramBucketsConfig,
   HttpServerConfig,
   IdentityConfig,
+  ClusterConfig,
   InstrumentationConfig,
   LoggingConfig,
   MetricsConfig,
