@@ -75,7 +75,11 @@ describe('node:cluster: one /metrics and /health from the primary', () => {
   });
 
   it('a hung worker and a worker killed mid-scrape never stall the scrape; the gap is counted', async () => {
-    const { appUrl, systemUrl } = await startCluster({ DYN_CLUSTER_SCRAPE_TIMEOUT: '1' });
+    const { appUrl, systemUrl } = await startCluster({
+      DYN_CLUSTER_SCRAPE_TIMEOUT: '1',
+      // Every worker must be ready: the hung one makes the service notready.
+      DYN_CLUSTER_READY_SHARE: '1',
+    });
     await waitForWorkers(systemUrl, 4);
     expect(await load(`${appUrl}/work`, 40, 4)).toBe(40);
     const before = await scrape(systemUrl);
@@ -97,6 +101,10 @@ describe('node:cluster: one /metrics and /health from the primary', () => {
     // it yet); its gauges are left out as stale.
     expect(sumSamples(stale, REQUESTS)).toBeGreaterThanOrEqual(counted);
     expect(labelValues(stale, 'dynamo_component_uptime_seconds', 'cluster_worker').size).toBe(3);
+    const health = await get(`${systemUrl}/health`);
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.body).checks).toEqual({ 'cluster workers': 'notready' });
+    expect((await get(`${systemUrl}/live`)).status).toBe(200);
 
     const pending = scrape(systemUrl);
     await new Promise((resolve) => setTimeout(resolve, 200));
