@@ -55,17 +55,28 @@ export function wireClusterPrimary(deps: ClusterPrimaryDeps): () => void {
     const id = String(worker.id);
     if (message.type === 'hello') {
       collector.hello(id);
-      addShutdownHook();
+      addWorkerRules();
     } else if (message.type === 'answer') collector.answer(id, message);
   };
-  // Added with the first worker, so a process that never forks keeps its shutdown budget as it was.
+  // Added with the first worker, so a process that never forks keeps its readiness (and its /health
+  // body) and its shutdown budget as they were.
+  const probeMs = Math.min(config.cluster.scrapeTimeoutMs, DEFAULT_CHECK_TIMEOUT_MS - 100);
+  let removeCheck: (() => void) | undefined;
   // With the application's hooks (order 0), before telemetry's own flush: the workers (which skip the
   // drain delay, the primary drained for the service) finish their requests and flush their spans and
   // logs within their DYN_SHUTDOWN_TIMEOUT, then the primary flushes its own.
   let hookAdded = false;
-  const addShutdownHook = () => {
+  const addWorkerRules = () => {
     if (hookAdded) return;
     hookAdded = true;
+    removeCheck = health.addReadinessCheck(
+      'cluster workers',
+      async () => {
+        const { ready, total } = await collector.readiness(probeMs);
+        return ready > 0 && ready >= config.cluster.readyShare * total;
+      },
+      { timeoutMs: DEFAULT_CHECK_TIMEOUT_MS },
+    );
     shutdown.addHook('cluster workers', () => stopWorkers(), {
       timeoutMs: config.shutdown.timeoutMs,
       order: 0,
@@ -87,24 +98,12 @@ export function wireClusterPrimary(deps: ClusterPrimaryDeps): () => void {
   cluster.on('listening', onListening);
   cluster.on('fork', onFork);
 
-  const probeMs = Math.min(config.cluster.scrapeTimeoutMs, DEFAULT_CHECK_TIMEOUT_MS - 100);
-  const removeCheck = health.addReadinessCheck(
-    'cluster workers',
-    async () => {
-      // A process that never had a dynotel worker is not a cluster primary: the check stays out of it.
-      if (!collector.everHadWorkers) return true;
-      const { ready, total } = await collector.readiness(probeMs);
-      return ready > 0 && ready >= config.cluster.readyShare * total;
-    },
-    { timeoutMs: DEFAULT_CHECK_TIMEOUT_MS },
-  );
-
   return () => {
     cluster.off('message', onMessage);
     cluster.off('exit', onExit);
     cluster.off('listening', onListening);
     cluster.off('fork', onFork);
-    removeCheck();
+    removeCheck?.();
   };
 }
 

@@ -36,7 +36,6 @@ export class SnapshotCollector {
   readonly #rounds = new Map<number, Round>();
   readonly #inFlight = new Map<CollectKind, Promise<Map<string, Answer>>>();
   #nextId = 1;
-  #everHadWorkers = false;
 
   constructor(aggregator: SnapshotAggregator, transport: CollectTransport, timeoutMs: number) {
     this.#aggregator = aggregator;
@@ -49,14 +48,8 @@ export class SnapshotCollector {
     return this.#workers.size;
   }
 
-  /** Whether any worker has ever said hello (the process is a primary / has dynotel threads). */
-  get everHadWorkers(): boolean {
-    return this.#everHadWorkers;
-  }
-
   hello(worker: string): void {
     this.#workers.add(worker);
-    this.#everHadWorkers = true;
   }
 
   /** The worker is gone: it stops being waited for and its last counters join the baseline. */
