@@ -153,7 +153,7 @@ describe('node:cluster: one /metrics and /health from the primary', () => {
 });
 
 describe('worker_threads: one /metrics from the main thread', () => {
-  it('counts what the threads record, keeps the request ids in their log lines, and keeps the count when a thread ends', async () => {
+  it('counts what the threads record, keeps the request ids in their log lines, keeps the count when a thread ends, and shuts the threads down with the main thread', async () => {
     const app = startScaledApp('threads-app.mjs', { THREADS: '2' });
     running = app;
     const ready = await app.waitFor((line) => 'appPort' in line, 'the app port');
@@ -179,5 +179,9 @@ describe('worker_threads: one /metrics from the main thread', () => {
     for (let i = 0; i < 10; i++) expect((await get(`${appUrl}/job`)).status).toBe(200);
     const after = await scrape(systemUrl);
     expect(sumSamples(after, 'dynamo_component_fixture_jobs_total')).toBe(30);
+
+    // SIGTERM: the remaining thread runs its own sequence (flushing its spans and logs), then the main thread.
+    expect(await app.stop()).toBe(0);
+    expect(app.lines.filter((line) => line.message === 'shutdown complete')).toHaveLength(2);
   });
 });

@@ -132,7 +132,12 @@ export function createTelemetry(
       return undefined;
     },
   );
-  const { coordinator: shutdown, signals } = wireShutdown(config, options, health, role === 'cluster-worker');
+  const { coordinator: shutdown, signals } = wireShutdown(
+    config,
+    options,
+    health,
+    role === 'cluster-worker' || role === 'thread',
+  );
   const detachScaleOut = wireScaleOut(role, {
     config,
     root: metrics.root,
@@ -262,7 +267,8 @@ function wireShutdown(
   const { drainDelayMs, timeoutMs, gracePeriodMs } = config.shutdown;
   const coordinator = createShutdownCoordinator({
     health,
-    // A cluster worker is signalled by its primary after the primary's drain: it does not drain again.
+    // A cluster worker (a worker thread) is stopped by its primary (main thread) after the primary's drain:
+    // it does not drain again.
     drainDelayMs: primaryDrains ? 0 : drainDelayMs,
     // DYN_SHUTDOWN_TIMEOUT covers both the in-flight requests and the telemetry flush after the drain.
     inFlightTimeoutMs: Math.round(timeoutMs * 0.6),

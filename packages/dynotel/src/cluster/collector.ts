@@ -36,6 +36,7 @@ export class SnapshotCollector {
   readonly #rounds = new Map<number, Round>();
   readonly #inFlight = new Map<CollectKind, Promise<Map<string, Answer>>>();
   #nextId = 1;
+  readonly #whenEmpty: Array<() => void> = [];
 
   constructor(aggregator: SnapshotAggregator, transport: CollectTransport, timeoutMs: number) {
     this.#aggregator = aggregator;
@@ -46,6 +47,23 @@ export class SnapshotCollector {
   /** Workers that said hello and are not gone. */
   get workers(): number {
     return this.#workers.size;
+  }
+
+  /**
+   * One readiness round; every worker that does not answer within `timeoutMs` is taken as gone at once
+   * (a worker thread ended without its bye reaching us). For shutdown, which must not wait for the dead.
+   */
+  async pruneSilent(timeoutMs: number): Promise<void> {
+    if (this.#workers.size === 0) return;
+    const expected = [...this.#workers];
+    const answers = await this.#collect('health', timeoutMs);
+    for (const worker of expected) if (!answers.has(worker)) this.gone(worker);
+  }
+
+  /** Resolves once every worker that said hello is gone (shutdown waits on it; the caller bounds it). */
+  allGone(): Promise<void> {
+    if (this.#workers.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenEmpty.push(resolve));
   }
 
   hello(worker: string): void {
@@ -64,6 +82,7 @@ export class SnapshotCollector {
     }
     this.#aggregator.retire(worker);
     workersRetired.inc();
+    if (this.#workers.size === 0) for (const resolve of this.#whenEmpty.splice(0)) resolve();
   }
 
   /** An answer arrived (from `worker`). Late answers (their round is over) are ignored. */

@@ -16,6 +16,8 @@ export type CollectKind = 'metrics' | 'health';
 export type DynotelMessage =
   /** A worker announces itself (once, at init): the primary expects its answers from then on. */
   | { readonly dynotel: typeof PROTOCOL; readonly type: 'hello'; readonly worker?: string | undefined }
+  /** The main thread shuts down: each worker thread runs its own shutdown (flushes spans and logs), then says bye. */
+  | { readonly dynotel: typeof PROTOCOL; readonly type: 'shutdown' }
   /** A worker thread is leaving (its last counters join the baseline at once). */
   | { readonly dynotel: typeof PROTOCOL; readonly type: 'bye'; readonly worker: string }
   | {
@@ -48,7 +50,7 @@ export function isDynotelMessage(message: unknown): boolean {
 export function asDynotelMessage(message: unknown): DynotelMessage | undefined {
   if (!isDynotelMessage(message)) return undefined;
   const type = (message as { type?: unknown }).type;
-  return type === 'hello' || type === 'bye' || type === 'collect' || type === 'answer'
+  return type === 'hello' || type === 'bye' || type === 'shutdown' || type === 'collect' || type === 'answer'
     ? (message as DynotelMessage)
     : undefined;
 }

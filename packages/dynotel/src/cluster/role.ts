@@ -46,9 +46,9 @@ export function wireScaleOut(role: ScaleOutRole, deps: ScaleOutDeps): () => void
     case 'single':
       return () => {};
     case 'thread':
-      return wireThreadsWorker(deps.root);
+      return wireThreadsWorker(deps.root, deps.shutdown);
     case 'cluster-worker': {
-      const threads = wireThreadsMain(deps.config, deps.root);
+      const threads = wireThreadsMain(deps.config, deps.root, deps.shutdown);
       const worker = wireClusterWorker(deps.root, deps.health);
       return () => {
         worker();
@@ -56,7 +56,7 @@ export function wireScaleOut(role: ScaleOutRole, deps: ScaleOutDeps): () => void
       };
     }
     case 'primary': {
-      const threads = wireThreadsMain(deps.config, deps.root);
+      const threads = wireThreadsMain(deps.config, deps.root, deps.shutdown);
       const primary = wireClusterPrimary(deps);
       return () => {
         primary();
