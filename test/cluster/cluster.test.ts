@@ -8,14 +8,18 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { get, labelValues, load, type ScaledApp, startScaledApp, sumSamples } from './scaled-app.ts';
 
 const REQUESTS = 'http_server_request_duration_seconds_count';
 let running: ScaledApp | undefined;
+let receiver: OtlpReceiver | undefined;
 
 afterEach(async () => {
   await running?.stop(5_000);
   running = undefined;
+  await receiver?.close();
+  receiver = undefined;
 });
 
 async function startCluster(env: Record<string, string> = {}) {
@@ -47,7 +51,15 @@ async function waitForWorkers(systemUrl: string, count: number): Promise<void> {
 
 describe('node:cluster: one /metrics and /health from the primary', () => {
   it('sums the requests of four workers, keeps gauges per worker, and drains every worker on SIGTERM', async () => {
-    const { app, appUrl, systemUrl } = await startCluster();
+    const collector = await startOtlpReceiver();
+    receiver = collector;
+    // Spans wait in each worker's batch until its shutdown flushes them.
+    const { app, appUrl, systemUrl } = await startCluster({
+      OTEL_EXPORT_ENABLED: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.grpcEndpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+      OTEL_LOGS_EXPORTER: 'none',
+    });
     await waitForWorkers(systemUrl, 4);
     const sent = 200;
     expect(await load(`${appUrl}/work`, sent, 8)).toBe(sent);
@@ -72,6 +84,11 @@ describe('node:cluster: one /metrics and /health from the primary', () => {
     for (const exit of exits) expect(exit.code).toBe(0);
     // Each worker ran its own sequence and flushed its logs, then the primary.
     expect(app.lines.filter((line) => line.message === 'shutdown complete')).toHaveLength(5);
+    // ... and its spans: every request's SERVER span reached the collector.
+    const serverSpans = collector
+      .spans()
+      .filter((span) => span.kind === 2 && JSON.stringify(span.attributes).includes('/work'));
+    expect(serverSpans).toHaveLength(sent);
   });
 
   it('a hung worker and a worker killed mid-scrape never stall the scrape; the gap is counted', async () => {
