@@ -8,10 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireBinaryInCi } from '../support/binaries.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { promtoolCheckMetrics } from '../support/promtool.ts';
 import { get, labelValues, load, type ScaledApp, startScaledApp, sumSamples } from './scaled-app.ts';
 
 const REQUESTS = 'http_server_request_duration_seconds_count';
+const promtool = requireBinaryInCi('promtool');
 let running: ScaledApp | undefined;
 let receiver: OtlpReceiver | undefined;
 
@@ -69,6 +72,9 @@ describe('node:cluster: one /metrics and /health from the primary', () => {
     // Spread over the workers by node:cluster's round robin, so every worker served some.
     expect(labelValues(text, 'dynamo_component_uptime_seconds', 'cluster_worker').size).toBe(4);
     expect(labelValues(text, 'process_resident_memory_bytes', 'cluster_worker').size).toBe(4);
+    // The aggregate is one valid, lint-clean exposition (a missing promtool fails in CI, see binaries.ts).
+    if (promtool !== undefined)
+      expect(await promtoolCheckMetrics(promtool, text)).toEqual({ code: 0, output: '' });
     // Only the primary bound DYN_SYSTEM_PORT.
     expect(app.lines.filter((line) => line.message === 'system status server listening')).toHaveLength(1);
     const health = await get(`${systemUrl}/health`);
