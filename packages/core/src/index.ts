@@ -3,6 +3,7 @@
 export { settlesWithin } from './async/settles-within.ts';
 export {
   type BatchProcessorConfig,
+  type ClusterConfig,
   type ConfigGroup,
   type ConfigProblem,
   DEFAULT_OTLP_ENDPOINTS,

@@ -24,6 +24,7 @@ import {
   routeDiagnosticsToLogger,
 } from '@dynotel/logging';
 import { createComponentMetrics } from '@dynotel/metrics';
+import { scaleOutRole, servesSystemPort, wireScaleOut } from './cluster/role.ts';
 import { type ServedEndpoint, servedEndpoint } from './endpoint.ts';
 import { HttpInstrumentation } from './http/instrumentation.ts';
 import { subscribeHttpServerChannels } from './http/server-channels.ts';
@@ -113,7 +114,12 @@ export function createTelemetry(
   const uninstallOutgoingHttp = wireOutgoingHttp(config, tracing, metrics.service);
   const dynotelLogger = logger.child({ target: 'dynotel' });
 
-  const systemServer = startSystemServerIfOn(config, health, scrape).then(
+  // A cluster worker or a worker thread answers its primary instead of binding DYN_SYSTEM_PORT.
+  const role = scaleOutRole(config);
+  const ownSystemServer = servesSystemPort(role)
+    ? startSystemServerIfOn(config, health, scrape)
+    : Promise.resolve(undefined);
+  const systemServer = ownSystemServer.then(
     (server) => {
       if (server !== undefined) dynotelLogger.info({ url: server.url }, 'system status server listening');
       return server;
@@ -126,7 +132,19 @@ export function createTelemetry(
       return undefined;
     },
   );
-  const { coordinator: shutdown, signals } = wireShutdown(config, options, health);
+  const { coordinator: shutdown, signals } = wireShutdown(
+    config,
+    options,
+    health,
+    role === 'cluster-worker' || role === 'thread',
+  );
+  const detachScaleOut = wireScaleOut(role, {
+    config,
+    root: metrics.root,
+    health,
+    shutdown,
+    markReadyOnListen: options.markReadyOnListen ?? true,
+  });
   // Telemetry's own hooks run last, after the application's (`onShutdown`), to flush what they wrote.
   const last = { order: TELEMETRY_HOOKS_ORDER };
   shutdown.addHook('system status server', async () => (await systemServer)?.close(), last);
@@ -193,6 +211,7 @@ export function createTelemetry(
       const result = await shutdown.shutdown(reason);
       uninstallOutgoingHttp();
       stopListenWatch();
+      detachScaleOut();
       restoreDiagnostics();
       // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
       // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.
@@ -243,11 +262,14 @@ function wireShutdown(
   config: DynotelConfig,
   options: InitOptions,
   health: Telemetry['health'],
+  primaryDrains: boolean,
 ): { coordinator: ShutdownCoordinator; signals: SignalHandling } {
   const { drainDelayMs, timeoutMs, gracePeriodMs } = config.shutdown;
   const coordinator = createShutdownCoordinator({
     health,
-    drainDelayMs,
+    // A cluster worker (a worker thread) is stopped by its primary (main thread) after the primary's drain:
+    // it does not drain again.
+    drainDelayMs: primaryDrains ? 0 : drainDelayMs,
     // DYN_SHUTDOWN_TIMEOUT covers both the in-flight requests and the telemetry flush after the drain.
     inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
     hookTimeoutMs: hookTimeoutMs(config),

@@ -19,6 +19,8 @@ export type {
 export { errorTypeFromHttpStatus, FRONTEND_SEND_TS_HEADER, wallClockNanos } from '@dynotel/metrics';
 export { currentTraceIds, injectTraceHeaders, withSpan } from '@dynotel/tracing';
 export { activeSpan } from './active-span.ts';
+export { isDynotelMessage } from './cluster/protocol.ts';
+export { requestContextForWorker, runWithWorkerRequestContext } from './cluster/thread-context.ts';
 export type { ServedEndpoint } from './endpoint.ts';
 export { type DynotelErrorCode, dynotelErrors } from './errors.ts';
 export {

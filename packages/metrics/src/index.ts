@@ -1,4 +1,12 @@
 // @dynotel/metrics public API. Everything exported here is listed by name.
+export {
+  type AggregationRule,
+  aggregationRule,
+  DEFAULT_PER_WORKER_PREFIXES,
+  DEFAULT_WORKER_LABEL,
+} from './aggregate/rules.ts';
+export type { AggregateDropReason } from './aggregate/self-metrics.ts';
+export { SnapshotAggregator, type SnapshotAggregatorOptions } from './aggregate/snapshot-aggregator.ts';
 export { type MetricsErrorCode, metricsErrors } from './errors.ts';
 export { type ContentEncoding, negotiateEncoding } from './expose/compress.ts';
 export type { HttpScrape, ScrapeResult, ScrapeStream } from './expose/scrape.ts';

@@ -106,6 +106,12 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
       fetch: env.get(ENV.DYN_INSTRUMENT_FETCH),
     },
     privacy: { keepUrlQuery: env.get(ENV.DYN_TELEMETRY_KEEP_URL_QUERY) },
+    cluster: {
+      aggregate: env.get(ENV.DYN_CLUSTER_AGGREGATE),
+      scrapeTimeoutMs: env.get(ENV.DYN_CLUSTER_SCRAPE_TIMEOUT),
+      readyShare: env.get(ENV.DYN_CLUSTER_READY_SHARE),
+      primaryPid: env.get(ENV.DYN_CLUSTER_PRIMARY_PID),
+    },
   };
 }
 

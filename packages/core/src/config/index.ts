@@ -12,6 +12,7 @@ export { renderConfigurationDoc } from './render-doc.ts';
 export { redactedConfigSummary, reportConfigProblems } from './summary.ts';
 export type {
   BatchProcessorConfig,
+  ClusterConfig,
   ConfigGroup,
   ConfigProblem,
   DeepPartial,

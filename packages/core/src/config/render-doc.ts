@@ -13,6 +13,7 @@ const GROUP_TITLES: Readonly<Record<ConfigGroup, string>> = {
   tracing: 'Tracing and OTLP export (`config.tracing`)',
   shutdown: 'Shutdown (`config.shutdown`)',
   instrumentation: 'Zero-code instrumentation (`config.instrumentation`)',
+  cluster: 'Cluster and worker threads (`config.cluster`)',
 };
 
 const INTRO = `# Configuration

@@ -166,6 +166,19 @@ export interface DynotelConfig {
   readonly shutdown: ShutdownConfig;
   readonly instrumentation: InstrumentationConfig;
   readonly privacy: PrivacyConfig;
+  readonly cluster: ClusterConfig;
+}
+
+/** One /metrics and /health for a node:cluster service or a process with worker threads (docs/cluster.md). */
+export interface ClusterConfig {
+  /** DYN_CLUSTER_AGGREGATE: the primary (main thread) serves the aggregate of its workers. */
+  readonly aggregate: boolean;
+  /** DYN_CLUSTER_SCRAPE_TIMEOUT: how long a scrape waits for the workers' snapshots. */
+  readonly scrapeTimeoutMs: number;
+  /** DYN_CLUSTER_READY_SHARE: share of live workers that must be ready, 0..1. */
+  readonly readyShare: number;
+  /** DYN_CLUSTER_PRIMARY_PID: set by a dynotel primary for its workers. */
+  readonly primaryPid: number | undefined;
 }
 
 /** What telemetry may record of a request. */
@@ -187,7 +200,8 @@ export type ConfigGroup =
   | 'logging'
   | 'tracing'
   | 'shutdown'
-  | 'instrumentation';
+  | 'instrumentation'
+  | 'cluster';
 
 export type EnvType =
   | 'bool-truthy'

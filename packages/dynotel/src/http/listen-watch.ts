@@ -10,6 +10,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Server as NetServer } from 'node:net';
 import { diag } from '@dynotel/core';
 import { isSystemServer } from '@dynotel/health';
+import { isClusterRoundRobinHandle } from '../cluster/round-robin-handle.ts';
 
 export const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncEnd';
 
@@ -21,6 +22,7 @@ export function watchListeningServers(onListen: (server: NetServer) => void): ()
   const listener = (message: unknown): void => {
     const server = (message as { server?: NetServer } | null)?.server;
     if (server === undefined || server === null || isSystemServer(server)) return;
+    if (isClusterRoundRobinHandle(server)) return;
     try {
       onListen(server);
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { EnvVariable } from '../types.ts';
+import { CLUSTER_VARIABLES } from './cluster.ts';
 import { GENERAL_VARIABLES } from './general.ts';
 import { HEALTH_VARIABLES } from './health.ts';
 import { IDENTITY_VARIABLES } from './identity.ts';
@@ -20,6 +21,7 @@ export const ENV = {
   ...TRACING_VARIABLES,
   ...SHUTDOWN_VARIABLES,
   ...INSTRUMENTATION_VARIABLES,
+  ...CLUSTER_VARIABLES,
 } as const;
 
 /** One table of every DYN_* and OTEL_* variable dynotel reads, in documentation order. */
