@@ -10,10 +10,8 @@ import {
 import {
   createFrontendInstances,
   createHealthHandlers,
-  createShutdownCoordinator,
   endpointPath,
   type MetricsScrape,
-  type ShutdownCoordinator,
   type SystemServer,
   startSystemServer,
 } from '@dynotel/health';
@@ -35,12 +33,8 @@ import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
 import { DEFAULT_COMPONENT, DEFAULT_NAMESPACE, wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
-import {
-  APP_HOOK_TIMEOUT_MS,
-  flushBudgetMs,
-  hookTimeoutMs,
-  TELEMETRY_HOOKS_ORDER,
-} from './wire/shutdown-budget.ts';
+import { type SignalHandling, wireShutdown } from './wire/shutdown.ts';
+import { APP_HOOK_TIMEOUT_MS, TELEMETRY_HOOKS_ORDER } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
 /**
@@ -132,14 +126,14 @@ export function createTelemetry(
   shutdown.addHook('system status server', async () => (await systemServer)?.close(), last);
   // After the drain: a request still in flight then is finished by its own 'close' listener anyway.
   shutdown.addHook('http server channels', () => serverChannels.close(), last);
-  shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)), last);
+  shutdown.addHook('spans', () => tracing.shutdown(config.shutdown.flushBudgetMs), last);
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown, last);
   shutdown.addHook('health', () => health.close(), last);
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
   // logger, whose exit handler writes whatever is left synchronously if the process exits next.
   // Bounded like the span flush: with a stalled stdout the default 5 s flush outlived the hook timeout
   // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
-  shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)), last);
+  shutdown.addHook('logs', () => flushLogger(logger, config.shutdown.flushBudgetMs), last);
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
   // Ready once the service's own server listens, with no request needed (the system server is not it).
   const stopListenWatch = wireListenReadiness(health, options.markReadyOnListen ?? true, (server) =>
@@ -196,7 +190,7 @@ export function createTelemetry(
       restoreDiagnostics();
       // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
       // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.
-      await closeLogger(logger, flushBudgetMs(config));
+      await closeLogger(logger, config.shutdown.flushBudgetMs);
       return result;
     },
   };
@@ -216,13 +210,6 @@ export function lateOptionTargetsOf(telemetry: Telemetry): LateOptionTargets | u
   return lateOptionTargets.get(telemetry);
 }
 
-/** Signal handling that can be switched after the handle exists (`init({ handleSignals })` after register). */
-export interface SignalHandling {
-  readonly handleSignals: boolean;
-  readonly exitOnShutdown: boolean;
-  set(handleSignals: boolean, exitOnShutdown: boolean): void;
-}
-
 function startSystemServerIfOn(
   config: DynotelConfig,
   health: Telemetry['health'],
@@ -237,37 +224,6 @@ function startSystemServerIfOn(
     healthPath: config.system.healthPath,
     livePath: config.system.livePath,
   });
-}
-
-function wireShutdown(
-  config: DynotelConfig,
-  options: InitOptions,
-  health: Telemetry['health'],
-): { coordinator: ShutdownCoordinator; signals: SignalHandling } {
-  const { drainDelayMs, timeoutMs, gracePeriodMs } = config.shutdown;
-  const coordinator = createShutdownCoordinator({
-    health,
-    drainDelayMs,
-    // DYN_SHUTDOWN_TIMEOUT covers both the in-flight requests and the telemetry flush after the drain.
-    inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
-    hookTimeoutMs: hookTimeoutMs(config),
-    gracePeriodMs,
-  });
-  let uninstall: (() => void) | undefined;
-  const signals = {
-    handleSignals: false,
-    exitOnShutdown: false,
-    set(handleSignals: boolean, exitOnShutdown: boolean) {
-      uninstall?.();
-      uninstall = undefined;
-      signals.handleSignals = handleSignals;
-      signals.exitOnShutdown = exitOnShutdown;
-      if (handleSignals) uninstall = coordinator.install({ exitAfterSignal: exitOnShutdown });
-    },
-  };
-  const handleSignals = options.handleSignals ?? true;
-  signals.set(handleSignals, options.exitOnShutdown ?? handleSignals);
-  return { coordinator, signals };
 }
 
 export function describeFailure(error: unknown): string {

@@ -1,10 +1,12 @@
 import { DynotelError } from '../errors/dynotel-error.ts';
+import { resolveServiceName } from './defaults.ts';
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
 import { type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
 import { checkLogFilter } from './log-directive.ts';
 import { otlpSignalEndpoint } from './otlp-endpoint.ts';
+import { deriveShutdownBudget } from './shutdown-budget.ts';
 import type {
   DynotelConfig,
   EnvVariable,
@@ -22,7 +24,7 @@ import type {
  */
 export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
   const resourceAttributes = env.get(ENV.OTEL_RESOURCE_ATTRIBUTES);
-  const serviceName = env.find(ENV.OTEL_SERVICE_NAME) ?? resourceAttributes['service.name'] ?? 'dynamo';
+  const serviceName = resolveServiceName(env.find(ENV.OTEL_SERVICE_NAME), resourceAttributes);
   const endpointPath = env.get(ENV.DYN_ENDPOINT);
   const namespacePrefix = env.get(ENV.DYN_NAMESPACE_PREFIX);
   const baseNamespace = env.get(ENV.DYN_NAMESPACE) ?? endpointPath?.namespace ?? namespacePrefix;
@@ -314,5 +316,5 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
       timeoutMs = budgetMs;
     } else timeoutMs = timeout.value;
   }
-  return { inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs };
+  return deriveShutdownBudget({ inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs });
 }

@@ -6,7 +6,6 @@ import {
   type LoggerOptions,
 } from '@dynotel/logging';
 import type { InitOptions } from '../options.ts';
-import { flushBudgetMs } from './shutdown-budget.ts';
 
 export interface WiredLogging {
   readonly logger: DynotelLogger;
@@ -37,7 +36,7 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
       timeoutMs: tracing.logs.timeoutMs,
       // Ends inside the 'otlp logs' hook, counting what it gives up on: sdk-logs' own shutdown had no
       // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
-      shutdownTimeoutMs: flushBudgetMs(config),
+      shutdownTimeoutMs: config.shutdown.flushBudgetMs,
       serviceName: identity.serviceName,
       resourceAttributes: resourceOf(config),
     });
