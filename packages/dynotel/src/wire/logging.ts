@@ -54,6 +54,7 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     base,
     keepUrlQuery: config.privacy.keepUrlQuery,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+    ...(options.logRedact === undefined ? {} : { redact: options.logRedact }),
     ...(otlp === undefined ? {} : { otlp }),
   });
   return { logger, otlpShutdown };
