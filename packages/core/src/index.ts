@@ -40,6 +40,7 @@ export {
   renderConfigurationDoc,
   reportConfigProblems,
   resolveServiceName,
+  type ServedEndpointIdentity,
   type ShutdownConfig,
   type SignalExporter,
   type SystemServerConfig,

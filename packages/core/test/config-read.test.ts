@@ -30,6 +30,7 @@ describe('readConfig defaults', () => {
       endpoint: undefined,
       instanceId: undefined,
       resourceAttributes: {},
+      served: { namespace: 'dynamo', component: 'backend', endpoint: 'generate' },
     });
     expect(config.system).toEqual({ port: -1, host: '0.0.0.0', healthPath: '/health', livePath: '/live' });
     expect(config.http).toEqual({

@@ -31,7 +31,7 @@ import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
-import { DEFAULT_COMPONENT, DEFAULT_NAMESPACE, wireMetrics } from './wire/metrics.ts';
+import { wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
 import { type SignalHandling, wireShutdown } from './wire/shutdown.ts';
 import { APP_HOOK_TIMEOUT_MS, TELEMETRY_HOOKS_ORDER } from './wire/shutdown-budget.ts';
@@ -78,13 +78,10 @@ export function createTelemetry(
   // The app port answers /health as Dynamo's frontend does (the system server keeps the worker shape).
   const instances = createFrontendInstances();
   const endpoints = new Map<string, ServedEndpoint>();
+  const { served } = config.identity;
   const ownEndpointPaths = () =>
     [...endpoints.keys()].map((endpoint) =>
-      endpointPath({
-        namespace: config.identity.namespace ?? DEFAULT_NAMESPACE,
-        component: config.identity.component ?? DEFAULT_COMPONENT,
-        endpoint,
-      }),
+      endpointPath({ namespace: served.namespace, component: served.component, endpoint }),
     );
   const handlers = createHealthHandlers({
     health,
@@ -157,7 +154,7 @@ export function createTelemetry(
     frontendStages: () => metrics.frontendStages(),
     frontendWorkers: () => metrics.frontendWorkers(),
     workHandler: () => metrics.workHandler(),
-    endpoint(name = config.identity.endpoint ?? 'generate', endpointOptions: ServeEndpointOptions = {}) {
+    endpoint(name = served.endpoint, endpointOptions: ServeEndpointOptions = {}) {
       const existing = endpoints.get(name);
       if (existing !== undefined) return existing;
       const level = metrics.component().endpoint(name);

@@ -1,4 +1,3 @@
-import { readConfig } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
 import { Lines } from './support/lines.ts';
@@ -81,15 +80,21 @@ describe('init() passes core config through', () => {
     expect(resolved.serviceName).toBe('from-resource');
   });
 
-  it('a code override of shutdown.timeoutMs moves the derived budget; the derived keys cannot be overridden', () => {
-    const { config } = readConfig(env, { overrides: { shutdown: { timeoutMs: 2000 } } });
-    expect(config.shutdown).toMatchObject({
-      inFlightTimeoutMs: 1200,
-      hookTimeoutMs: 200,
-      flushBudgetMs: 180,
+  it('a served endpoint lives where core’s identity.served says, by default and after an override', async () => {
+    telemetry = init({
+      env: { ...env, DYN_ENDPOINT: 'dyn://prod.worker.chat' },
+      handleSignals: false,
+      logDestination: new Lines(),
+      namespace: 'code_ns',
     });
-    expect(() => readConfig(env, { overrides: { shutdown: { hookTimeoutMs: 50 } as never } })).toThrow(
-      /overrides\.shutdown\.hookTimeoutMs is derived from shutdown\.timeoutMs/,
+    const { served } = telemetry.config.identity;
+    expect(served).toEqual({ namespace: 'code_ns', component: 'worker', endpoint: 'chat' });
+    const endpoint = telemetry.endpoint();
+    expect(endpoint.name).toBe('chat');
+    await endpoint.handle(10, () => 'ok');
+    const { body: text } = await telemetry.metrics.scrape();
+    expect(text).toMatch(
+      /dynamo_component_requests_total\{[^}]*dynamo_component="worker"[^}]*dynamo_endpoint="chat"[^}]*dynamo_namespace="code_ns"/,
     );
   });
 });

@@ -1,12 +1,12 @@
 import { DynotelError } from '../errors/dynotel-error.ts';
 import { resolveServiceName } from './defaults.ts';
+import { deriveServedEndpoint, deriveShutdownBudget } from './derived.ts';
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
 import { type OtlpSignal, otlpVariableName } from './env-table/tracing.ts';
 import { checkLogFilter } from './log-directive.ts';
 import { otlpSignalEndpoint } from './otlp-endpoint.ts';
-import { deriveShutdownBudget } from './shutdown-budget.ts';
 import type {
   DynotelConfig,
   EnvVariable,
@@ -94,7 +94,7 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
 
   return {
     strict,
-    identity,
+    identity: { ...identity, served: deriveServedEndpoint(identity) },
     system,
     http,
     health,

@@ -39,6 +39,7 @@ export type {
   PrivacyConfig,
   ReadConfigOptions,
   ReadConfigResult,
+  ServedEndpointIdentity,
   ShutdownConfig,
   SignalExporter,
   SystemServerConfig,

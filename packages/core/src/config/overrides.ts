@@ -1,6 +1,6 @@
 import { DynotelError } from '../errors/dynotel-error.ts';
+import { DERIVED_KEYS } from './derived.ts';
 import { MAX_TIMER_MS } from './parsers.ts';
-import { DERIVED_SHUTDOWN_KEYS } from './shutdown-budget.ts';
 import type { ConfigProblem, EnvVariable, ParseContext } from './types.ts';
 
 /**
@@ -109,7 +109,7 @@ export function applyOverrides(
   for (const [key, value] of Object.entries(overrides)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (value === undefined) continue;
-    const derivedFrom = DERIVED_SHUTDOWN_KEYS.get(path);
+    const derivedFrom = DERIVED_KEYS.get(path);
     if (derivedFrom !== undefined) {
       throw new DynotelError(
         'ERR_DYNOTEL_CONFIG_UNKNOWN_OPTION',

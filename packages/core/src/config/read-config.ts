@@ -1,17 +1,16 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { DynotelError } from '../errors/dynotel-error.ts';
 import { assembleConfig } from './assemble.ts';
+import { deriveConfig } from './derived.ts';
 import { type Env, EnvReader } from './env-reader.ts';
 import { ENV, ENV_TABLE } from './env-table/index.ts';
 import { applyOverrides } from './overrides.ts';
-import { deriveShutdownBudget } from './shutdown-budget.ts';
 import type {
   ConfigProblem,
   DynotelConfig,
   ParseContext,
   ReadConfigOptions,
   ReadConfigResult,
-  ShutdownConfig,
 } from './types.ts';
 
 const TABLE_ORDER: ReadonlyMap<string, number> = new Map(ENV_TABLE.map((row, index) => [row.name, index]));
@@ -86,8 +85,8 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   if (options.overrides !== undefined)
     applyOverrides(config, options.overrides, ENV_TABLE, context, problems);
   config.strict = strict;
-  // The derived shutdown budget follows an overridden shutdown.timeoutMs.
-  config.shutdown = deriveShutdownBudget(config.shutdown as ShutdownConfig);
+  // Derived values follow what they come from, overridden or not.
+  deriveConfig(config);
 
   const invalid = problems.filter((problem) => problem.kind === 'invalid');
   if (strict && invalid.length > 0) throw configInvalidError(invalid);

@@ -37,6 +37,18 @@ export interface IdentityConfig {
   readonly instanceId: string | undefined;
   /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
   readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** Derived: where `telemetry.endpoint()` serves, each part else Dynamo's default. */
+  readonly served: ServedEndpointIdentity;
+}
+
+/** The Dynamo path of a served endpoint (`dyn://<namespace>.<component>.<endpoint>`). */
+export interface ServedEndpointIdentity {
+  /** `identity.namespace`, else `dynamo`. */
+  readonly namespace: string;
+  /** `identity.component`, else `backend`. */
+  readonly component: string;
+  /** `identity.endpoint`, else `generate`: the default name of `telemetry.endpoint()`. */
+  readonly endpoint: string;
 }
 
 export interface SystemServerConfig {
