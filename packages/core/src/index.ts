@@ -35,6 +35,7 @@ export {
   parseLogDirective,
   type ReadConfigOptions,
   type ReadConfigResult,
+  type ResourceIdentity,
   readConfig,
   redactedConfigSummary,
   renderConfigurationDoc,
@@ -47,6 +48,7 @@ export {
   TRACE_SAMPLERS,
   type TraceSampler,
   type TracingConfig,
+  telemetryResourceAttributes,
 } from './config/index.ts';
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
 export { sanitizeMetricName } from './config/parsers.ts';

@@ -24,3 +24,27 @@ export function resolveServiceName(
 ): string {
   return explicit ?? resourceAttributes['service.name'] ?? 'dynamo';
 }
+
+/** What the telemetry resource is made of (core's `config.identity`, or a signal package's options). */
+export interface ResourceIdentity {
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly namespace?: string | undefined;
+  readonly component?: string | undefined;
+  readonly instanceId?: string | undefined;
+}
+
+/**
+ * The resource attributes of spans and OTLP log records alike: OTEL_RESOURCE_ATTRIBUTES, then the Dynamo
+ * hierarchy (`dynamo.namespace`, `dynamo.component`, `service.instance.id`) and `service.name`, which win
+ * over the same keys in the list (OTEL_SERVICE_NAME wins, as the OTel spec says). The one place the rule
+ * lives; the tracing SDK adds its `telemetry.sdk.*` keys.
+ */
+export function telemetryResourceAttributes(identity: ResourceIdentity): Record<string, string> {
+  const attributes: Record<string, string> = { ...identity.resourceAttributes };
+  if (identity.namespace !== undefined) attributes['dynamo.namespace'] = identity.namespace;
+  if (identity.component !== undefined) attributes['dynamo.component'] = identity.component;
+  if (identity.instanceId !== undefined) attributes['service.instance.id'] = identity.instanceId;
+  attributes['service.name'] = identity.serviceName;
+  return attributes;
+}

@@ -1,5 +1,10 @@
 // The configuration part of @dynotel/core: the env table, its reader and helpers around it.
-export { configDefaults, resolveServiceName } from './defaults.ts';
+export {
+  configDefaults,
+  type ResourceIdentity,
+  resolveServiceName,
+  telemetryResourceAttributes,
+} from './defaults.ts';
 export { ENV_TABLE } from './env-table/index.ts';
 export {
   OTLP_COMPRESSIONS,

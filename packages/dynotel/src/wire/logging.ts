@@ -1,4 +1,4 @@
-import type { DynotelConfig } from '@dynotel/core';
+import { type DynotelConfig, telemetryResourceAttributes } from '@dynotel/core';
 import {
   createLogger,
   createOtlpLoggerProvider,
@@ -38,7 +38,7 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
       // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
       shutdownTimeoutMs: config.shutdown.flushBudgetMs,
       serviceName: identity.serviceName,
-      resourceAttributes: resourceOf(config),
+      resourceAttributes: telemetryResourceAttributes(identity),
     });
     otlp = { loggerProvider: provider };
     otlpShutdown = () => provider.shutdown();
@@ -58,13 +58,4 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     ...(otlp === undefined ? {} : { otlp }),
   });
   return { logger, otlpShutdown };
-}
-
-function resourceOf(config: DynotelConfig): Record<string, string> {
-  const attributes: Record<string, string> = { ...config.identity.resourceAttributes };
-  if (config.identity.namespace !== undefined) attributes['dynamo.namespace'] = config.identity.namespace;
-  if (config.identity.component !== undefined) attributes['dynamo.component'] = config.identity.component;
-  if (config.identity.instanceId !== undefined)
-    attributes['service.instance.id'] = config.identity.instanceId;
-  return attributes;
 }
