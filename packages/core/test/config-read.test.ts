@@ -30,6 +30,7 @@ describe('readConfig defaults', () => {
       endpoint: undefined,
       instanceId: undefined,
       resourceAttributes: {},
+      served: { namespace: 'dynamo', component: 'backend', endpoint: 'generate' },
     });
     expect(config.system).toEqual({ port: -1, host: '0.0.0.0', healthPath: '/health', livePath: '/live' });
     expect(config.http).toEqual({
@@ -76,6 +77,9 @@ describe('readConfig defaults', () => {
       drainDelayMs: 0,
       timeoutMs: 20_000,
       gracePeriodMs: 30_000,
+      inFlightTimeoutMs: 12_000,
+      hookTimeoutMs: 2000,
+      flushBudgetMs: 1800,
     });
   });
 
@@ -455,6 +459,9 @@ describe('cross-field limits', () => {
       drainDelayMs: 5000,
       timeoutMs: 20_000,
       gracePeriodMs: 30_000,
+      inFlightTimeoutMs: 12_000,
+      hookTimeoutMs: 2000,
+      flushBudgetMs: 1800,
     });
     expect(readConfig({}).config.shutdown).toMatchObject({ inKubernetes: false, drainDelayMs: 0 });
     // An explicit value wins in both.
@@ -469,6 +476,9 @@ describe('cross-field limits', () => {
       drainDelayMs: 5000,
       timeoutMs: 25_000,
       gracePeriodMs: 30_000,
+      inFlightTimeoutMs: 15_000,
+      hookTimeoutMs: 2500,
+      flushBudgetMs: 2250,
     });
     expect(problems[0]).toMatchObject({ variable: 'DYN_SHUTDOWN_TIMEOUT', defaultUsed: '25' });
   });
@@ -481,6 +491,9 @@ describe('cross-field limits', () => {
       drainDelayMs: 2000,
       timeoutMs: 10_000,
       gracePeriodMs: 12_000,
+      inFlightTimeoutMs: 6000,
+      hookTimeoutMs: 1000,
+      flushBudgetMs: 900,
     });
   });
 

@@ -10,10 +10,8 @@ import {
 import {
   createFrontendInstances,
   createHealthHandlers,
-  createShutdownCoordinator,
   endpointPath,
   type MetricsScrape,
-  type ShutdownCoordinator,
   type SystemServer,
   startSystemServer,
 } from '@dynotel/health';
@@ -34,14 +32,10 @@ import { wireHealth } from './wire/health.ts';
 import { overridesFrom } from './wire/identity.ts';
 import { wireListenReadiness } from './wire/listen-readiness.ts';
 import { wireLogging } from './wire/logging.ts';
-import { DEFAULT_COMPONENT, DEFAULT_NAMESPACE, wireMetrics } from './wire/metrics.ts';
+import { wireMetrics } from './wire/metrics.ts';
 import { wireOutgoingHttp } from './wire/outgoing-http.ts';
-import {
-  APP_HOOK_TIMEOUT_MS,
-  flushBudgetMs,
-  hookTimeoutMs,
-  TELEMETRY_HOOKS_ORDER,
-} from './wire/shutdown-budget.ts';
+import { type SignalHandling, wireShutdown } from './wire/shutdown.ts';
+import { APP_HOOK_TIMEOUT_MS, TELEMETRY_HOOKS_ORDER } from './wire/shutdown-budget.ts';
 import { wireTracing } from './wire/tracing.ts';
 
 /**
@@ -85,13 +79,10 @@ export function createTelemetry(
   // The app port answers /health as Dynamo's frontend does (the system server keeps the worker shape).
   const instances = createFrontendInstances();
   const endpoints = new Map<string, ServedEndpoint>();
+  const { served } = config.identity;
   const ownEndpointPaths = () =>
     [...endpoints.keys()].map((endpoint) =>
-      endpointPath({
-        namespace: config.identity.namespace ?? DEFAULT_NAMESPACE,
-        component: config.identity.component ?? DEFAULT_COMPONENT,
-        endpoint,
-      }),
+      endpointPath({ namespace: served.namespace, component: served.component, endpoint }),
     );
   const handlers = createHealthHandlers({
     health,
@@ -150,14 +141,14 @@ export function createTelemetry(
   shutdown.addHook('system status server', async () => (await systemServer)?.close(), last);
   // After the drain: a request still in flight then is finished by its own 'close' listener anyway.
   shutdown.addHook('http server channels', () => serverChannels.close(), last);
-  shutdown.addHook('spans', () => tracing.shutdown(flushBudgetMs(config)), last);
+  shutdown.addHook('spans', () => tracing.shutdown(config.shutdown.flushBudgetMs), last);
   if (otlpShutdown !== undefined) shutdown.addHook('otlp logs', otlpShutdown, last);
   shutdown.addHook('health', () => health.close(), last);
   // Flushed, not closed: the coordinator's own last line ('shutdown complete') still goes through the
   // logger, whose exit handler writes whatever is left synchronously if the process exits next.
   // Bounded like the span flush: with a stalled stdout the default 5 s flush outlived the hook timeout
   // and SIGTERM exited 1. What is still buffered is then written, or counted as exit_timeout, at exit.
-  shutdown.addHook('logs', () => flushLogger(logger, flushBudgetMs(config)), last);
+  shutdown.addHook('logs', () => flushLogger(logger, config.shutdown.flushBudgetMs), last);
   void systemServer.then((server) => server !== undefined && shutdown.trackServer(server.server));
   // Ready once the service's own server listens, with no request needed (the system server is not it).
   const stopListenWatch = wireListenReadiness(health, options.markReadyOnListen ?? true, (server) =>
@@ -181,7 +172,7 @@ export function createTelemetry(
     frontendStages: () => metrics.frontendStages(),
     frontendWorkers: () => metrics.frontendWorkers(),
     workHandler: () => metrics.workHandler(),
-    endpoint(name = config.identity.endpoint ?? 'generate', endpointOptions: ServeEndpointOptions = {}) {
+    endpoint(name = served.endpoint, endpointOptions: ServeEndpointOptions = {}) {
       const existing = endpoints.get(name);
       if (existing !== undefined) return existing;
       const level = metrics.component().endpoint(name);
@@ -215,7 +206,7 @@ export function createTelemetry(
       restoreDiagnostics();
       // The same bound as the logs hook: with a stalled destination the default 5 s made a programmatic
       // shutdown() outlast DYN_SHUTDOWN_TIMEOUT.
-      await closeLogger(logger, flushBudgetMs(config));
+      await closeLogger(logger, config.shutdown.flushBudgetMs);
       return result;
     },
   };
@@ -235,13 +226,6 @@ export function lateOptionTargetsOf(telemetry: Telemetry): LateOptionTargets | u
   return lateOptionTargets.get(telemetry);
 }
 
-/** Signal handling that can be switched after the handle exists (`init({ handleSignals })` after register). */
-export interface SignalHandling {
-  readonly handleSignals: boolean;
-  readonly exitOnShutdown: boolean;
-  set(handleSignals: boolean, exitOnShutdown: boolean): void;
-}
-
 function startSystemServerIfOn(
   config: DynotelConfig,
   health: Telemetry['health'],
@@ -256,40 +240,6 @@ function startSystemServerIfOn(
     healthPath: config.system.healthPath,
     livePath: config.system.livePath,
   });
-}
-
-function wireShutdown(
-  config: DynotelConfig,
-  options: InitOptions,
-  health: Telemetry['health'],
-  primaryDrains: boolean,
-): { coordinator: ShutdownCoordinator; signals: SignalHandling } {
-  const { drainDelayMs, timeoutMs, gracePeriodMs } = config.shutdown;
-  const coordinator = createShutdownCoordinator({
-    health,
-    // A cluster worker (a worker thread) is stopped by its primary (main thread) after the primary's drain:
-    // it does not drain again.
-    drainDelayMs: primaryDrains ? 0 : drainDelayMs,
-    // DYN_SHUTDOWN_TIMEOUT covers both the in-flight requests and the telemetry flush after the drain.
-    inFlightTimeoutMs: Math.round(timeoutMs * 0.6),
-    hookTimeoutMs: hookTimeoutMs(config),
-    gracePeriodMs,
-  });
-  let uninstall: (() => void) | undefined;
-  const signals = {
-    handleSignals: false,
-    exitOnShutdown: false,
-    set(handleSignals: boolean, exitOnShutdown: boolean) {
-      uninstall?.();
-      uninstall = undefined;
-      signals.handleSignals = handleSignals;
-      signals.exitOnShutdown = exitOnShutdown;
-      if (handleSignals) uninstall = coordinator.install({ exitAfterSignal: exitOnShutdown });
-    },
-  };
-  const handleSignals = options.handleSignals ?? true;
-  signals.set(handleSignals, options.exitOnShutdown ?? handleSignals);
-  return { coordinator, signals };
 }
 
 export function describeFailure(error: unknown): string {

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { DeepPartial, DynotelConfig } from '@dynotel/core';
+import type { LoggerOptions } from '@dynotel/logging';
 import type { TracingOptions } from '@dynotel/tracing';
 
 /** Options of `init()`. Everything set here wins over the environment. */
@@ -39,6 +40,11 @@ export interface InitOptions {
   readonly markReadyOnListen?: boolean;
   /** Where log lines go: a file descriptor or a stream. Default stdout. */
   readonly logDestination?: number | Writable;
+  /**
+   * pino's `redact` for every log line and OTLP log record: paths whose values become `[Redacted]` (or
+   * the `censor`; removed with `remove: true`), e.g. `['req.headers.authorization', '*.password']`.
+   */
+  readonly logRedact?: NonNullable<LoggerOptions['redact']>;
   /** Export spans here instead of OTLP (tests, custom backends). */
   readonly spanExporter?: NonNullable<TracingOptions['exporter']>;
   /** Extra span processors (e.g. the span collector of `@dynotel/tracing/testing`). */

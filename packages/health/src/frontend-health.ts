@@ -1,4 +1,5 @@
-import type { HealthReport, LifecyclePhase } from './health-state.ts';
+import type { HealthReport } from './health-body.ts';
+import type { LifecyclePhase } from './lifecycle.ts';
 import { invalidOption } from './validate.ts';
 
 /**

@@ -4,6 +4,7 @@ export type {
   CanaryOutcome,
   CanaryResult,
 } from './canary.ts';
+export type { EndpointHealth, EndpointOptions } from './endpoint-registry.ts';
 export { type HealthErrorCode, healthErrors } from './errors.ts';
 export {
   createFrontendInstances,
@@ -12,17 +13,12 @@ export {
   type FrontendInstances,
   frontendHealthBody,
 } from './frontend-health.ts';
+export type { HealthBody, HealthReport } from './health-body.ts';
 export {
   createHealthState,
-  type EndpointHealth,
-  type EndpointOptions,
-  type HealthBody,
-  type HealthReport,
   type HealthState,
   type HealthStateOptions,
   type HealthStatus,
-  type LifecyclePhase,
-  type ReadinessCheckOptions,
 } from './health-state.ts';
 export {
   createHealthHandlers,
@@ -31,11 +27,13 @@ export {
   type MetricsScrape,
   type NodeHandler,
 } from './http-handlers.ts';
+export type { LifecyclePhase } from './lifecycle.ts';
 export {
   DEFAULT_CHECK_TIMEOUT_MS,
   type ReadinessCheckFn,
   type ReadinessCheckOutcome,
 } from './readiness-check.ts';
+export type { ReadinessCheckOptions } from './readiness-checks.ts';
 export {
   createShutdownCoordinator,
   type HookResult,

@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { diag, settlesWithin } from '@dynotel/core';
 import type { HealthState } from './health-state.ts';
+import type { LifecyclePhase } from './lifecycle.ts';
 import { followOpenResponses, type OpenResponses } from './open-responses.ts';
 import {
   type HookResult,
@@ -38,7 +39,8 @@ export interface ShutdownCoordinatorOptions {
   health?: HealthState | undefined;
 }
 
-export type ShutdownPhase = 'running' | 'draining' | 'shutting_down' | 'stopped';
+/** The coordinator's phase: the one lifecycle phase type it shares with the health state it moves. */
+export type ShutdownPhase = LifecyclePhase;
 
 export type { HookResult, ShutdownHook, ShutdownHookOptions } from './shutdown-hooks.ts';
 
@@ -58,7 +60,8 @@ export interface ShutdownResult {
 }
 
 export interface ShutdownCoordinator {
-  readonly phase: ShutdownPhase;
+  /** Mirrored into the health state given as `health` at every step. */
+  readonly phase: LifecyclePhase;
   readonly isShuttingDown: boolean;
   /** In-flight requests on the tracked servers. */
   readonly inFlight: number;
@@ -90,7 +93,7 @@ interface Tracked {
 }
 
 class Coordinator implements ShutdownCoordinator {
-  phase: ShutdownPhase = 'running';
+  phase: LifecyclePhase = 'running';
   readonly #drainDelayMs: number;
   readonly #inFlightTimeoutMs: number;
   readonly #hookTimeoutMs: number;
@@ -264,6 +267,7 @@ class Coordinator implements ShutdownCoordinator {
     const hooks = await this.#hooks.runAll(deadline);
 
     this.phase = 'stopped';
+    this.#health?.setPhase('stopped');
     const failed = abandonedRequests > 0 || hooks.some((h) => h.outcome !== 'ok');
     const result: ShutdownResult = {
       reason,

@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import type { Writable } from 'node:stream';
 import { DynotelError, diag } from '@dynotel/core';
 import type { Context } from '@opentelemetry/api';
@@ -14,6 +15,7 @@ import { messageText, quote } from './format/json-text.ts';
 import { jsonlLine, levelHeads } from './format/jsonl.ts';
 import { readableLine } from './format/readable.ts';
 import type { LoggerFormatState, SharedFormatState } from './format/record-context.ts';
+import { createRedactor, type RedactOption, type Redactor } from './format/redaction.ts';
 import { serializeFields } from './format/serializers.ts';
 import { createTimestampFormatter } from './format/timestamp.ts';
 import { setUrlQueryRedaction } from './format/url-fields.ts';
@@ -55,6 +57,12 @@ export interface LoggerOptions {
    * in lines and OTLP records alike (`redactUrlQuery` of @dynotel/core). Applies to the whole process.
    */
   readonly keepUrlQuery?: boolean;
+  /**
+   * pino's `redact`: paths whose values are replaced by the censor (default `[Redacted]`, or removed with
+   * `remove: true`) in every line and OTLP record, call fields and bindings alike; `child({}, { redact })`
+   * replaces it for that child and its children, as in pino.
+   */
+  readonly redact?: RedactOption;
 }
 
 /** A pino logger whose lines follow Dynamo's layout. `child({ target })` makes a per-target logger. */
@@ -96,10 +104,12 @@ function formatState(
   target: string,
   bindings: LoggerFormatState['bindings'],
   max: number,
+  redact: Redactor | undefined,
 ): LoggerFormatState {
   const targetJson = quote(target, max);
   return {
     target,
+    redact,
     targetJson,
     levelHeads: levelHeads(targetJson),
     lastMessage: undefined,
@@ -158,6 +168,38 @@ function givenFrame(obj: Record<string, unknown> | undefined): Context | undefin
   }
 }
 
+/**
+ * pino 10 publishes its line assembly on this tracing channel (`tracing:pino_asJson:start|end|error`,
+ * store `{ instance, arguments }`, `result` the line): the same channel, around dynotel's assembly.
+ */
+const asJsonChannel = tracingChannel<unknown, { instance: unknown; arguments: readonly unknown[] }>(
+  'pino_asJson',
+);
+
+/** Replaces pino's `asJson`, publishing on pino's diagnostics channel as pino's own does. */
+function tracedDynamoAsJson(
+  this: Internal,
+  obj: Record<string, unknown> | undefined,
+  msg: unknown,
+  levelNumber: number,
+  time: number,
+): string {
+  if (!asJsonChannel.hasSubscribers) return dynamoAsJson.call(this, obj, msg, levelNumber);
+  // pino's store: the logger and the four arguments of asJson (time included, which dynotel formats itself).
+  const store = { instance: this, arguments: [obj, msg, levelNumber, time] };
+  return asJsonChannel.traceSync(dynamoAsJson, store, this, obj, msg, levelNumber);
+}
+
+/** Fields after the serializers, then `redact`, as pino's order is. */
+function redacted(
+  redact: Redactor | undefined,
+  fields: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (redact === undefined || fields === undefined || fields === null || typeof fields !== 'object')
+    return fields;
+  return redact(fields);
+}
+
 /** Replaces pino's line assembly: Dynamo's key order, correlation keys, safe escaping. */
 function dynamoAsJson(
   this: Internal,
@@ -178,7 +220,7 @@ function dynamoAsJson(
   try {
     const callSite = shared.fileAndLine ? captureCallSite() : undefined;
     message = messageText(msg !== undefined ? msg : obj?.message);
-    const fields = serializeFields(this, obj);
+    const fields = redacted(state.redact, serializeFields(this, obj));
     if (given === undefined) readCorrelation(correlation);
     else readCorrelationOf(correlation, given);
     const line =
@@ -265,6 +307,8 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
     });
   }
 
+  const redact = createRedactor(options.redact, 'createLogger(): redact');
+
   const destination = createDestination({ destination: rawDestination, maxBufferBytes, exitFlushTimeoutMs });
   setUrlQueryRedaction(options.keepUrlQuery !== true);
   const shared: SharedFormatState = {
@@ -291,12 +335,19 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
       base: null,
       timestamp: false,
       hooks: { logMethod: safeLogMethod },
+      // pino's own use of it: the objects a message interpolates (`%j`, `%o`) are redacted too.
+      ...(options.redact === undefined ? {} : { redact: options.redact }),
     },
     pinoStream,
   ) as unknown as DynotelLogger & Internal;
-  logger[asJsonSym as unknown as typeof sharedSym] = dynamoAsJson as never;
+  logger[asJsonSym as unknown as typeof sharedSym] = tracedDynamoAsJson as never;
   logger[sharedSym] = shared;
-  logger[stateSym] = formatState(target, bindFields(options.base ?? {}, maxFieldLength), maxFieldLength);
+  logger[stateSym] = formatState(
+    target,
+    bindFields(redacted(redact, options.base) ?? {}, maxFieldLength),
+    maxFieldLength,
+    redact,
+  );
   logger[controlSym] = control;
 
   // Every child (children of children too: pino builds them with Object.create) goes through this, so
@@ -320,12 +371,24 @@ export function createLogger(options: LoggerOptions = {}): DynotelLogger {
       child = pinoChild.call(this, bindings, childOptions) as DynotelLogger & Internal;
     }
     const parentState = this[stateSym];
+    const childRedact =
+      childOptions?.redact === undefined
+        ? parentState.redact
+        : createRedactor(childOptions.redact, 'child(): options.redact');
     const childTarget =
       typeof bindings.target === 'string' && bindings.target !== '' ? bindings.target : parentState.target;
-    const own = bindFields(bindings, maxFieldLength);
+    let own: ReturnType<typeof bindFields>;
+    try {
+      // As pino renders bindings: the child's serializers, then its redact.
+      own = bindFields(redacted(childRedact, serializeFields(child, bindings)) ?? {}, maxFieldLength);
+    } catch {
+      // A binding a serializer or the redactor fails on: the child's bindings are dropped and counted.
+      logFieldsDropped.inc(UNSERIALIZABLE);
+      own = [];
+    }
     const merged = new Map(parentState.bindings.map((field) => [field.key, field]));
     for (const field of own) merged.set(field.key, field);
-    child[stateSym] = formatState(childTarget, [...merged.values()].sort(byKey), maxFieldLength);
+    child[stateSym] = formatState(childTarget, [...merged.values()].sort(byKey), maxFieldLength, childRedact);
     if (childTarget !== parentState.target && childOptions?.level === undefined) {
       child.level = PINO_LEVEL[levelForTarget(filter, childTarget)];
     }

@@ -1,4 +1,14 @@
-import { DynotelError, type OtlpProtocol, otlpSignalEndpoint, type TraceSampler } from '@dynotel/core';
+import {
+  configDefaults,
+  DynotelError,
+  OTLP_COMPRESSIONS,
+  OTLP_PROTOCOLS,
+  type OtlpProtocol,
+  otlpSignalEndpoint,
+  resolveServiceName,
+  TRACE_SAMPLERS,
+  type TraceSampler,
+} from '@dynotel/core';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingErrorCode } from './errors.ts';
 
@@ -104,16 +114,6 @@ export interface ResolvedTracingOptions {
   readonly errorLogIntervalMs: number;
 }
 
-const PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf'];
-const SAMPLERS: readonly TracesSamplerName[] = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-];
-
 function invalid(option: string, value: unknown, accepted: string): DynotelError<TracingErrorCode> {
   return new DynotelError(
     'ERR_DYNOTEL_TRACING_INVALID_OPTION',
@@ -148,22 +148,30 @@ function resolveUrl(options: TracingOptions, protocol: OtlpProtocol): URL {
   return url;
 }
 
+/**
+ * Applies the defaults and checks the values. The defaults are core's (`configDefaults()`, the env table):
+ * `init()` passes every value already resolved by core's config, so nothing here is computed a second
+ * time for it; a default applies only when @dynotel/tracing is used alone.
+ */
 export function resolveTracingOptions(options: TracingOptions): ResolvedTracingOptions {
-  const protocol = options.protocol ?? 'grpc';
-  if (!PROTOCOLS.includes(protocol)) throw invalid('protocol', protocol, PROTOCOLS.join(', '));
-  const sampler = options.sampler ?? 'parentbased_always_on';
-  if (!SAMPLERS.includes(sampler)) throw invalid('sampler', sampler, SAMPLERS.join(', '));
-  const samplerArg = options.samplerArg ?? 1;
+  const defaults = configDefaults().tracing;
+  const protocol = options.protocol ?? defaults.traces.protocol;
+  if (!OTLP_PROTOCOLS.includes(protocol)) throw invalid('protocol', protocol, OTLP_PROTOCOLS.join(', '));
+  const sampler = options.sampler ?? defaults.sampler;
+  if (!TRACE_SAMPLERS.includes(sampler)) throw invalid('sampler', sampler, TRACE_SAMPLERS.join(', '));
+  const samplerArg = options.samplerArg ?? defaults.samplerRatio;
   if (!Number.isFinite(samplerArg) || samplerArg < 0 || samplerArg > 1)
     throw invalid('samplerArg', samplerArg, 'a number from 0 to 1');
-  const compression = options.compression ?? 'none';
-  if (compression !== 'gzip' && compression !== 'none')
-    throw invalid('compression', compression, 'gzip, none');
+  const compression = options.compression ?? defaults.traces.compression;
+  if (!OTLP_COMPRESSIONS.includes(compression))
+    throw invalid('compression', compression, OTLP_COMPRESSIONS.join(', '));
 
-  const maxQueueSize = integer('batch.maxQueueSize', options.batch?.maxQueueSize, 2048, 1);
-  // The spec requires batch <= queue; like opentelemetry-js we clamp rather than fail.
+  const batch = defaults.batch;
+  const maxQueueSize = integer('batch.maxQueueSize', options.batch?.maxQueueSize, batch.maxQueueSize, 1);
+  // The spec requires batch <= queue; like opentelemetry-js we clamp rather than fail (core's config
+  // already reports and clamps an OTEL_BSP_MAX_EXPORT_BATCH_SIZE above the queue, so init() never hits it).
   const maxExportBatchSize = Math.min(
-    integer('batch.maxExportBatchSize', options.batch?.maxExportBatchSize, 512, 1),
+    integer('batch.maxExportBatchSize', options.batch?.maxExportBatchSize, batch.maxExportBatchSize, 1),
     maxQueueSize,
   );
   const resourceAttributes = options.resourceAttributes ?? {};
@@ -173,15 +181,24 @@ export function resolveTracingOptions(options: TracingOptions): ResolvedTracingO
     url: resolveUrl(options, protocol),
     protocol,
     headers: options.headers ?? {},
-    timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000),
+    timeoutMs: positive('timeoutMs', options.timeoutMs, defaults.traces.timeoutMs),
     compression,
-    serviceName: options.serviceName ?? resourceAttributes['service.name'] ?? 'dynamo',
+    serviceName: resolveServiceName(options.serviceName, resourceAttributes),
     resourceAttributes,
     sampler,
     samplerArg,
     batch: {
-      scheduleDelayMs: integer('batch.scheduleDelayMs', options.batch?.scheduleDelayMs, 5000, 0),
-      exportTimeoutMs: positive('batch.exportTimeoutMs', options.batch?.exportTimeoutMs, 30_000),
+      scheduleDelayMs: integer(
+        'batch.scheduleDelayMs',
+        options.batch?.scheduleDelayMs,
+        batch.scheduleDelayMs,
+        0,
+      ),
+      exportTimeoutMs: positive(
+        'batch.exportTimeoutMs',
+        options.batch?.exportTimeoutMs,
+        batch.exportTimeoutMs,
+      ),
       maxQueueSize,
       maxExportBatchSize,
     },

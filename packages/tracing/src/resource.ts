@@ -1,3 +1,4 @@
+import { telemetryResourceAttributes } from '@dynotel/core';
 import { SDK_INFO } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ResolvedTracingOptions } from './options.ts';
@@ -12,11 +13,15 @@ export const RESOURCE_DYNAMO_COMPONENT = 'dynamo.component';
  * OTel spec says). No detectors run: nothing is read from the environment or the host implicitly.
  */
 export function createResource(options: ResolvedTracingOptions): Resource {
-  const attributes: Record<string, string> = { ...options.resourceAttributes };
-  for (const [key, value] of Object.entries(SDK_INFO)) attributes[key] = String(value);
-  if (options.namespace !== undefined) attributes[RESOURCE_DYNAMO_NAMESPACE] = options.namespace;
-  if (options.component !== undefined) attributes[RESOURCE_DYNAMO_COMPONENT] = options.component;
-  if (options.instance !== undefined) attributes['service.instance.id'] = options.instance;
-  attributes['service.name'] = options.serviceName;
+  const sdk: Record<string, string> = {};
+  for (const [key, value] of Object.entries(SDK_INFO)) sdk[key] = String(value);
+  // core's rule (shared with OTLP log records), then the SDK's keys over the list's.
+  const attributes = telemetryResourceAttributes({
+    serviceName: options.serviceName,
+    resourceAttributes: { ...options.resourceAttributes, ...sdk },
+    namespace: options.namespace,
+    component: options.component,
+    instanceId: options.instance,
+  });
   return resourceFromAttributes(attributes);
 }

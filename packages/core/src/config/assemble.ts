@@ -1,4 +1,6 @@
 import { DynotelError } from '../errors/dynotel-error.ts';
+import { resolveServiceName } from './defaults.ts';
+import { deriveServedEndpoint, deriveShutdownBudget } from './derived.ts';
 import type { EnvReader } from './env-reader.ts';
 import { ENV } from './env-table/index.ts';
 import { HISTOGRAMS, type HistogramField, histogramVariableName } from './env-table/metrics.ts';
@@ -22,7 +24,7 @@ import type {
  */
 export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
   const resourceAttributes = env.get(ENV.OTEL_RESOURCE_ATTRIBUTES);
-  const serviceName = env.find(ENV.OTEL_SERVICE_NAME) ?? resourceAttributes['service.name'] ?? 'dynamo';
+  const serviceName = resolveServiceName(env.find(ENV.OTEL_SERVICE_NAME), resourceAttributes);
   const endpointPath = env.get(ENV.DYN_ENDPOINT);
   const namespacePrefix = env.get(ENV.DYN_NAMESPACE_PREFIX);
   const baseNamespace = env.get(ENV.DYN_NAMESPACE) ?? endpointPath?.namespace ?? namespacePrefix;
@@ -92,7 +94,7 @@ export function assembleConfig(env: EnvReader, strict: boolean): DynotelConfig {
 
   return {
     strict,
-    identity,
+    identity: { ...identity, served: deriveServedEndpoint(identity) },
     system,
     http,
     health,
@@ -327,5 +329,5 @@ function readShutdown(env: EnvReader): DynotelConfig['shutdown'] {
       timeoutMs = budgetMs;
     } else timeoutMs = timeout.value;
   }
-  return { inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs };
+  return deriveShutdownBudget({ inKubernetes, drainDelayMs, timeoutMs, gracePeriodMs });
 }

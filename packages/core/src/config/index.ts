@@ -1,5 +1,16 @@
 // The configuration part of @dynotel/core: the env table, its reader and helpers around it.
+export {
+  configDefaults,
+  type ResourceIdentity,
+  resolveServiceName,
+  telemetryResourceAttributes,
+} from './defaults.ts';
 export { ENV_TABLE } from './env-table/index.ts';
+export {
+  OTLP_COMPRESSIONS,
+  OTLP_PROTOCOLS,
+  SAMPLERS as TRACE_SAMPLERS,
+} from './env-table/tracing.ts';
 export { type LogDirective, type LogDirectiveLevel, parseLogDirective } from './log-directive.ts';
 export {
   DEFAULT_OTLP_ENDPOINTS,
@@ -34,6 +45,7 @@ export type {
   PrivacyConfig,
   ReadConfigOptions,
   ReadConfigResult,
+  ServedEndpointIdentity,
   ShutdownConfig,
   SignalExporter,
   SystemServerConfig,

@@ -1,4 +1,5 @@
 import { DynotelError } from '../errors/dynotel-error.ts';
+import { DERIVED_KEYS } from './derived.ts';
 import { MAX_TIMER_MS } from './parsers.ts';
 import type { ConfigProblem, EnvVariable, ParseContext } from './types.ts';
 
@@ -108,6 +109,14 @@ export function applyOverrides(
   for (const [key, value] of Object.entries(overrides)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (value === undefined) continue;
+    const derivedFrom = DERIVED_KEYS.get(path);
+    if (derivedFrom !== undefined) {
+      throw new DynotelError(
+        'ERR_DYNOTEL_CONFIG_UNKNOWN_OPTION',
+        `overrides.${path} is derived from ${derivedFrom}; set overrides.${derivedFrom} instead`,
+        { details: { option: path, derivedFrom } },
+      );
+    }
     const leaf = known.get(path);
     if (leaf === undefined) {
       const group = target[key];

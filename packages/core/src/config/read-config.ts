@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { DynotelError } from '../errors/dynotel-error.ts';
 import { assembleConfig } from './assemble.ts';
+import { deriveConfig } from './derived.ts';
 import { type Env, EnvReader } from './env-reader.ts';
 import { ENV, ENV_TABLE } from './env-table/index.ts';
 import { applyOverrides } from './overrides.ts';
@@ -84,6 +85,8 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   if (options.overrides !== undefined)
     applyOverrides(config, options.overrides, ENV_TABLE, context, problems);
   config.strict = strict;
+  // Derived values follow what they come from, overridden or not.
+  deriveConfig(config);
 
   const invalid = problems.filter((problem) => problem.kind === 'invalid');
   if (strict && invalid.length > 0) throw configInvalidError(invalid);

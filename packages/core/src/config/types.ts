@@ -37,6 +37,18 @@ export interface IdentityConfig {
   readonly instanceId: string | undefined;
   /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
   readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** Derived: where `telemetry.endpoint()` serves, each part else Dynamo's default. */
+  readonly served: ServedEndpointIdentity;
+}
+
+/** The Dynamo path of a served endpoint (`dyn://<namespace>.<component>.<endpoint>`). */
+export interface ServedEndpointIdentity {
+  /** `identity.namespace`, else `dynamo`. */
+  readonly namespace: string;
+  /** `identity.component`, else `backend`. */
+  readonly component: string;
+  /** `identity.endpoint`, else `generate`: the default name of `telemetry.endpoint()`. */
+  readonly endpoint: string;
 }
 
 export interface SystemServerConfig {
@@ -140,8 +152,15 @@ export interface ShutdownConfig {
   /** True in a Kubernetes pod (KUBERNETES_SERVICE_HOST is set): decides the default drain delay. */
   readonly inKubernetes: boolean;
   readonly drainDelayMs: number;
+  /** DYN_SHUTDOWN_TIMEOUT: after the drain, the budget of the in-flight wait and the telemetry flush. */
   readonly timeoutMs: number;
   readonly gracePeriodMs: number;
+  /** Derived: 60 % of `timeoutMs`, how long in-flight requests may take after the drain. */
+  readonly inFlightTimeoutMs: number;
+  /** Derived: 10 % of `timeoutMs` (at least 1 ms), each shutdown hook's timeout. */
+  readonly hookTimeoutMs: number;
+  /** Derived: 90 % of `hookTimeoutMs` (at least 1 ms), what one flush inside a shutdown hook may take. */
+  readonly flushBudgetMs: number;
 }
 
 /** Zero-code instrumentation on Node's diagnostics channels; each part can be turned off alone. */

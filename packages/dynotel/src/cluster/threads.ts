@@ -2,7 +2,6 @@ import { BroadcastChannel, threadId } from 'node:worker_threads';
 import type { DynotelConfig } from '@dynotel/core';
 import type { ShutdownCoordinator } from '@dynotel/health';
 import { type MetricsRoot, SnapshotAggregator } from '@dynotel/metrics';
-import { hookTimeoutMs } from '../wire/shutdown-budget.ts';
 import { SnapshotCollector } from './collector.ts';
 import { asDynotelMessage, type DynotelMessage, PROTOCOL } from './protocol.ts';
 
@@ -62,7 +61,7 @@ export function wireThreadsMain(
         await collector.allGone();
       },
       // A thread's sequence is its two flushes (it skips the drain and has no requests of its own).
-      { timeoutMs: 2 * hookTimeoutMs(config), order: 0 },
+      { timeoutMs: 2 * config.shutdown.hookTimeoutMs, order: 0 },
     );
   };
   return () => channel.close();

@@ -1,4 +1,4 @@
-import type { DynotelConfig } from '@dynotel/core';
+import { type DynotelConfig, telemetryResourceAttributes } from '@dynotel/core';
 import {
   createLogger,
   createOtlpLoggerProvider,
@@ -6,7 +6,6 @@ import {
   type LoggerOptions,
 } from '@dynotel/logging';
 import type { InitOptions } from '../options.ts';
-import { flushBudgetMs } from './shutdown-budget.ts';
 
 export interface WiredLogging {
   readonly logger: DynotelLogger;
@@ -37,9 +36,9 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
       timeoutMs: tracing.logs.timeoutMs,
       // Ends inside the 'otlp logs' hook, counting what it gives up on: sdk-logs' own shutdown had no
       // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
-      shutdownTimeoutMs: flushBudgetMs(config),
+      shutdownTimeoutMs: config.shutdown.flushBudgetMs,
       serviceName: identity.serviceName,
-      resourceAttributes: resourceOf(config),
+      resourceAttributes: telemetryResourceAttributes(identity),
     });
     otlp = { loggerProvider: provider };
     otlpShutdown = () => provider.shutdown();
@@ -55,16 +54,8 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     base,
     keepUrlQuery: config.privacy.keepUrlQuery,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+    ...(options.logRedact === undefined ? {} : { redact: options.logRedact }),
     ...(otlp === undefined ? {} : { otlp }),
   });
   return { logger, otlpShutdown };
-}
-
-function resourceOf(config: DynotelConfig): Record<string, string> {
-  const attributes: Record<string, string> = { ...config.identity.resourceAttributes };
-  if (config.identity.namespace !== undefined) attributes['dynamo.namespace'] = config.identity.namespace;
-  if (config.identity.component !== undefined) attributes['dynamo.component'] = config.identity.component;
-  if (config.identity.instanceId !== undefined)
-    attributes['service.instance.id'] = config.identity.instanceId;
-  return attributes;
 }

@@ -17,10 +17,6 @@ import {
 } from '@dynotel/metrics';
 import { createHttpMetrics, type HttpMetrics } from '../http/http-metrics.ts';
 
-/** Used when a Dynamo endpoint is served but no namespace/component is configured. */
-export const DEFAULT_NAMESPACE = 'dynamo';
-export const DEFAULT_COMPONENT = 'backend';
-
 export interface WiredMetrics {
   readonly root: MetricsRoot;
   /** The level of this service's identity: namespace → component when configured, else the root. */
@@ -67,9 +63,8 @@ export function wireMetrics(config: DynotelConfig): WiredMetrics {
     service,
     http: createHttpMetrics(service),
     component() {
-      component ??= root
-        .namespace(identity.namespace ?? DEFAULT_NAMESPACE)
-        .component(identity.component ?? DEFAULT_COMPONENT);
+      // core's identity.served: the namespace and component, else Dynamo's defaults.
+      component ??= root.namespace(identity.served.namespace).component(identity.served.component);
       return component;
     },
     frontend() {

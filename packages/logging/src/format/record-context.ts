@@ -2,6 +2,7 @@ import type { OtlpBridge } from '../otlp/bridge.ts';
 import type { BaseFields } from './base-fields.ts';
 import type { BoundField } from './fields.ts';
 import type { FieldLayout } from './json-fields.ts';
+import type { Redactor } from './redaction.ts';
 import type { TimestampFormatter } from './timestamp.ts';
 
 /** What every line of one logger tree shares, fixed when the root logger is made. */
@@ -18,6 +19,8 @@ export interface SharedFormatState {
 export interface LoggerFormatState {
   readonly target: string;
   readonly targetJson: string;
+  /** pino's `redact` of this logger (inherited by children unless a child sets its own). */
+  readonly redact: Redactor | undefined;
   /** By pino level number: what follows the time in a line without file and line (see `levelHeads`). */
   readonly levelHeads: readonly string[];
   /** The message of the logger's last line and its JSON (see `messageJson` in jsonl.ts). */

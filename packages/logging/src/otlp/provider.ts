@@ -1,4 +1,10 @@
-import { DynotelError, otlpSignalEndpoint } from '@dynotel/core';
+import {
+  configDefaults,
+  DynotelError,
+  OTLP_PROTOCOLS,
+  otlpSignalEndpoint,
+  resolveServiceName,
+} from '@dynotel/core';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
@@ -31,7 +37,7 @@ export interface OtlpLoggerProviderOptions {
   readonly reconnectBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Per-export timeout, default 10 000 ms. */
   readonly timeoutMs?: number;
-  /** `service.name`, default `dynamo` (Dynamo's OTEL_SERVICE_NAME default). */
+  /** `service.name`; default: `service.name` of `resourceAttributes`, else `dynamo` (core's rule, as for spans). */
   readonly serviceName?: string;
   readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>>;
   /** Batch delay, default 1000 ms. */
@@ -70,13 +76,15 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
 }
 
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
-  const protocol = options.protocol ?? 'grpc';
-  if (protocol !== 'grpc' && protocol !== 'http/protobuf')
-    throw invalid('protocol', protocol, "'grpc' or 'http/protobuf'");
+  // Defaults are core's (the env table's), for a provider made without init(); init() passes them all.
+  const defaults = configDefaults().tracing.logs;
+  const protocol = options.protocol ?? defaults.protocol;
+  if (!OTLP_PROTOCOLS.includes(protocol))
+    throw invalid('protocol', protocol, OTLP_PROTOCOLS.map((p) => `'${p}'`).join(' or '));
   const endpoint = options.endpoint ?? otlpSignalEndpoint({ signal: 'logs', protocol });
   if (!URL.canParse(endpoint))
     throw invalid('endpoint', endpoint, 'an absolute URL such as http://localhost:4317');
-  const timeoutMillis = options.timeoutMs ?? 10_000;
+  const timeoutMillis = options.timeoutMs ?? defaults.timeoutMs;
   if (!Number.isInteger(timeoutMillis) || timeoutMillis <= 0)
     throw invalid('timeoutMs', timeoutMillis, 'a positive integer');
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
@@ -107,10 +115,17 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({
       ...options.resourceAttributes,
-      'service.name': options.serviceName ?? 'dynamo',
+      'service.name': resolveServiceName(options.serviceName, stringAttributes(options.resourceAttributes)),
     }),
     processors: [processor],
   });
   processors.set(provider, processor);
   return provider;
+}
+
+function stringAttributes(
+  attributes: Readonly<Record<string, string | number | boolean>> | undefined,
+): Record<string, string> {
+  const name = attributes?.['service.name'];
+  return name === undefined ? {} : { 'service.name': String(name) };
 }

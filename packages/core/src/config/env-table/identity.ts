@@ -45,9 +45,9 @@ export const IDENTITY_VARIABLES = {
     default: 'unset',
     accepted: HIERARCHY_ACCEPTED,
     description:
-      'Dynamo namespace of this service: the `dynamo_namespace` label of hierarchy metrics and a span attribute.',
+      'Dynamo namespace of this service: the `dynamo_namespace` label of hierarchy metrics and a span attribute. Served endpoints (`telemetry.endpoint()`) use `dynamo` when no namespace is set (`identity.served.namespace`, derived).',
     source: 'dynotel',
-    keys: ['identity.namespace'],
+    keys: ['identity.namespace', 'identity.served.namespace'],
     parse: hierarchyName,
     fallback: undefined,
   }),
@@ -57,9 +57,10 @@ export const IDENTITY_VARIABLES = {
     type: 'string',
     default: 'unset',
     accepted: HIERARCHY_ACCEPTED,
-    description: 'Component name: the `dynamo_component` label of hierarchy metrics.',
+    description:
+      'Component name: the `dynamo_component` label of hierarchy metrics. Served endpoints use `backend` when no component is set (`identity.served.component`, derived).',
     source: 'dynotel',
-    keys: ['identity.component'],
+    keys: ['identity.component', 'identity.served.component'],
     parse: hierarchyName,
     fallback: undefined,
   }),
@@ -97,9 +98,9 @@ export const IDENTITY_VARIABLES = {
     accepted:
       'dyn://<namespace>.<component>.<endpoint> (three names with a letter or digit each), or a plain endpoint name without dots',
     description:
-      "Dynamo's endpoint path (`--endpoint`): `dyn://dynamo.backend.generate` sets the endpoint (the `dynamo_endpoint` label of endpoint-level metrics) and, where DYN_NAMESPACE / DYN_COMPONENT are unset, the namespace and component. A plain name sets the endpoint only.",
+      "Dynamo's endpoint path (`--endpoint`): `dyn://dynamo.backend.generate` sets the endpoint (the `dynamo_endpoint` label of endpoint-level metrics) and, where DYN_NAMESPACE / DYN_COMPONENT are unset, the namespace and component. A plain name sets the endpoint only. Unset, `telemetry.endpoint()` serves `generate` (`identity.served.endpoint`, derived).",
     source: 'dynamo',
-    keys: ['identity.endpoint', 'identity.namespace', 'identity.component'],
+    keys: ['identity.endpoint', 'identity.namespace', 'identity.component', 'identity.served.endpoint'],
     parse: endpointPath,
     fallback: undefined as EndpointPath | undefined,
   }),

@@ -24,9 +24,14 @@ export const SHUTDOWN_VARIABLES = {
     default: '20',
     accepted: `${SECONDS_ACCEPTED}; drain delay + timeout must fit in the grace period`,
     description:
-      'After the drain delay, seconds to wait for in-flight requests and the telemetry flush before giving up. Reduced to fit when drain delay + timeout exceed the grace period.',
+      "After the drain delay, seconds to wait for in-flight requests and the telemetry flush before giving up. Reduced to fit when drain delay + timeout exceed the grace period. Shared out as: in-flight requests 60 % (`shutdown.inFlightTimeoutMs`), each shutdown hook 10 %, at least 1 ms (`shutdown.hookTimeoutMs`), one span or log flush inside a hook 90 % of a hook's timeout, at least 1 ms (`shutdown.flushBudgetMs`). The three are derived (set `shutdown.timeoutMs` in code, not them).",
     source: 'dynotel',
-    keys: ['shutdown.timeoutMs'],
+    keys: [
+      'shutdown.timeoutMs',
+      'shutdown.inFlightTimeoutMs',
+      'shutdown.hookTimeoutMs',
+      'shutdown.flushBudgetMs',
+    ],
     parse: seconds(0),
     fallback: 20_000,
   }),

@@ -14,6 +14,7 @@ import { envVar } from './row.ts';
 
 const OTEL_BOOL_ACCEPTED = 'true|false (case-insensitive)';
 
+/** OTEL_TRACES_SAMPLER values dynotel supports (the spec's, without jaeger_remote and xray). */
 export const SAMPLERS: readonly TraceSampler[] = [
   'always_on',
   'always_off',
@@ -24,6 +25,12 @@ export const SAMPLERS: readonly TraceSampler[] = [
 ];
 
 const EXPORTERS: readonly SignalExporter[] = ['otlp', 'none'];
+
+/** OTEL_EXPORTER_OTLP_PROTOCOL values dynotel supports. */
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf'];
+
+/** OTEL_EXPORTER_OTLP_COMPRESSION values. */
+export const OTLP_COMPRESSIONS: readonly OtlpCompression[] = ['gzip', 'none'];
 
 export type { OtlpSignal } from '../otlp-endpoint.ts';
 
@@ -76,7 +83,7 @@ function otlpRows(signal?: OtlpSignal): Record<string, EnvVariable> {
       description: `OTLP transport for ${scope(signal)}. grpc is the default, as in Dynamo (the OTel spec defaults to http/protobuf); http/json is not supported.`,
       source: 'otel',
       keys: keysFor('protocol', signal),
-      parse: oneOf<OtlpProtocol>(['grpc', 'http/protobuf'], {
+      parse: oneOf<OtlpProtocol>(OTLP_PROTOCOLS, {
         'http/json': 'http/json is not supported by dynotel; use grpc or http/protobuf',
       }),
       fallback: undefined,
@@ -115,7 +122,7 @@ function otlpRows(signal?: OtlpSignal): Record<string, EnvVariable> {
       description: `Payload compression for ${scope(signal)}.`,
       source: 'otel',
       keys: keysFor('compression', signal),
-      parse: oneOf<OtlpCompression>(['gzip', 'none']),
+      parse: oneOf<OtlpCompression>(OTLP_COMPRESSIONS),
       fallback: undefined,
     }),
   ];
