@@ -1,4 +1,5 @@
-import { DynotelError, diag, runOutsideRequests } from '@dynotel/core';
+import { DynotelError, diag } from '@dynotel/core';
+import { runOutsideRequests } from '@dynotel/core/internal';
 import { type CanaryHandler, type CanaryResult, sendCanary } from './canary.ts';
 import { DEFAULT_CHECK_TIMEOUT_MS, ReadinessCheck, type ReadinessCheckFn } from './readiness-check.ts';
 import { endpointReady } from './self-metrics.ts';

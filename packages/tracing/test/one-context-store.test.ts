@@ -1,11 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  currentFrame,
-  frameWithRequestContext,
-  getRequestContext,
-  runOutsideRequests,
-  runWithRequestContext,
-} from '@dynotel/core';
+import { getRequestContext, runWithRequestContext } from '@dynotel/core';
+import { currentFrame, frameWithRequestContext, runOutsideRequests } from '@dynotel/core/internal';
 import { type Context, context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createTracing, ownsGlobalContext, type Tracing } from '../src/index.ts';
