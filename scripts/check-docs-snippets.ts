@@ -9,7 +9,8 @@
  *   ```<lang> illustration  neither: output, pseudo code, YAML, PromQL, a fragment of a bigger file
  *
  * Any other block (a language we cannot check, or none) without `illustration` fails the check, so a
- * new block is either checked or visibly marked.
+ * new block is either checked or visibly marked. The fenced blocks of TSDoc `@example` sections in
+ * packages/*\/src are checked the same way (their ` * ` prefixes removed).
  *
  *   node scripts/check-docs-snippets.ts           check all, print counts
  *   node scripts/check-docs-snippets.ts --list    list every block with its kind, check nothing
@@ -56,6 +57,48 @@ function docFiles(): string[] {
   return files.sort();
 }
 
+/** packages/<pkg>/src/**\/*.ts, for their TSDoc `@example` blocks. */
+function sourceFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) files.push(path);
+    }
+  };
+  for (const name of readdirSync(join(ROOT, 'packages'))) {
+    try {
+      walk(join('packages', name, 'src'));
+    } catch {
+      // no src directory
+    }
+  }
+  return files.sort();
+}
+
+/**
+ * The fenced blocks of a source file's `@example` sections, as markdown: the comment's ` * ` prefixes
+ * removed, line numbers kept (other lines blanked) so a failure points at the source line.
+ */
+function exampleText(text: string): string {
+  const lines = text.split('\n');
+  const out = lines.map(() => '');
+  let inExample = false;
+  for (const [index, line] of lines.entries()) {
+    const body = /^\s*\*(?: ?)(.*)$/.exec(line);
+    if (body === null || /\*\/\s*$/.test(line)) {
+      inExample = false;
+      continue;
+    }
+    const content = body[1] ?? '';
+    if (content.startsWith('@example')) inExample = true;
+    else if (content.startsWith('@')) inExample = false;
+    else if (inExample) out[index] = content;
+  }
+  return out.join('\n');
+}
+
 function kindOf(lang: string, words: readonly string[]): Kind {
   if (words.includes('illustration')) return 'illustration';
   if (TS_LANGS.has(lang)) return words.includes('compile-only') ? 'compile' : 'run';
@@ -85,7 +128,7 @@ export function extractBlocks(file: string, text: string): Block[] {
 }
 
 function snippetName(block: Block): string {
-  const stem = block.file.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '_');
+  const stem = block.file.replace(/\.(md|ts)$/, '').replace(/[^A-Za-z0-9]+/g, '_');
   const ext = block.lang.startsWith('j') || block.lang === 'mjs' ? 'mjs' : 'ts';
   return `${stem}_L${block.line}.${ext}`;
 }
@@ -167,7 +210,12 @@ async function runAll(blocks: readonly Block[]): Promise<string[]> {
 }
 
 async function main(): Promise<number> {
-  const blocks = docFiles().flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+  const blocks = [
+    ...docFiles().flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), 'utf8'))),
+    ...sourceFiles().flatMap((file) =>
+      extractBlocks(file, exampleText(readFileSync(join(ROOT, file), 'utf8'))),
+    ),
+  ];
   if (process.argv.includes('--list')) {
     for (const block of blocks)
       console.log(`${block.kind.padEnd(12)} ${block.lang.padEnd(6)} ${block.file}:${block.line}`);
