@@ -9,8 +9,21 @@
  * Entry points are read from each package's `exports` map, so a new subpath needs no edit here. The
  * report of `.` is `<pkg>.api.md`, of `./express` `<pkg>-express.api.md` (scope dropped). API Extractor
  * runs its own bundled TypeScript over the .d.mts files, so it does not depend on the repo's tsgo.
+ *
+ * Both modes then compile a consumer importing every entry point, ESM and CJS, against the built
+ * declarations with `skipLibCheck: false`: stripping `@internal` members must leave declarations a
+ * stranger's strict build accepts (a class must still satisfy the interfaces it implements).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +36,8 @@ interface ExportTarget {
 }
 
 interface EntryPoint {
+  /** What a consumer imports: `dynotel/express`, `@dynotel/core`. */
+  readonly specifier: string;
   readonly packageDir: string;
   readonly reportName: string;
   readonly declarations: string;
@@ -45,7 +60,13 @@ function entryPoints(): EntryPoint[] {
       const types = typeof target === 'object' ? target.import?.types : undefined;
       if (types === undefined) continue;
       const suffix = subpath === '.' ? '' : `-${subpath.replace(/^\.\//, '').replace(/\//g, '-')}`;
-      entries.push({ packageDir, reportName: `${base}${suffix}`, declarations: join(packageDir, types) });
+      const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.replace(/^\.\//, '')}`;
+      entries.push({
+        specifier,
+        packageDir,
+        reportName: `${base}${suffix}`,
+        declarations: join(packageDir, types),
+      });
     }
   }
   return entries;
@@ -110,12 +131,48 @@ function runExtractor(entry: EntryPoint, update: boolean, tempFolder: string): s
   return undefined;
 }
 
+/** Type-checks a consumer of every entry point (ESM and CJS) against dist with skipLibCheck off. */
+function checkConsumer(entries: readonly EntryPoint[]): string[] {
+  // Inside packages/dynotel: every workspace package resolves from there (dynotel by self-reference).
+  const dir = join(ROOT, 'packages', 'dynotel', '.api-consumer');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    const lines = entries.map((entry, index) => `export * as entry${index} from '${entry.specifier}';`);
+    writeFileSync(join(dir, 'esm.mts'), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, 'cjs.cts'), `${lines.join('\n')}\n`);
+    const tsconfig = {
+      compilerOptions: {
+        target: 'es2023',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+      },
+      files: ['esm.mts', 'cjs.cts'],
+    };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { encoding: 'utf8' });
+    if (result.status === 0) return [];
+    return [
+      `declarations do not compile for a consumer (skipLibCheck: false):\n${result.stdout}${result.stderr}`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function main(): number {
   const update = process.argv.includes('--update');
   const tempFolder = mkdtempSync(join(tmpdir(), 'dynotel-api-'));
   const problems: string[] = [];
+  const entries = entryPoints();
   try {
-    for (const entry of entryPoints()) {
+    for (const entry of entries) {
       const problem = runExtractor(entry, update, tempFolder);
       if (problem !== undefined) problems.push(problem);
       else console.log(`${update ? 'wrote' : 'ok'} ${entry.reportName}.api.md`);
@@ -123,6 +180,7 @@ function main(): number {
   } finally {
     rmSync(tempFolder, { recursive: true, force: true });
   }
+  problems.push(...checkConsumer(entries));
   for (const problem of problems) console.error(problem);
   return problems.length === 0 ? 0 : 1;
 }
