@@ -3,7 +3,8 @@ import { getRequestContext, runWithRequestContext } from '@dynotel/core';
 import { currentFrame, frameWithRequestContext, runOutsideRequests } from '@dynotel/core/internal';
 import { type Context, context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createTracing, ownsGlobalContext, type Tracing } from '../src/index.ts';
+import { createTracing, type Tracing } from '../src/index.ts';
+import { ownsGlobalContext } from '../src/internal.ts';
 
 /**
  * The request context and the OpenTelemetry context are one frame in core's one store: a request
