@@ -81,7 +81,7 @@ function sourceFiles(): string[] {
  * The fenced blocks of a source file's `@example` sections, as markdown: the comment's ` * ` prefixes
  * removed, line numbers kept (other lines blanked) so a failure points at the source line.
  */
-function exampleText(text: string): string {
+export function exampleText(text: string): string {
   const lines = text.split('\n');
   const out = lines.map(() => '');
   let inExample = false;
