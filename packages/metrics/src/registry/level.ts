@@ -51,6 +51,7 @@ export abstract class MetricsLevel implements ScrapeTarget {
   readonly #updateCallbacks: UpdateCallback[] = [];
   readonly #expositionSources: ExpositionSource[] = [];
 
+  /** @internal */
   protected constructor(settings: RootSettings, path: readonly string[]) {
     this.settings = settings;
     this.path = path;
