@@ -14,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { coreErrors, ENV_TABLE, renderConfigurationDoc } from '../packages/core/src/index.ts';
+import { coreErrors, ENV_TABLE } from '../packages/core/src/index.ts';
+import { renderConfigurationDoc } from '../packages/core/src/internal.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CONFIGURATION_DOC = join(ROOT, 'docs', 'configuration.md');

@@ -8,6 +8,7 @@ export default defineConfig(
     fastify: 'src/fastify.ts',
     kubernetes: 'src/kubernetes.ts',
     register: 'src/register.ts',
+    testing: 'src/testing.ts',
     cli: 'src/cli/main.ts',
   }),
 );

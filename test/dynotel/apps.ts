@@ -1,9 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { init, injectTraceHeaders, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, injectTraceHeaders, type Telemetry } from 'dynotel';
 import { dynamoEndpoint, dynotel as expressMiddleware } from 'dynotel/express';
 import { dynotel as fastifyPlugin } from 'dynotel/fastify';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import express from 'express';
 import Fastify from 'fastify';
 import { LogCapture } from './log-capture.ts';

@@ -8,9 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
 import { dynotel as expressMiddleware } from 'dynotel/express';
 import { dynotel as fastifyPlugin } from 'dynotel/fastify';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -8,8 +8,9 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { init, resetTelemetryForTests, type Telemetry, withSpan } from 'dynotel';
+import { init, type Telemetry, withSpan } from 'dynotel';
 import { dynotel as expressMiddleware } from 'dynotel/express';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogCapture } from './log-capture.ts';

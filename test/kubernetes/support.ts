@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import { LogCapture } from '../dynotel/log-capture.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.ts';
 

@@ -7,7 +7,8 @@
  */
 import { Writable } from 'node:stream';
 import { ENV_TABLE, isDynotelError, readConfig } from '@dynotel/core';
-import { init, resetTelemetryForTests } from 'dynotel';
+import { init } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordFigures } from './support/report.ts';

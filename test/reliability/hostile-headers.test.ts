@@ -8,7 +8,8 @@
  */
 import http from 'node:http';
 import { isValidRequestId } from '@dynotel/core';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../packages/metrics/src/foreign/parser.ts';

@@ -4,7 +4,8 @@
  * and no self-metric counts a drop.
  */
 import { selfMetrics } from '@dynotel/core';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Framework, startApp, startDownstream, type TestApp } from '../dynotel/apps.ts';
 import { LogCapture } from '../dynotel/log-capture.ts';

@@ -10,7 +10,8 @@
  *   exported + Σ dynotel_spans_dropped_total{reason} = spans ended, with the reasons the OTLP spec implies.
  */
 import { selfMetrics } from '@dynotel/core';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../dynotel/apps.ts';
 import { LogCapture } from '../dynotel/log-capture.ts';

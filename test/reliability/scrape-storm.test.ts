@@ -8,7 +8,8 @@
  * counts exactly two failures per served scrape (the throw and the timeout).
  */
 import { selfMetrics } from '@dynotel/core';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import { afterEach, expect, it } from 'vitest';
 import { parseExposition } from '../../packages/metrics/src/foreign/parser.ts';
 import { startApp, type TestApp } from '../dynotel/apps.ts';

@@ -1,6 +1,6 @@
-// @dynotel/core public API. Everything exported here is listed by name.
+// @dynotel/core public API. Everything exported here is listed by name. What only the other dynotel
+// packages use (context frames, id pools, settlesWithin) is in `@dynotel/core/internal` (src/internal.ts).
 
-export { settlesWithin } from './async/settles-within.ts';
 export {
   type BatchProcessorConfig,
   type ClusterConfig,
@@ -39,7 +39,6 @@ export {
   type ResourceIdentity,
   readConfig,
   redactedConfigSummary,
-  renderConfigurationDoc,
   reportConfigProblems,
   resolveServiceName,
   type ServedEndpointIdentity,
@@ -54,24 +53,9 @@ export {
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
 export { sanitizeMetricName } from './config/parsers.ts';
 export {
-  ChainedContext,
-  type FrameContext,
-  MAX_CHAIN_LENGTH,
-  REQUEST_CONTEXT_KEY,
-  ROOT_FRAME,
-} from './context/context-frame.ts';
-export { RandomTextPool } from './context/random-text-pool.ts';
-export {
-  contextFrameStorage,
-  currentFrame,
-  enterFrame,
-  frameWithRequestContext,
   getRequestContext,
   type RequestContext,
-  requestContextOf,
   requireRequestContext,
-  runInFrame,
-  runOutsideRequests,
   runWithRequestContext,
 } from './context/request-context.ts';
 export {
@@ -81,8 +65,6 @@ export {
   type ResolvedRequestId,
   resolveRequestId,
 } from './context/request-id.ts';
-export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
-export { randomRequestUuid } from './context/uuid-pool.ts';
 export {
   type DiagnosticLevel,
   type DiagnosticRecord,

@@ -12,7 +12,8 @@ import {
   renderDocs,
   renderErrorsDoc,
 } from '../../../scripts/generate-docs.ts';
-import { coreErrors, ENV_TABLE, renderConfigurationDoc } from '../src/index.ts';
+import { coreErrors, ENV_TABLE } from '../src/index.ts';
+import { renderConfigurationDoc } from '../src/internal.ts';
 
 const run = promisify(execFile);
 

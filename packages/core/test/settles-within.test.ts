@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settlesWithin } from '../src/index.ts';
+import { settlesWithin } from '../src/internal.ts';
 
 describe('settlesWithin', () => {
   it('is true for a promise that resolves or rejects in time', async () => {

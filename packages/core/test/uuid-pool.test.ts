@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid, randomRequestUuid } from '../src/index.ts';
+import { isUuid } from '../src/index.ts';
+import { randomRequestUuid } from '../src/internal.ts';
 
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -102,6 +102,28 @@ export function dynamoEndpoint(endpoint: ServedEndpoint): ExpressMiddleware {
   };
 }
 
+/**
+ * The Express middleware: per request an `x-request-id`, an `http-request` server span, the request
+ * context for every log line, the HTTP RED metrics by route template and one access line; `/metrics`,
+ * `/health` and `/live` on the app's port (`options.systemRoutes`), and graceful shutdown of the server
+ * the app listens on. Mount it first.
+ *
+ * @example
+ * ```ts compile-only
+ * import express from 'express';
+ * import { init } from 'dynotel';
+ * import { dynotel } from 'dynotel/express';
+ *
+ * const telemetry = init();
+ * const app = express();
+ * app.use(dynotel(telemetry));
+ * app.get('/hello/:name', (req, res) => {
+ *   telemetry.logger.info({ name: req.params.name }, 'greeting'); // carries trace_id and x_request_id
+ *   res.json({ hello: req.params.name });
+ * });
+ * app.listen(8000);
+ * ```
+ */
 export function dynotel(
   telemetry: Telemetry = init(),
   options: ExpressMiddlewareOptions = {},

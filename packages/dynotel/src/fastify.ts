@@ -133,5 +133,23 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   done();
 };
 
+/**
+ * The Fastify plugin: the same per-request telemetry as the Express middleware (request id, server span,
+ * request context, RED metrics by route, access line), `/metrics` `/health` `/live` on the app's port,
+ * and graceful shutdown of `fastify.server`. Register it before the routes.
+ *
+ * @example
+ * ```ts compile-only
+ * import Fastify from 'fastify';
+ * import { init } from 'dynotel';
+ * import { dynotel } from 'dynotel/fastify';
+ *
+ * const telemetry = init();
+ * const app = Fastify({ loggerInstance: telemetry.logger });
+ * await app.register(dynotel, { telemetry });
+ * app.post('/generate', { config: { dynamoEndpoint: 'generate' } }, async () => ({ text: '' }));
+ * await app.listen({ port: 8000 });
+ * ```
+ */
 export const dynotel = fp(plugin, { fastify: '5.x', name: 'dynotel' });
 export default dynotel;

@@ -1,4 +1,4 @@
-// dynotel public API. Everything exported here is listed by name.
+// dynotel public API. Everything exported here is listed by name. Test helpers are in `dynotel/testing`.
 export { getRequestContext, type RequestContext, runWithRequestContext } from '@dynotel/core';
 export type { FrontendInstance, FrontendInstances } from '@dynotel/health';
 export type {
@@ -29,13 +29,7 @@ export {
   type HttpMetrics,
   UNMATCHED_ROUTE,
 } from './http/http-metrics.ts';
-export {
-  type ActiveRequest,
-  type FinishDetails,
-  HttpInstrumentation,
-  type HttpInstrumentationDeps,
-} from './http/instrumentation.ts';
 export { OTHER_METHOD } from './http/methods.ts';
-export { currentTelemetry, init, resetTelemetryForTests } from './init.ts';
+export { currentTelemetry, init } from './init.ts';
 export type { InitOptions } from './options.ts';
 export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';

@@ -14,6 +14,15 @@ type Holder = { [current]?: Telemetry };
  * as ignored. Never throws and never exits the process — a
  * failure is logged and a working handle on defaults (export off) is returned — except in strict mode
  * (`strict: true` or DYN_CONFIG_STRICT), where an invalid setting throws one error listing them all.
+ *
+ * @example
+ * ```ts
+ * import { init } from 'dynotel';
+ *
+ * const telemetry = init({ serviceName: 'gateway' }); // DYN_* and OTEL_* from the environment; code wins
+ * telemetry.logger.info({ port: 8000 }, 'starting');
+ * await telemetry.shutdown();
+ * ```
  */
 export function init(options: InitOptions = {}): Telemetry {
   const holder = globalThis as Holder;

@@ -49,7 +49,7 @@ export interface Telemetry {
    * Dynamo's frontend (`instances`, and their `dyn://` paths in `endpoints`): a gateway adds each worker.
    */
   readonly instances: FrontendInstances;
-  /** The request instrumentation the Express and Fastify middleware share. */
+  /** @internal The request instrumentation the Express and Fastify middleware share. */
   readonly http: HttpInstrumentation;
   /** The system status server once it listens; `undefined` when DYN_SYSTEM_PORT is off or it failed. */
   readonly systemServer: Promise<SystemServer | undefined>;

@@ -4,7 +4,8 @@ import { getRequestContext } from '@dynotel/core';
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
-import { type InitOptions, init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { type InitOptions, init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 import { waitFor } from './support/zero-code-app.ts';
 

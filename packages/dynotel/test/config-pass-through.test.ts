@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 // Core's resolved config is the one place a default or a derived value is computed: init() hands the

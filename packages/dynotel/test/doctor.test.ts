@@ -15,7 +15,8 @@ import { listen, type RunningServer } from '../../../test/support/http-server.ts
 import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
 import { PrometheusServer } from '../../../test/support/prometheus.ts';
 import type { CheckResult, DoctorReport } from '../src/cli/report.ts';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 
 // Found by the reliability suite (test/reliability/hostile-env.test.ts): DYN_NAMESPACE with characters
 // that sanitise to nothing passed the config reader but made the metrics package throw; the fallback

@@ -3,7 +3,8 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDynotelError } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentTelemetry, init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { currentTelemetry, init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 const quiet = { DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' };

@@ -1,12 +1,13 @@
 import { isDynotelError } from '@dynotel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
 import {
   AdmissionWebhook,
   fastifyAdmissionWebhook,
   observeReconcile,
   ResourceInventory,
 } from '../src/kubernetes.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 let telemetry: Telemetry | undefined;

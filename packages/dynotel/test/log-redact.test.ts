@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 let telemetry: Telemetry | undefined;

@@ -9,7 +9,8 @@ import { createSpanCollector } from '@dynotel/tracing/testing';
 import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redactedUrl } from '../src/http/client/redact-url.ts';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 const run = promisify(execFile);

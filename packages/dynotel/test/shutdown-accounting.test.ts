@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { selfMetrics } from '@dynotel/core';
 import { afterEach, expect, it } from 'vitest';
 import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 
 // Found by the reliability suite (test/reliability/otlp-faults.test.ts): the span flush hook asked
 // tracing for DYN_SHUTDOWN_TIMEOUT/4 while the coordinator gives each hook only a tenth of it. With a

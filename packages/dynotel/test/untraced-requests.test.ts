@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { createTracing, type Tracing } from '@dynotel/tracing';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { init, resetTelemetryForTests, type Telemetry } from '../src/index.ts';
+import { init, type Telemetry } from '../src/index.ts';
+import { resetTelemetryForTests } from '../src/testing.ts';
 import { Lines } from './support/lines.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { diag, runOutsideRequests } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { runOutsideRequests } from '@dynotel/core/internal';
 import { type CanaryResult, sendCanary } from './canary.ts';
 import type { Endpoint } from './endpoint-registry.ts';
 

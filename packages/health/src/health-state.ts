@@ -34,6 +34,23 @@ export interface HealthStateOptions {
   onCanaryResult?: ((result: CanaryResult) => void) | undefined;
 }
 
+/**
+ * The readiness and liveness state behind `/health` and `/live`: the lifecycle phase, the process
+ * status, each registered endpoint (with its canary) and the readiness checks.
+ *
+ * @example
+ * ```ts
+ * import { createHealthState } from '@dynotel/health';
+ *
+ * const health = createHealthState({ endpointHealthStatus: ['generate'] });
+ * health.registerEndpoint('generate'); // no canary: ready as registered
+ * health.setProcessStatus('ready'); // dynotel does this once the service listens
+ * health.addReadinessCheck('db', async () => {}, { timeoutMs: 500 });
+ * const report = await health.readiness();
+ * console.log(report.ready, JSON.stringify(report.body)); // true {"checks":{"db":"ready"},"endpoints":{"generate":"ready"},…}
+ * health.close();
+ * ```
+ */
 export interface HealthState {
   readonly phase: LifecyclePhase;
   readonly processStatus: HealthStatus;

@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { diag, settlesWithin } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { settlesWithin } from '@dynotel/core/internal';
 import type { HealthState } from './health-state.ts';
 import type { LifecyclePhase } from './lifecycle.ts';
 import { followOpenResponses, type OpenResponses } from './open-responses.ts';

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynotelError, diag, markServerUninstrumented } from '@dynotel/core';
+import { DynotelError, diag } from '@dynotel/core';
+import { markServerUninstrumented } from '@dynotel/core/internal';
 import { createHealthHandlers, type HealthHandlersOptions, sendNotFound } from './http-handlers.ts';
 import { invalidOption } from './validate.ts';
 

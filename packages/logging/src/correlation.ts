@@ -1,4 +1,5 @@
-import { getRequestContext, type RequestContext, requestContextOf } from '@dynotel/core';
+import { getRequestContext, type RequestContext } from '@dynotel/core';
+import { requestContextOf } from '@dynotel/core/internal';
 import { type Context, type Span, trace } from '@opentelemetry/api';
 
 /**

@@ -268,6 +268,21 @@ function dynamoAsJson(
   }
 }
 
+/**
+ * A pino logger writing Dynamo's layout (JSONL, or readable text), filtered per target by a `DYN_LOG`
+ * directive, with `trace_id`, `span_id` and the request ids of the current context on every line.
+ *
+ * @example
+ * ```ts
+ * import { closeLogger, createLogger } from '@dynotel/logging';
+ *
+ * const logger = createLogger({ format: 'jsonl', filter: 'info,my_service::db=debug' });
+ * const db = logger.child({ target: 'my_service::db' });
+ * db.debug({ rows: 3 }, 'query done'); // written: its target is at debug
+ * logger.debug('not written'); // the default level is info
+ * await closeLogger(logger);
+ * ```
+ */
 export function createLogger(options: LoggerOptions = {}): DynotelLogger {
   const format = options.format ?? 'readable';
   if (format !== 'jsonl' && format !== 'readable') throw invalid('format', format, "'jsonl' or 'readable'");

@@ -1,4 +1,5 @@
-import { frameWithRequestContext, runWithRequestContext } from '@dynotel/core';
+import { runWithRequestContext } from '@dynotel/core';
+import { frameWithRequestContext } from '@dynotel/core/internal';
 import type { Context } from '@opentelemetry/api';
 import { context, trace } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { diag, runOutsideRequests, settlesWithin } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { runOutsideRequests, settlesWithin } from '@dynotel/core/internal';
 import { type Context, context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';

@@ -1,4 +1,4 @@
-import { contextFrameStorage } from '@dynotel/core';
+import { contextFrameStorage } from '@dynotel/core/internal';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 /**

@@ -1,6 +1,7 @@
 // @dynotel/tracing public API. Everything exported here is listed by name.
-// Test utilities live in the `@dynotel/tracing/testing` entry point.
-export { DynotelContextManager, ownsGlobalContext } from './context-manager.ts';
+// Test utilities live in the `@dynotel/tracing/testing` entry point; what only the dynotel package uses in
+// `@dynotel/tracing/internal`.
+export { DynotelContextManager } from './context-manager.ts';
 export { type TracingErrorCode, tracingErrors } from './errors.ts';
 export type {
   BatchOptions,
@@ -10,7 +11,6 @@ export type {
   TracesSamplerName,
   TracingOptions,
 } from './options.ts';
-export { setPrimitiveAttribute } from './primitive-attribute.ts';
 export {
   extractIncomingTraceContext,
   extractTraceContext,

@@ -1,4 +1,4 @@
-import { RandomTextPool } from '@dynotel/core';
+import { RandomTextPool } from '@dynotel/core/internal';
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
 
 /** Random bytes drawn per refill: ~170 requests' trace and span ids (8 KiB of hex). */

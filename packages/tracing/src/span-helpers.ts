@@ -33,6 +33,19 @@ export interface WithSpanOptions extends SpanOptions {
 /**
  * Runs `fn` inside a new active span and ends the span when `fn` returns or its promise settles. A
  * thrown error or rejection is recorded on the span (exception event, status ERROR) and rethrown.
+ *
+ * @example
+ * ```ts
+ * import { createTracing, withSpan } from '@dynotel/tracing';
+ *
+ * const tracing = createTracing({ serviceName: 'worker' });
+ * const tokens = await withSpan('tokenize', async (span) => {
+ *   span.setAttribute('prompt.length', 11);
+ *   return 'hello world'.split(' ');
+ * });
+ * console.log(tokens.length); // 2
+ * await tracing.shutdown();
+ * ```
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options: WithSpanOptions = {}): T {
   const tracer = options.tracer ?? trace.getTracer(defaultTracerName);

@@ -1,4 +1,5 @@
-import { diag, settlesWithin } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { settlesWithin } from '@dynotel/core/internal';
 import {
   context,
   ProxyTracerProvider,

@@ -1,4 +1,4 @@
-import { ChainedContext, MAX_CHAIN_LENGTH, REQUEST_CONTEXT_KEY } from '@dynotel/core';
+import { ChainedContext, MAX_CHAIN_LENGTH, REQUEST_CONTEXT_KEY } from '@dynotel/core/internal';
 import { type Context, createContextKey, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { describe, expect, test } from 'vitest';
 

@@ -1,14 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  currentFrame,
-  frameWithRequestContext,
-  getRequestContext,
-  runOutsideRequests,
-  runWithRequestContext,
-} from '@dynotel/core';
+import { getRequestContext, runWithRequestContext } from '@dynotel/core';
+import { currentFrame, frameWithRequestContext, runOutsideRequests } from '@dynotel/core/internal';
 import { type Context, context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createTracing, ownsGlobalContext, type Tracing } from '../src/index.ts';
+import { createTracing, type Tracing } from '../src/index.ts';
+import { ownsGlobalContext } from '../src/internal.ts';
 
 /**
  * The request context and the OpenTelemetry context are one frame in core's one store: a request

@@ -7,8 +7,9 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { init, resetTelemetryForTests, type Telemetry } from 'dynotel';
+import { init, type Telemetry } from 'dynotel';
 import { dynotel as expressMiddleware } from 'dynotel/express';
+import { resetTelemetryForTests } from 'dynotel/testing';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.ts';

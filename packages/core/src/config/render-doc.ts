@@ -37,7 +37,9 @@ from \`@dynotel/core\` reads them all into one frozen, typed object; values pass
   the accepted form and the default used, and only that variable falls back. (Dynamo silently resets
   every system setting when one of them does not parse.) Histograms are the exception, as in Dynamo:
   one invalid value of a histogram makes its three values fall back. \`init()\` writes these warnings
-  through the service's logger (target \`dynotel.config\`), as JSON lines like all the others.
+  through the service's logger (target \`dynotel.config\`, level WARN), in the same format as every other
+  line: readable text by default, JSONL with \`DYN_LOGGING_JSONL=true\`. \`readConfig()\` alone returns the
+  problems and \`reportConfigProblems()\` writes them through \`diag\`.
 - **Strict mode.** With \`DYN_CONFIG_STRICT=true\` (or \`readConfig(env, { strict: true })\`) start-up
   fails with one \`ERR_DYNOTEL_CONFIG_INVALID\` error that lists every problem. Deprecated variables
   only warn, even in strict mode.

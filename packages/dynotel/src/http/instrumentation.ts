@@ -1,20 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  currentFrame,
-  diag,
-  enterFrame,
-  frameWithRequestContext,
-  runInFrame,
-  selfMetrics,
-  urlForTelemetry,
-} from '@dynotel/core';
+import { diag, selfMetrics, urlForTelemetry } from '@dynotel/core';
+import { currentFrame, enterFrame, frameWithRequestContext, runInFrame } from '@dynotel/core/internal';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
-import {
-  extractIncomingTraceContext,
-  ownsGlobalContext,
-  setPrimitiveAttribute,
-  setRequestIdAttributes,
-} from '@dynotel/tracing';
+import { extractIncomingTraceContext, setRequestIdAttributes } from '@dynotel/tracing';
+import { ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
 import {
   type Context,
   context,

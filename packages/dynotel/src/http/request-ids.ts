@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isUuid, type RequestContext, randomRequestUuid, resolveRequestId } from '@dynotel/core';
+import { isUuid, type RequestContext, resolveRequestId } from '@dynotel/core';
+import { randomRequestUuid } from '@dynotel/core/internal';
 
 export interface RequestIdentity extends RequestContext {
   readonly xRequestId: string;

@@ -14,7 +14,8 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { diag, isServerUninstrumented } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { isServerUninstrumented } from '@dynotel/core/internal';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { expressRouteOf } from './framework-routes.ts';
 import {

@@ -1,12 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  diag,
-  getRequestContext,
-  isUuid,
-  randomRequestUuid,
-  runWithRequestContext,
-  selfMetrics,
-} from '@dynotel/core';
+import { diag, getRequestContext, isUuid, runWithRequestContext, selfMetrics } from '@dynotel/core';
+import { randomRequestUuid } from '@dynotel/core/internal';
 import { apiStatusOf, operatorErrorType } from '@dynotel/metrics';
 import { withSpan } from '@dynotel/tracing';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';

@@ -1,4 +1,5 @@
-import { randomRequestUuid, runWithRequestContext } from '@dynotel/core';
+import { runWithRequestContext } from '@dynotel/core';
+import { randomRequestUuid } from '@dynotel/core/internal';
 import { type OperatorErrorType, operatorErrorType, type ReconcileResult } from '@dynotel/metrics';
 import { withSpan } from '@dynotel/tracing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';

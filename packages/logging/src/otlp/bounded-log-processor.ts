@@ -1,4 +1,5 @@
-import { diag, runOutsideRequests, settlesWithin } from '@dynotel/core';
+import { diag } from '@dynotel/core';
+import { runOutsideRequests, settlesWithin } from '@dynotel/core/internal';
 import { type Context, context, createContextKey } from '@opentelemetry/api';
 import type {
   LogRecordExporter,

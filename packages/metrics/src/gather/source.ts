@@ -28,8 +28,11 @@ export interface ExpositionSource {
 
 /** What a scrape reads from one level of the registry tree (implemented by MetricsLevel). */
 export interface ScrapeTarget {
+  /** @internal */
   metrics(): Iterable<AnyMetric>;
+  /** @internal */
   updateCallbacks(): readonly UpdateCallback[];
+  /** @internal */
   expositionSources(): readonly ExpositionSource[];
 }
 

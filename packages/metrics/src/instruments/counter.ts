@@ -8,16 +8,24 @@ import type { Series } from './series-store.ts';
  * closure and hashes the label object on every call, which misses the ≤100 ns budget for a cached child.
  */
 export class CounterChild implements Series, ScalarPoint {
+  /** @internal */
   readonly labelText: string;
+  /** @internal */
   readonly metricName: string;
-  /** `name{labels}`, rendered once with the series (the encoders write it as is). */
+  /** @internal `name{labels}`, rendered once with the series (the encoders write it as is). */
   readonly seriesText: string;
+  /** @internal */
   readonly exemplars: boolean;
+  /** @internal */
   value = 0;
+  /** @internal */
   exemplarTraceId: string | undefined = undefined;
+  /** @internal */
   exemplarSpanId = '';
+  /** @internal */
   exemplarValue = 0;
 
+  /** @internal */
   constructor(metricName: string, labelText: string, exemplars: boolean) {
     this.metricName = metricName;
     this.labelText = labelText;

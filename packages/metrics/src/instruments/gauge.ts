@@ -4,12 +4,16 @@ import type { Series } from './series-store.ts';
 
 /** One gauge series. Any number is a legal gauge value, NaN and ±Inf included (they are encoded exactly). */
 export class GaugeChild implements Series, ScalarPoint {
+  /** @internal */
   readonly labelText: string;
+  /** @internal */
   readonly metricName: string;
-  /** `name{labels}`, rendered once with the series (the encoders write it as is). */
+  /** @internal `name{labels}`, rendered once with the series (the encoders write it as is). */
   readonly seriesText: string;
+  /** @internal */
   value = 0;
 
+  /** @internal */
   constructor(metricName: string, labelText: string) {
     this.metricName = metricName;
     this.labelText = labelText;

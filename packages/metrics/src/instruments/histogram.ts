@@ -10,17 +10,28 @@ import type { Series } from './series-store.ts';
  * on the first sampled span.
  */
 export class HistogramChild implements Series, HistogramPoint {
+  /** @internal */
   readonly labelText: string;
+  /** @internal */
   readonly metricName: string;
+  /** @internal */
   readonly bounds: Float64Array;
+  /** @internal */
   readonly counts: Float64Array;
+  /** @internal */
   readonly exemplars: boolean;
+  /** @internal */
   sum = 0;
+  /** @internal */
   count = 0;
+  /** @internal */
   exemplarTraceIds: Array<string | undefined> | undefined = undefined;
+  /** @internal */
   exemplarSpanIds: string[] | undefined = undefined;
+  /** @internal */
   exemplarValues: Float64Array | undefined = undefined;
 
+  /** @internal */
   constructor(metricName: string, labelText: string, bounds: Float64Array, exemplars: boolean) {
     this.metricName = metricName;
     this.labelText = labelText;

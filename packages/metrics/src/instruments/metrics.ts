@@ -23,6 +23,7 @@ abstract class Metric<S extends Series> {
   readonly #store: SeriesStore<S> | undefined;
   readonly #detached: S;
 
+  /** @internal */
   constructor(definition: MetricDefinition, level: LevelContext, create: (labelText: string) => S) {
     this.definition = definition;
     this.type = definition.type;
@@ -67,6 +68,7 @@ abstract class Metric<S extends Series> {
 }
 
 export class Counter extends Metric<CounterChild> {
+  /** @internal Use `level.counter()`, `.gauge()`, `.histogram()`. */
   constructor(definition: MetricDefinition, level: LevelContext) {
     super(definition, level, (labelText) => new CounterChild(definition.name, labelText, level.exemplars));
   }
@@ -82,6 +84,7 @@ export class Counter extends Metric<CounterChild> {
 }
 
 export class Gauge extends Metric<GaugeChild> {
+  /** @internal Use `level.counter()`, `.gauge()`, `.histogram()`. */
   constructor(definition: MetricDefinition, level: LevelContext) {
     super(definition, level, (labelText) => new GaugeChild(definition.name, labelText));
   }
@@ -106,6 +109,7 @@ export class Gauge extends Metric<GaugeChild> {
 export class Histogram extends Metric<HistogramChild> {
   readonly buckets: readonly number[];
 
+  /** @internal Use `level.counter()`, `.gauge()`, `.histogram()`. */
   constructor(definition: MetricDefinition, level: LevelContext) {
     const bounds = definition.bounds ?? new Float64Array();
     super(

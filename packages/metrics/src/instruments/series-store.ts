@@ -5,6 +5,7 @@ import { normaliseLabelValue } from './label-value.ts';
 
 /** What a store needs to know about a series: its canonical label text. */
 export interface Series {
+  /** @internal */
   readonly labelText: string;
 }
 

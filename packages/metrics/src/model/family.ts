@@ -14,35 +14,45 @@ export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untype
 
 /** A counter, gauge or untyped sample. */
 export interface ScalarPoint {
+  /** @internal */
   readonly labelText: string;
+  /** @internal */
   readonly value: number;
   /**
+   * @internal
    * `name{labels}` for the family's own name (the sample name of a gauge, an untyped, and of a counter
    * whose name ends in `_total`), rendered once by whoever owns the point. Absent: the writer builds it.
    */
   readonly seriesText?: string | undefined;
-  /** Milliseconds since the epoch (foreign samples only). */
+  /** @internal Milliseconds since the epoch (foreign samples only). */
   readonly timestampMs?: number | undefined;
-  /** Exemplar of a sampled trace (own counters, written in OpenMetrics only). */
+  /** @internal Exemplar of a sampled trace (own counters, written in OpenMetrics only). */
   readonly exemplarTraceId?: string | undefined;
+  /** @internal */
   readonly exemplarSpanId?: string | undefined;
+  /** @internal */
   readonly exemplarValue?: number | undefined;
-  /** A foreign exemplar's canonical label text and value (OpenMetrics only). */
+  /** @internal A foreign exemplar's canonical label text and value (OpenMetrics only). */
   readonly exemplarLabelText?: string | undefined;
 }
 
 /** A histogram series: per-bucket counts with `+Inf` last (or cumulative ones, when `cumulative`). */
 export interface HistogramPoint {
+  /** @internal */
   readonly labelText: string;
-  /** Finite upper bounds, strictly increasing; `+Inf` is implied and its count is `counts[bounds.length]`. */
+  /** @internal Finite upper bounds, strictly increasing; `+Inf` is implied and its count is `counts[bounds.length]`. */
   readonly bounds: ArrayLike<number>;
+  /** @internal */
   readonly counts: ArrayLike<number>;
-  /** True when `counts` are already cumulative (foreign text); own histograms count per bucket. */
+  /** @internal True when `counts` are already cumulative (foreign text); own histograms count per bucket. */
   readonly cumulative?: boolean | undefined;
-  /** Undefined when the source had no `_sum`. */
+  /** @internal Undefined when the source had no `_sum`. */
   readonly sum: number | undefined;
+  /** @internal */
   readonly exemplarTraceIds?: ReadonlyArray<string | undefined> | undefined;
+  /** @internal */
   readonly exemplarSpanIds?: readonly string[] | undefined;
+  /** @internal */
   readonly exemplarValues?: ArrayLike<number> | undefined;
 }
 

@@ -51,6 +51,7 @@ export abstract class MetricsLevel implements ScrapeTarget {
   readonly #updateCallbacks: UpdateCallback[] = [];
   readonly #expositionSources: ExpositionSource[] = [];
 
+  /** @internal */
   protected constructor(settings: RootSettings, path: readonly string[]) {
     this.settings = settings;
     this.path = path;
@@ -72,14 +73,38 @@ export abstract class MetricsLevel implements ScrapeTarget {
     return Object.fromEntries(this.#context.autoLabels);
   }
 
+  /**
+   * Defines a counter on this level (its name gets the `dynamo_component_` prefix and the level's
+   * hierarchy labels unless `prefix`/`autoLabels` say otherwise). The same definition twice returns the
+   * same metric; a conflicting one throws.
+   *
+   * @example
+   * ```ts
+   * import { createMetricsRoot } from '@dynotel/metrics';
+   *
+   * const ep = createMetricsRoot().namespace('dynamo').component('backend').endpoint('generate');
+   * const requests = ep.counter({ name: 'requests_total', help: 'Requests', labelNames: ['model'] });
+   * requests.labels('llama-3').inc(); // cache the child in hot paths
+   * const queued = ep.gauge({ name: 'queued_requests', help: 'Requests waiting' });
+   * queued.set(4);
+   * const latency = ep.histogram({ name: 'latency_seconds', help: 'Latency', buckets: [0.1, 0.5, 1] });
+   * latency.observe(0.42);
+   * console.log((await ep.scrape()).body.includes('dynamo_component_requests_total')); // true
+   * ```
+   */
   counter(options: MetricOptions): Counter {
     return this.#register('counter', options, (definition) => new Counter(definition, this.#context));
   }
 
+  /** Defines a gauge on this level; see {@link MetricsLevel.counter} for naming and an example. */
   gauge(options: MetricOptions): Gauge {
     return this.#register('gauge', options, (definition) => new Gauge(definition, this.#context));
   }
 
+  /**
+   * Defines a histogram on this level (default buckets: `DEFAULT_BUCKETS`); see
+   * {@link MetricsLevel.counter} for naming and an example.
+   */
   histogram(options: HistogramOptions): Histogram {
     return this.#register('histogram', options, (definition) => new Histogram(definition, this.#context));
   }

@@ -1,6 +1,7 @@
 import { diag, getRequestContext, selfMetrics } from '@dynotel/core';
 import type { Histogram } from '@dynotel/metrics';
-import { injectTraceContext, isInstrumentationSuppressed, setPrimitiveAttribute } from '@dynotel/tracing';
+import { injectTraceContext, isInstrumentationSuppressed } from '@dynotel/tracing';
+import { setPrimitiveAttribute } from '@dynotel/tracing/internal';
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { normaliseMethod, OTHER_METHOD } from '../methods.ts';
 import { redactedUrl } from './redact-url.ts';
