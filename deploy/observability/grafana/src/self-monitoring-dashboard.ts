@@ -270,6 +270,28 @@ const dropPanels = [
     },
   ),
   timeseries(
+    'Cluster aggregation',
+    promQueries(
+      [
+        `sum by (instance, reason) (rate(dynotel_cluster_worker_snapshots_missed_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} snapshots missed ({{reason}})' },
+      ],
+      [
+        `sum by (instance) (rate(dynotel_cluster_workers_retired_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} workers retired' },
+      ],
+      [
+        `sum by (instance, reason) (rate(dynotel_cluster_series_dropped_total{${target}}[$__rate_interval]))`,
+        { legend: '{{instance}} series dropped ({{reason}})' },
+      ],
+    ),
+    {
+      unit: 'short',
+      description:
+        "A clustered service's primary (docs/cluster.md): worker snapshots that missed a scrape's deadline or came from a worker that exited, workers whose counters joined the baseline, and worker series left out of the aggregate (a histogram whose buckets differ, a series the primary records itself).",
+    },
+  ),
+  timeseries(
     'Collector: spans and log records failed',
     promQueries(
       [
