@@ -1,4 +1,5 @@
 import type { Suite } from '../lib/types.ts';
+import { clusterSuite } from './cluster.ts';
 import { httpSuite } from './http.ts';
 import { loggingSuite } from './logging.ts';
 import { memorySuite } from './memory.ts';
@@ -13,4 +14,5 @@ export const suites: readonly Suite[] = [
   tracingSuite,
   httpSuite,
   memorySuite,
+  clusterSuite,
 ];
