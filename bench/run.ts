@@ -4,6 +4,7 @@
  *
  *   pnpm bench                 full run (several minutes)
  *   pnpm bench --smoke         proves the harness runs (CI); figures are meaningless
+ *   pnpm bench --quick         the HTTP matrix on 4 of its 24 cells (figures valid, coverage partial)
  *   pnpm bench --suite scrape  one suite
  *   pnpm bench --write         also rewrite bench/RESULTS.md
  *   pnpm bench --render        measure nothing: rebuild RESULTS.md from results.json and ANALYSIS.md
@@ -18,6 +19,7 @@ import { suites } from './suites/index.ts';
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     suite: { type: 'string', multiple: true },
     rounds: { type: 'string' },
@@ -63,7 +65,12 @@ if (selected.length === 0) {
   process.exit(2);
 }
 const rounds = Number(values.rounds ?? (values.smoke ? 1 : 5));
-const context: SuiteContext = { smoke: values.smoke ?? false, rounds, log: (m) => console.error(m) };
+const context: SuiteContext = {
+  smoke: values.smoke ?? false,
+  quick: values.quick ?? false,
+  rounds,
+  log: (m) => console.error(m),
+};
 const machine = {
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',

@@ -35,6 +35,10 @@ export function renderMarkdown(input: ReportInput): string {
   for (const suite of input.suites) {
     const rows = input.rows.filter((r) => r.suite === suite.name);
     lines.push('', `## ${suite.title}`, '', suite.description, '');
+    if (suite.render !== undefined) {
+      lines.push(suite.render(rows));
+      continue;
+    }
     const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];
     lines.push(
       `| case | implementation | value | ratio to peer | ${extraKeys.join(' | ')}${extraKeys.length ? ' |' : ''}`,

@@ -2,7 +2,7 @@
 import { init } from 'dynotel';
 import { dynotel } from 'dynotel/express';
 import express from 'express';
-import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { devNull, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 import { dynotelEnv } from './dynotel-env.ts';
 
 const telemetry = init({ env: dynotelEnv('metrics-only'), handleSignals: false, logDestination: devNull });
@@ -11,4 +11,6 @@ app.use(dynotel(telemetry));
 app.get(ROUTE, (_req, res) => {
   res.json(PAYLOAD);
 });
-const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));
+const server = app.listen(listenPort(), '127.0.0.1', () =>
+  serveAdmin((server.address() as { port: number }).port),
+);
