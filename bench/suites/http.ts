@@ -16,6 +16,7 @@ import {
   QUICK_MATRIX,
 } from '../http/matrix.ts';
 import type { AppSpec } from '../lib/app-process.ts';
+import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { canPin, pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
@@ -44,6 +45,7 @@ export const httpSuite: Suite = {
     const seconds = context.smoke ? 0.3 : Number(process.env.BENCH_HTTP_SECONDS ?? 2);
     const rounds = context.smoke ? 1 : Number(process.env.BENCH_HTTP_ROUNDS ?? context.rounds);
     const cells = context.smoke ? smokeCells() : context.quick ? QUICK_MATRIX : FULL_MATRIX;
+    assertBuilt();
     pinSelf('1');
     const sink = await startOtlpSink();
     const rows: BenchRow[] = [];

@@ -8,6 +8,7 @@ import { type Framework, matrixApps } from '../http/apps/variants.ts';
 import { fixedRateLatency, type LatencyResult } from '../http/fixed-rate-latency.ts';
 import { drive } from '../http/load.ts';
 import { type AppProcess, startApp } from '../lib/app-process.ts';
+import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
@@ -24,6 +25,7 @@ export const latencySuite: Suite = {
     const rate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
     const seconds = context.smoke ? 0.3 : Number(process.env.BENCH_LATENCY_SECONDS ?? 4);
     const rounds = context.smoke ? 1 : context.rounds;
+    assertBuilt();
     pinSelf('1');
     const sink = await startOtlpSink();
     const rows: BenchRow[] = [];
