@@ -35,8 +35,9 @@ export function renderMarkdown(input: ReportInput): string {
   for (const suite of input.suites) {
     const rows = input.rows.filter((r) => r.suite === suite.name);
     lines.push('', `## ${suite.title}`, '', suite.description, '');
-    if (suite.render !== undefined) {
-      lines.push(suite.render(rows));
+    const rendered = suite.render?.(rows);
+    if (rendered !== undefined) {
+      lines.push(rendered);
       continue;
     }
     const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];

@@ -25,6 +25,9 @@ export interface Suite {
   /** What "better" means and which ratio matters, printed above the table. */
   readonly description: string;
   run(context: SuiteContext): Promise<BenchRow[]>;
-  /** Renders the suite's rows itself (e.g. a matrix); default: one generic table. */
-  render?(rows: readonly BenchRow[]): string;
+  /**
+   * Renders the suite's rows itself (e.g. a matrix); undefined (rows of another layout, such as a
+   * results.json recorded by a former version of the suite) falls back to the generic table.
+   */
+  render?(rows: readonly BenchRow[]): string | undefined;
 }

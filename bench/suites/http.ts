@@ -118,7 +118,8 @@ function fmt(value: number | undefined, digits = 2): string {
 }
 
 /** One table per framework and figure: cells down, apps across; then RSS; then the targets' verdicts. */
-function renderMatrix(rows: readonly BenchRow[]): string {
+function renderMatrix(rows: readonly BenchRow[]): string | undefined {
+  if (!rows.some((r) => r.extra?.['CPU ratio'] !== undefined)) return undefined;
   const out: string[] = [];
   for (const framework of FRAMEWORKS) {
     const mine = rows.filter((r) => r.case.startsWith(`${framework}: `));
