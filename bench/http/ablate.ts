@@ -73,6 +73,7 @@ try {
     sets,
     seconds,
     warmUpSeconds: 2,
+    fixedRate: 0,
     log: (m) => console.error(m),
   });
   const lines = [

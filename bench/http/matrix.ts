@@ -49,6 +49,12 @@ export interface CellSample {
   readonly rps: number;
   readonly cpuUsPerRequest: number;
   readonly p99Ms: number;
+  /**
+   * CPU per request at the fixed offered load `MatrixOptions.fixedRate` (NaN when not measured): every
+   * app answers the same requests at the same pace, so a slower app is not also charged the kernel's
+   * wake-up of a load generator that idles between its responses (ANALYSIS.md, "The indirect cost").
+   */
+  readonly fixedRateCpuUsPerRequest: number;
 }
 
 export interface MatrixResult {
@@ -65,21 +71,40 @@ export interface MatrixOptions {
   readonly sets: number;
   readonly seconds: number;
   readonly warmUpSeconds: number;
+  /** Also measure CPU per request at this many req/s in cells of ≥ 10 connections (0: never). */
+  readonly fixedRate: number;
   readonly log: (message: string) => void;
 }
 
-async function measureCell(app: AppProcess, cell: Cell, seconds: number): Promise<CellSample> {
+/** Drives one cell; returns the load result and the app's CPU microseconds meanwhile. */
+async function driveCell(app: AppProcess, cell: Cell, seconds: number, rate?: number) {
   const before = app.cpuMicros();
   const load = await drive(`${app.url}${cellPath(cell)}`, {
     seconds,
     connections: cell.connections,
+    ...(rate === undefined ? {} : { rate }),
     ...(cell.traceparent ? { headers: { traceparent: TRACEPARENT } } : {}),
   });
   const cpu = app.cpuMicros() - before;
   if (load.requests === 0 || load.errors > 0) {
     throw new Error(`${app.spec.id} ${cellName(cell)}: ${load.requests} requests, ${load.errors} errors`);
   }
-  return { rps: load.requests / load.seconds, cpuUsPerRequest: cpu / load.requests, p99Ms: load.p99Ms };
+  return { load, cpu };
+}
+
+async function measureCell(app: AppProcess, cell: Cell, options: MatrixOptions): Promise<CellSample> {
+  const { load, cpu } = await driveCell(app, cell, options.seconds);
+  let fixedRateCpuUsPerRequest = Number.NaN;
+  if (options.fixedRate > 0 && cell.connections >= 10) {
+    const fixed = await driveCell(app, cell, options.seconds, options.fixedRate);
+    fixedRateCpuUsPerRequest = fixed.cpu / fixed.load.requests;
+  }
+  return {
+    rps: load.requests / load.seconds,
+    cpuUsPerRequest: cpu / load.requests,
+    p99Ms: load.p99Ms,
+    fixedRateCpuUsPerRequest,
+  };
 }
 
 /** Measures every app in every cell, `rounds` in all over `sets` fresh process sets. */
@@ -106,7 +131,7 @@ export async function measureMatrix(apps: readonly AppSpec[], options: MatrixOpt
         if (round % 2 === 1) order.reverse();
         for (const [c, cell] of options.cells.entries()) {
           for (const index of order) {
-            samples[c]![index]!.push(await measureCell(running[index]!, cell, options.seconds));
+            samples[c]![index]!.push(await measureCell(running[index]!, cell, options));
           }
         }
         options.log(`  round ${round + 1}/${options.rounds} (process set ${set + 1}/${sets})`);

@@ -23,6 +23,8 @@ import { median } from '../lib/stats.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
 
 const MiB = 2 ** 20;
+/** CPU per request is also measured at this offered load in cells of ≥ 10 connections (0: not). */
+const FIXED_RATE = Number(process.env.BENCH_HTTP_FIXED_RATE ?? 2000);
 const FRAMEWORKS: readonly Framework[] = ['fastify', 'express'];
 
 function smokeCells(): Cell[] {
@@ -39,7 +41,7 @@ export const httpSuite: Suite = {
     'Every app starts as a user starts it: `node app.cjs` with dynotel as the README shows (`init()` without options, the plugin / middleware) on the BUILT packages (CommonJS, and ESM for `full (ESM)`), or the unmodified bare app under `node --require dynotel/register` / `node --import dynotel/register`; configured by the environment alone, stdout redirected to /dev/null by the harness, no IPC channel. Apps: bench/http/apps/.',
     'full: `OTEL_EXPORT_ENABLED=true OTEL_LOGS_EXPORTER=none DYN_LOGGING_JSONL=true` with spans to the OTLP/gRPC sink; 10% sampled: full + `parentbased_traceidratio` 0.1; metrics-only: `OTEL_SDK_DISABLED=true DYN_LOG=warn`. Peer stack: OpenTelemetry sdk-node + instrumentation-http (+ @fastify/otel), prom-client, pino (bench/http/servers/*-peer.ts).',
     `Each app in its own process ${canPin ? 'pinned to core 0' : '(unpinned: taskset is missing)'}, autocannon 9 in the harness on core 1, the sink beside it. Cells: connections {1, 10, 32} × route (\`/\` static, \`/items/:id\` parametric) × body (\`{"hello":"world"}\`-sized, 16 KiB JSON) × with/without a sampled incoming \`traceparent\`. In every round every cell measures every app in turn (order reversed every other round); rounds are spread over fresh process sets.`,
-    "Ratios are paired: the median over rounds of (app ÷ bare in the same round and cell). CPU per request is the app's user+system time from /proc/<pid>/stat over the requests it completed (10 ms ticks). RSS: VmRSS after the set's load and VmHWM (peak), median over process sets.",
+    `Ratios are paired: the median over rounds of (app ÷ bare in the same round and cell). CPU per request is the app's user+system time from /proc/<pid>/stat over the requests it completed (10 ms ticks), at saturation and, in cells of ≥ 10 connections, at a fixed offered load of ${FIXED_RATE} req/s (BENCH_HTTP_FIXED_RATE; 0 skips it), where a slower app is not also charged the loopback wake-ups of an idle load generator. RSS: VmRSS after the set's load and VmHWM (peak), median over process sets.`,
   ].join('\n\n'),
   async run(context) {
     const seconds = context.smoke ? 0.3 : Number(process.env.BENCH_HTTP_SECONDS ?? 2);
@@ -59,6 +61,7 @@ export const httpSuite: Suite = {
           sets: context.smoke ? 1 : Number(process.env.BENCH_HTTP_PROCESSES ?? 2),
           seconds,
           warmUpSeconds: context.smoke ? 0.4 : 2,
+          fixedRate: FIXED_RATE,
           log: (m) => context.log(`  http ${framework}:${m}`),
         });
         rows.push(...rowsOf(framework, apps, cells, result));
@@ -94,6 +97,8 @@ function rowsOf(
           'CPU µs/req': median(s.map((x) => x.cpuUsPerRequest)),
           'CPU ratio': pairedRatio(s, bare, 'cpuUsPerRequest'),
           'p99 ms': median(s.map((x) => x.p99Ms)),
+          'fixed-rate CPU µs/req': median(s.map((x) => x.fixedRateCpuUsPerRequest)),
+          'fixed-rate CPU ratio': pairedRatio(s, bare, 'fixedRateCpuUsPerRequest'),
         },
       });
     }
@@ -153,6 +158,13 @@ function renderMatrix(rows: readonly BenchRow[]): string | undefined {
       (r) => fmt(r.extra?.['CPU µs/req'], 1),
       (r) => fmt(r.extra?.['CPU ratio']),
     );
+    if (cellRows.some((r) => Number.isFinite(r.extra?.['fixed-rate CPU ratio']))) {
+      table(
+        'server CPU per request at a fixed offered load (BENCH_HTTP_FIXED_RATE, cells of ≥ 10 connections), paired ratio to bare (bare: µs)',
+        (r) => fmt(r.extra?.['fixed-rate CPU µs/req'], 1),
+        (r) => fmt(r.extra?.['fixed-rate CPU ratio']),
+      );
+    }
     table(
       'p99 latency at saturation, ms (autocannon, whole ms)',
       (r) => fmt(r.extra?.['p99 ms'], 0),
