@@ -40,6 +40,12 @@ export function renderMarkdown(input: ReportInput): string {
       lines.push(rendered);
       continue;
     }
+    if (suite.render !== undefined) {
+      lines.push(
+        '**These rows were recorded by a former version of this suite: the description above does not apply to them.**',
+        '',
+      );
+    }
     const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];
     lines.push(
       `| case | implementation | value | ratio to peer | ${extraKeys.join(' | ')}${extraKeys.length ? ' |' : ''}`,
