@@ -4,9 +4,9 @@
  * (an ablation), the port given in PORT. The harness reads the app's CPU time and memory from /proc,
  * never from inside the app, so bare and instrumented apps run the same code apart from telemetry.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -34,14 +34,17 @@ export interface AppProcess {
   readonly spec: AppSpec;
   readonly pid: number;
   readonly url: string;
-  /** User + system CPU microseconds of the app's process so far (/proc/<pid>/stat). */
+  /**
+   * CPU microseconds the app's threads have run so far: the sum of /proc/<pid>/task/<tid>/schedstat
+   * (nanoseconds, user and kernel time alike), not /proc/<pid>/stat's 10 ms ticks, which at a fixed
+   * 2000 req/s for 2 s would count a bare server's CPU in 6–8 ticks.
+   */
   cpuMicros(): number;
   /** Resident set size now and at its peak, in bytes (/proc/<pid>/status VmRSS, VmHWM). */
   memory(): { rss: number; peakRss: number };
   stop(): Promise<void>;
 }
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
 const devNull = openSync('/dev/null', 'w');
 
 /** A free loopback port: bound, then released for the app to take. */
@@ -95,10 +98,17 @@ export function spawnApp(spec: AppSpec, port: number, core = '0'): ChildProcess 
   });
 }
 
-function procFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+/** Run time of every live thread of `pid` (schedstat's first field, ns), in microseconds. */
+function threadsCpuMicros(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e3;
 }
 
 function statusKiB(pid: number, key: string): number {
@@ -122,10 +132,7 @@ export async function startApp(spec: AppSpec): Promise<AppProcess> {
     spec,
     pid,
     url,
-    cpuMicros() {
-      const fields = procFields(pid);
-      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-    },
+    cpuMicros: () => threadsCpuMicros(pid),
     memory() {
       return { rss: statusKiB(pid, 'VmRSS') * 1024, peakRss: statusKiB(pid, 'VmHWM') * 1024 };
     },
