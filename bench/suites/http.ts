@@ -223,6 +223,14 @@ function verdicts(rows: readonly BenchRow[]): string[] {
       min: false,
     },
     {
+      target: 'full ≤ 2× CPU/request at the fixed rate',
+      framework: 'fastify',
+      impl: 'full (CJS)',
+      key: 'fixed-rate CPU ratio',
+      bound: 2,
+      min: false,
+    },
+    {
       target: '10% sampled ≥ 0.7× req/s',
       framework: 'fastify',
       impl: '10% sampled',
@@ -255,7 +263,11 @@ function verdicts(rows: readonly BenchRow[]): string[] {
   ];
   for (const check of checks) {
     const candidates = rows.filter(
-      (r) => r.unit === 'req/s' && r.impl === check.impl && r.case.startsWith(`${check.framework}: `),
+      (r) =>
+        r.unit === 'req/s' &&
+        r.impl === check.impl &&
+        r.case.startsWith(`${check.framework}: `) &&
+        Number.isFinite(r.extra?.[check.key]),
     );
     if (candidates.length === 0) continue;
     const worst = candidates.reduce((a, b) =>
