@@ -1,10 +1,14 @@
 /**
  * The benchmark harness: runs every suite (dynotel beside the peer stack, in the same process and run),
- * prints a table, and with --write records bench/RESULTS.md and bench/results.json.
+ * prints a table, and with --write records bench/RESULTS.md and bench/results.json. The suites http,
+ * latency and startup run apps as users run them, on the BUILT packages: `pnpm build` first (they
+ * refuse a stale build). Measure on a quiet machine only (`uptime`: 1-minute load below 1.0).
  *
- *   pnpm bench                 full run (several minutes)
+ *   pnpm bench                 full run (about two hours: the HTTP matrix is most of it)
  *   pnpm bench --smoke         proves the harness runs (CI); figures are meaningless
- *   pnpm bench --suite scrape  one suite
+ *   pnpm bench --quick         the HTTP matrix on 4 of its 24 cells (figures valid, coverage partial)
+ *   pnpm bench --suite http    one suite (metrics-instruments, metrics-scrape, logging, tracing,
+ *                             http, latency, startup, memory)
  *   pnpm bench --write         also rewrite bench/RESULTS.md
  *   pnpm bench --render        measure nothing: rebuild RESULTS.md from results.json and ANALYSIS.md
  */
@@ -18,6 +22,7 @@ import { suites } from './suites/index.ts';
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     suite: { type: 'string', multiple: true },
     rounds: { type: 'string' },
@@ -63,7 +68,12 @@ if (selected.length === 0) {
   process.exit(2);
 }
 const rounds = Number(values.rounds ?? (values.smoke ? 1 : 5));
-const context: SuiteContext = { smoke: values.smoke ?? false, rounds, log: (m) => console.error(m) };
+const context: SuiteContext = {
+  smoke: values.smoke ?? false,
+  quick: values.quick ?? false,
+  rounds,
+  log: (m) => console.error(m),
+};
 const machine = {
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',

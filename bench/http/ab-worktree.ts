@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, type StartServerOptions, startServer } from '../lib/server-process.ts';
-import { measureInProcessSets, ratioTable } from '../suites/http.ts';
+import { measureInProcessSets, ratioTable } from './ipc-rounds.ts';
 
 const worktree = process.argv[2];
 const names = (process.argv[3] ?? 'fastify-bare,fastify-dynotel').split(',');

@@ -6,6 +6,9 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     amount?: number;
+    /** Requests per second over all connections. */
+    overallRate?: number;
+    headers?: Record<string, string>;
   }
   interface Result {
     '2xx': number;

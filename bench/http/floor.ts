@@ -13,7 +13,7 @@
  */
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, type ServerProcess, startServer } from '../lib/server-process.ts';
-import { measureInProcessSets, processSets, ratioTable } from '../suites/http.ts';
+import { measureInProcessSets, processSets, ratioTable } from './ipc-rounds.ts';
 
 const framework = process.argv[2] ?? 'fastify';
 if (framework !== 'fastify' && framework !== 'express')

@@ -35,6 +35,17 @@ export function renderMarkdown(input: ReportInput): string {
   for (const suite of input.suites) {
     const rows = input.rows.filter((r) => r.suite === suite.name);
     lines.push('', `## ${suite.title}`, '', suite.description, '');
+    const rendered = suite.render?.(rows);
+    if (rendered !== undefined) {
+      lines.push(rendered);
+      continue;
+    }
+    if (suite.render !== undefined) {
+      lines.push(
+        '**These rows were recorded by a former version of this suite: the description above does not apply to them.**',
+        '',
+      );
+    }
     const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];
     lines.push(
       `| case | implementation | value | ratio to peer | ${extraKeys.join(' | ')}${extraKeys.length ? ' |' : ''}`,

@@ -24,7 +24,7 @@ export interface ServerProcess {
   readonly url: string;
   /** The server's node process (taskset execs node, so it keeps this pid). */
   readonly pid: number;
-  /** The server's stdout, when started with `pipeStdout` (otherwise it is this process's). */
+  /** The server's stdout, when started with `pipeStdout` (otherwise /dev/null). */
   readonly stdout: Readable | null;
   stats(gc?: boolean): Promise<ServerStats>;
   stop(): Promise<void>;
@@ -35,10 +35,11 @@ export interface StartServerOptions {
   readonly exposeGc?: boolean;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
-  /** Give the server's stdout to the caller (`ServerProcess.stdout`), e.g. to read V8's GC trace. */
+  /**
+   * Give the server's stdout to the caller (`ServerProcess.stdout`), e.g. to read V8's GC trace; by
+   * default it goes to /dev/null, where a service's access lines go in every benchmark.
+   */
   readonly pipeStdout?: boolean;
-  /** Send the server's stdout to /dev/null (a preloaded dynotel/register logs there). */
-  readonly discardStdout?: boolean;
 }
 
 /**
@@ -57,12 +58,7 @@ export async function startServer(name: string, options: StartServerOptions = {}
     ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child: ChildProcess = spawn(command, args as string[], {
-    stdio: [
-      'ignore',
-      options.pipeStdout ? 'pipe' : options.discardStdout ? 'ignore' : 'inherit',
-      'inherit',
-      'ipc',
-    ],
+    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...options.env },
   });
   const ready = await new Promise<{ port: number }>((resolve, reject) => {

@@ -13,6 +13,8 @@ export interface BenchRow {
 export interface SuiteContext {
   /** Short mode for CI: proves the harness runs, figures are meaningless. */
   readonly smoke: boolean;
+  /** A subset of the cells (--quick): figures valid, coverage partial. */
+  readonly quick: boolean;
   readonly rounds: number;
   log(message: string): void;
 }
@@ -23,4 +25,9 @@ export interface Suite {
   /** What "better" means and which ratio matters, printed above the table. */
   readonly description: string;
   run(context: SuiteContext): Promise<BenchRow[]>;
+  /**
+   * Renders the suite's rows itself (e.g. a matrix); undefined (rows of another layout, such as a
+   * results.json recorded by a former version of the suite) falls back to the generic table.
+   */
+  render?(rows: readonly BenchRow[]): string | undefined;
 }

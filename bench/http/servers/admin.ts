@@ -48,6 +48,17 @@ export function serveAdmin(port: number): void {
   process.send?.({ type: 'ready', port });
 }
 
-/** The single route every variant serves. */
+/**
+ * The port to listen on: PORT when the harness picked one (bench/lib/app-process.ts, no IPC needed),
+ * else any free port, announced over IPC by serveAdmin.
+ */
+export function listenPort(): number {
+  return Number(process.env.PORT ?? 0);
+}
+
+/** The 16 KiB JSON body of the matrix's large routes (bench/http/apps/ serve the same). */
+export const LARGE_PAYLOAD = Object.freeze({ data: 'x'.repeat(16373) });
+
+/** The single route every variant serves (the matrix's apps serve four: bench/http/apps/). */
 export const ROUTE = '/items/:id';
 export const PAYLOAD = Object.freeze({ id: 42, name: 'widget', tags: ['a', 'b'] });

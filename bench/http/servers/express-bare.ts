@@ -1,9 +1,11 @@
 /** Express with no telemetry: the baseline. */
 import express from 'express';
-import { PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 
 const app = express();
 app.get(ROUTE, (_req, res) => {
   res.json(PAYLOAD);
 });
-const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));
+const server = app.listen(listenPort(), '127.0.0.1', () =>
+  serveAdmin((server.address() as { port: number }).port),
+);

@@ -2,13 +2,18 @@
 import { init } from 'dynotel';
 import { dynotel } from 'dynotel/express';
 import express from 'express';
-import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 import { dynotelEnv } from './dynotel-env.ts';
 
-const telemetry = init({ env: dynotelEnv('metrics-only'), handleSignals: false, logDestination: devNull });
+// As the README shows: configured by the environment alone, logs to stdout (the harness sends it to
+// /dev/null), signals handled.
+Object.assign(process.env, dynotelEnv('metrics-only'));
+const telemetry = init();
 const app = express();
 app.use(dynotel(telemetry));
 app.get(ROUTE, (_req, res) => {
   res.json(PAYLOAD);
 });
-const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));
+const server = app.listen(listenPort(), '127.0.0.1', () =>
+  serveAdmin((server.address() as { port: number }).port),
+);

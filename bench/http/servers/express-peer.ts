@@ -1,5 +1,5 @@
 /** Express with the peer stack: OTel sdk-node (http instrumentation), prom-client, pino. */
-import { PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { LARGE_PAYLOAD, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 import { activeSpanContext, recordRequest, startPeerSdk } from './peer-otel.ts';
 
 startPeerSdk();
@@ -19,4 +19,10 @@ app.use((req, res, next) => {
 app.get(ROUTE, (_req, res) => {
   res.json(PAYLOAD);
 });
-const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));
+// The matrix's routes (bench/http/apps/express-bare.cjs serves the same).
+app.get('/', (_req, res) => res.json({ hello: 'world' }));
+app.get('/large', (_req, res) => res.json(LARGE_PAYLOAD));
+app.get('/items/:id/large', (_req, res) => res.json(LARGE_PAYLOAD));
+const server = app.listen(listenPort(), '127.0.0.1', () =>
+  serveAdmin((server.address() as { port: number }).port),
+);

@@ -2,12 +2,15 @@
 import { init } from 'dynotel';
 import { dynotel } from 'dynotel/fastify';
 import Fastify from 'fastify';
-import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 import { dynotelEnv } from './dynotel-env.ts';
 
-const telemetry = init({ env: dynotelEnv('full'), handleSignals: false, logDestination: devNull });
+// As the README shows: configured by the environment alone, logs to stdout (the harness sends it to
+// /dev/null), signals handled.
+Object.assign(process.env, dynotelEnv('full'));
+const telemetry = init();
 const app = Fastify({ logger: false });
 await app.register(dynotel, { telemetry });
 app.get(ROUTE, async () => PAYLOAD);
-await app.listen({ host: '127.0.0.1', port: 0 });
+await app.listen({ host: '127.0.0.1', port: listenPort() });
 serveAdmin((app.server.address() as { port: number }).port);

@@ -1,6 +1,6 @@
 /** Fastify with the peer stack: OTel sdk-node (http + @fastify/otel), prom-client, pino. */
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { LARGE_PAYLOAD, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 import { activeSpanContext, recordRequest, startPeerSdk } from './peer-otel.ts';
 
 startPeerSdk([new FastifyOtelInstrumentation({ registerOnInitialization: true })]);
@@ -29,5 +29,9 @@ app.addHook('onResponse', (request, reply, done) => {
   done();
 });
 app.get(ROUTE, async () => PAYLOAD);
-await app.listen({ host: '127.0.0.1', port: 0 });
+// The matrix's routes (bench/http/apps/fastify-bare.cjs serves the same).
+app.get('/', async () => ({ hello: 'world' }));
+app.get('/large', async () => LARGE_PAYLOAD);
+app.get('/items/:id/large', async () => LARGE_PAYLOAD);
+await app.listen({ host: '127.0.0.1', port: listenPort() });
 serveAdmin((app.server.address() as { port: number }).port);

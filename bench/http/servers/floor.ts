@@ -33,7 +33,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { devNull, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { devNull, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
@@ -214,7 +214,7 @@ if (framework === 'fastify') {
     });
   }
   app.get(ROUTE, async () => PAYLOAD);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: listenPort() });
   serveAdmin((app.server.address() as { port: number }).port);
 } else {
   const app = express();
@@ -228,5 +228,7 @@ if (framework === 'fastify') {
   app.get(ROUTE, (_req, res) => {
     res.json(PAYLOAD);
   });
-  const server = app.listen(0, '127.0.0.1', () => serveAdmin((server.address() as { port: number }).port));
+  const server = app.listen(listenPort(), '127.0.0.1', () =>
+    serveAdmin((server.address() as { port: number }).port),
+  );
 }
