@@ -42,6 +42,16 @@ async function startService(workers: number, series: number): Promise<Service> {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  try {
+    return await untilServing(child, workers, series);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/** The service once every worker recorded its series and the primary's aggregate shows them all. */
+async function untilServing(child: ChildProcess, workers: number, series: number): Promise<Service> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the service did not start its system server')), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
