@@ -22,6 +22,10 @@ function simulatedClocks(startWall: number, originFraction: number) {
     clocks: {
       wallMs: () => Math.floor(trueWall()),
       monotonicMs: () => monotonic,
+      // What performance.timeOrigin gives the real formatter: the wall time at monotonic 0, sub-ms
+      // exact. Without it the formatter starts on the wall clock's whole millisecond, and generated gaps
+      // of whole milliseconds (fast-check likes its bounds, 1000 and 5000) kept every stamp whole.
+      originMs: startWall + originFraction,
     },
     advance(ms: number) {
       monotonic += ms;
