@@ -7,8 +7,9 @@
  * Bounded: the clients stop 300 ms before the drain ends (docs/reliability.md §15 on that last race),
  * and the request count has a hard cap.
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type KeepAliveLoadState, keepAliveLoadThroughSignal } from '../support/keep-alive-load.ts';
 import { type AdopterApp, adopterNodes, startAdopterApp } from './support/adopter-app.ts';
 
 const CONNECTIONS = 16;
@@ -55,14 +56,6 @@ const apps = [
   },
 ] as const;
 
-interface Outcome {
-  readonly sentAt: number;
-  readonly endedAt: number;
-  readonly status: number;
-  readonly connection: string | undefined;
-  readonly error: string | undefined;
-}
-
 describe.each(adopterNodes())('drain under dynotel/register on $name', (node) => {
   let app: AdopterApp | undefined;
   let agent: Agent | undefined;
@@ -89,50 +82,11 @@ describe.each(adopterNodes())('drain under dynotel/register on $name', (node) =>
     const pool = new Agent({ connections: CONNECTIONS, pipelining: 1 });
     agent = pool;
 
-    const outcomes: Outcome[] = [];
     const healthDuringDrain: number[] = [];
-    let signalAt: number | undefined;
-    let stopAt = Number.POSITIVE_INFINITY;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < MAX_REQUESTS && performance.now() < stopAt) {
-        const index = next++;
-        const sentAt = performance.now();
-        try {
-          const response = await request(`${running.url}/v1/items/${index}`, {
-            dispatcher: pool,
-            headersTimeout: 10_000,
-            bodyTimeout: 10_000,
-          });
-          await response.body.text();
-          const connection = response.headers.connection;
-          outcomes.push({
-            sentAt,
-            endedAt: performance.now(),
-            status: response.statusCode,
-            connection: typeof connection === 'string' ? connection : undefined,
-            error: undefined,
-          });
-        } catch (error) {
-          outcomes.push({
-            sentAt,
-            endedAt: performance.now(),
-            status: 0,
-            connection: undefined,
-            error: (error as { code?: string }).code ?? (error as Error).name,
-          });
-        }
-        if (signalAt === undefined && outcomes.length >= WARM_UP) {
-          signalAt = performance.now();
-          stopAt = signalAt + DRAIN_DELAY_S * 1000 - STOP_BEFORE_DRAIN_END_MS;
-          running.child.kill('SIGTERM');
-        }
-      }
-    };
     // Readiness probes on the system port while the drain runs (their own connections, no keep-alive).
-    const prober = async (): Promise<void> => {
-      while (signalAt === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
-      while (performance.now() < stopAt) {
+    const probe = async (state: KeepAliveLoadState): Promise<void> => {
+      while (state.signalAt === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (performance.now() < state.stopAt) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         try {
           const health = await fetch(`${running.systemUrl}/health`, { headers: { connection: 'close' } });
@@ -143,12 +97,22 @@ describe.each(adopterNodes())('drain under dynotel/register on $name', (node) =>
         }
       }
     };
-    await Promise.all([...Array.from({ length: CONNECTIONS }, worker), prober()]);
+    const { outcomes, signalAt, requests } = await keepAliveLoadThroughSignal({
+      dispatcher: pool,
+      url: (index) => `${running.url}/v1/items/${index}`,
+      connections: CONNECTIONS,
+      warmUp: WARM_UP,
+      maxRequests: MAX_REQUESTS,
+      drainDelayMs: DRAIN_DELAY_S * 1000,
+      stopBeforeDrainEndMs: STOP_BEFORE_DRAIN_END_MS,
+      signal: () => running.child.kill('SIGTERM'),
+      alongside: probe,
+    });
 
     const exit = await running.waitForExit(15_000, 'after the drain');
     expect(exit, running.stderr.join('\n')).toEqual({ code: 0, signal: null });
     expect(signalAt).toBeDefined();
-    expect(next).toBeLessThan(MAX_REQUESTS);
+    expect(requests).toBeLessThan(MAX_REQUESTS);
 
     const duringDrain = outcomes.filter((o) => o.sentAt >= signalAt!);
     expect(duringDrain.length).toBeGreaterThan(CONNECTIONS * 5);

@@ -9,8 +9,9 @@
  * Clients stop sending shortly before the drain ends: a request written on an idle connection at the
  * very instant the server closes it can still race, as with any server (docs/reliability.md).
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { keepAliveLoadThroughSignal } from '../support/keep-alive-load.ts';
 import { type Child, startFixture } from './support/child.ts';
 import { recordFigures } from './support/report.ts';
 import { sized } from './support/settings.ts';
@@ -23,14 +24,6 @@ const WARM_UP = sized(300, 1_000);
 const STOP_BEFORE_DRAIN_END_MS = 300;
 /** A hard cap on requests, so a server that never drains cannot make the loop run forever. */
 const MAX_REQUESTS = 200_000;
-
-interface Outcome {
-  readonly sentAt: number;
-  readonly endedAt: number;
-  readonly status: number;
-  readonly connection: string | undefined;
-  readonly error: string | undefined;
-}
 
 describe.each(['express', 'fastify'])('drain with keep-alive clients on %s', (framework) => {
   let child: Child | undefined;
@@ -57,47 +50,16 @@ describe.each(['express', 'fastify'])('drain with keep-alive clients on %s', (fr
       exitedAt = performance.now();
     });
 
-    const outcomes: Outcome[] = [];
-    let signalAt: number | undefined;
-    let stopAt = Number.POSITIVE_INFINITY;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < MAX_REQUESTS && performance.now() < stopAt) {
-        const index = next++;
-        const sentAt = performance.now();
-        try {
-          const response = await request(`${origin}/v1/items/${index}?ms=${index % 4 === 0 ? 20 : 0}`, {
-            dispatcher: pool,
-            headersTimeout: 10_000,
-            bodyTimeout: 10_000,
-          });
-          await response.body.text();
-          const connection = response.headers.connection;
-          outcomes.push({
-            sentAt,
-            endedAt: performance.now(),
-            status: response.statusCode,
-            connection: typeof connection === 'string' ? connection : undefined,
-            error: undefined,
-          });
-        } catch (error) {
-          const code = (error as { code?: string }).code ?? (error as Error).name;
-          outcomes.push({
-            sentAt,
-            endedAt: performance.now(),
-            status: 0,
-            connection: undefined,
-            error: code,
-          });
-        }
-        if (signalAt === undefined && outcomes.length >= WARM_UP) {
-          signalAt = performance.now();
-          stopAt = signalAt + DRAIN_DELAY_S * 1000 - STOP_BEFORE_DRAIN_END_MS;
-          child!.process.kill('SIGTERM');
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+    const { outcomes, signalAt, requests } = await keepAliveLoadThroughSignal({
+      dispatcher: pool,
+      url: (index) => `${origin}/v1/items/${index}?ms=${index % 4 === 0 ? 20 : 0}`,
+      connections: CONNECTIONS,
+      warmUp: WARM_UP,
+      maxRequests: MAX_REQUESTS,
+      drainDelayMs: DRAIN_DELAY_S * 1000,
+      stopBeforeDrainEndMs: STOP_BEFORE_DRAIN_END_MS,
+      signal: () => child!.process.kill('SIGTERM'),
+    });
     const exitCode = await exited;
     expect(exitCode, child.stderr()).toBe(0);
     expect(signalAt).toBeDefined();
@@ -105,7 +67,7 @@ describe.each(['express', 'fastify'])('drain with keep-alive clients on %s', (fr
     const duringDrain = outcomes.filter((o) => o.sentAt >= signalAt!);
     const failed = outcomes.filter((o) => o.status !== 200);
     // Bounded: the loop ended at the stop time, far below its cap, and the process exited.
-    expect(next).toBeLessThan(MAX_REQUESTS);
+    expect(requests).toBeLessThan(MAX_REQUESTS);
     expect(duringDrain.length).toBeGreaterThan(CONNECTIONS * 10);
     expect(failed.map((o) => o.error ?? o.status)).toEqual([]);
     // Once the drain began (the first `Connection: close` arrived), every later request was told to close
