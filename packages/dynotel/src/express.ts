@@ -93,10 +93,12 @@ const routeOf: (req: ExpressRequest) => string | undefined = expressRouteOf;
 export function dynamoEndpoint(endpoint: ServedEndpoint): ExpressMiddleware {
   return function dynamoEndpointMiddleware(req, res, next) {
     const response = res as ResponseWithRequest;
-    // Behind dynotel's middleware, its 'close' listener finishes the endpoint's request too: no second
-    // listener per response. Alone (or a second endpoint on the same request), it brings its own.
+    // Behind dynotel's middleware, one 'close' listener finishes the endpoint's request too: the
+    // middleware's own, or (a request the zero-code instrumentation started, where the middleware adds
+    // none) one added here. Alone (or a second endpoint on the same request), it brings its own.
     if (response[activeKey] !== undefined && response[endpointKey] === undefined) {
       response[endpointKey] = startEndpointRequest(endpoint, req, res);
+      if (response[closeListenedKey] !== true) res.on('close', finishAttachedEndpoint);
     } else endpoint.track(req, res);
     next();
   };
@@ -148,12 +150,21 @@ export function dynotel(
       handlers.handle(req, res);
       return;
     }
-    // The request the zero-code instrumentation started, when it saw it first (counted once).
-    const active = http.start(req);
-    res.setHeader('x-request-id', active.identity.xRequestId);
     const response = res as ResponseWithRequest;
     response[requestKey] = req as ExpressRequest;
+    // Started by the zero-code instrumentation when it saw the request first (counted once): it set the
+    // header, its 'close' listener finishes the request (with Express's route template), and its frame is
+    // current, so `run` calls `next` directly. Nothing to do twice on the hot path.
+    const started = activeRequestOf(req);
+    if (started !== undefined) {
+      response[activeKey] = started;
+      http.run(started, next);
+      return;
+    }
+    const active = http.start(req);
+    res.setHeader('x-request-id', active.identity.xRequestId);
     response[activeKey] = active;
+    response[closeListenedKey] = true;
     res.on('close', onResponseClose);
     http.run(active, next);
   };
@@ -182,8 +193,17 @@ export function dynotel(
 const requestKey = Symbol('dynotel.expressRequest');
 const activeKey = Symbol('dynotel.activeRequest');
 const endpointKey = Symbol('dynotel.endpointRequest');
+/** The middleware's own 'close' listener is on the response (it finishes an attached endpoint too). */
+const closeListenedKey = Symbol('dynotel.closeListened');
 type ResponseWithRequest = ServerResponse & {
+  [closeListenedKey]?: true;
   [requestKey]?: ExpressRequest;
   [activeKey]?: ActiveRequest;
   [endpointKey]?: EndpointHttpRequest;
 };
+
+/** Finishes the Dynamo endpoint request of a response whose HTTP request another listener finishes. */
+function finishAttachedEndpoint(this: ResponseWithRequest): void {
+  const endpointRequest = this[endpointKey];
+  if (endpointRequest !== undefined) finishEndpointRequest(endpointRequest, this);
+}

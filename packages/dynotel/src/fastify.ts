@@ -103,7 +103,10 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
       return;
     }
     const route = request.routeOptions;
-    const active = http.start(request.raw);
+    // Started by the diagnostics channel (every request of an HTTP/1 server this plugin instruments):
+    // its header is set and its 'close' listener finishes it, with the route template set below.
+    const started = activeRequestOf(request.raw);
+    const active = started ?? http.start(request.raw);
     request.dynotel = active;
     request.dynotelRoute = route.url;
     active.route ??= route.url;
@@ -116,10 +119,14 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
         reply.raw,
       );
     }
-    reply.header('x-request-id', active.identity.xRequestId);
-    const raw = reply.raw as ResponseWithRequest;
-    raw[requestKey] = request;
-    raw.on('close', onResponseClose);
+    // One 'close' listener finishes a request: the channel's, unless the request did not come through it
+    // (`inject()`, an HTTP/2 server) or a Dynamo endpoint must be finished too.
+    if (started === undefined) reply.header('x-request-id', active.identity.xRequestId);
+    if (started === undefined || request.dynotelEndpoint !== null) {
+      const raw = reply.raw as ResponseWithRequest;
+      raw[requestKey] = request;
+      raw.on('close', onResponseClose);
+    }
     // Everything after this hook (handlers, their promises, log calls) runs in the request's context.
     http.run(active, hookDone);
   });
