@@ -17,6 +17,8 @@ interface App {
   lines(): Record<string, unknown>[];
   stderr(): string;
   waitForLine(message: string): Promise<void>;
+  /** Resolves once a stdout line matches: stdout and stderr are separate pipes, so READY may come first. */
+  waitForLineMatching(matches: (line: Record<string, unknown>) => boolean, what: string): Promise<void>;
 }
 
 const children: ChildProcess[] = [];
@@ -79,6 +81,7 @@ async function startApp(
     lines,
     stderr: () => err,
     waitForLine: (message) => until(() => lines().some((l) => l.message === message), message),
+    waitForLineMatching: (matches, what) => until(() => lines().some(matches), what),
   };
 }
 
@@ -150,7 +153,9 @@ describe('init(options) after dynotel/register', () => {
       },
       { register: true },
     );
-    const warning = app.lines().find((l) => String(l.message).startsWith('init() options ignored'));
+    const isWarning = (l: Record<string, unknown>) => String(l.message).startsWith('init() options ignored');
+    await app.waitForLineMatching(isWarning, 'the init() options warning');
+    const warning = app.lines().find(isWarning);
     expect(warning).toMatchObject({ level: 'WARN', ignored: 'serviceName,config', applied: 'handleSignals' });
     expect(String(warning?.message)).toContain('serviceName, config');
     // handleSignals: false applied: no dynotel listener, so SIGTERM ends the process the Node way.
