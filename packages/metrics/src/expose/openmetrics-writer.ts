@@ -56,7 +56,8 @@ export const openMetricsWriter: FormatWriter = {
 
   histogram(point: HistogramPoint, name: string, les: readonly string[]): string {
     const labels = point.labelText;
-    const bucketOpen = labels.length === 0 ? `${name}_bucket{le="` : `${name}_bucket{${labels},le="`;
+    // Flat (see text-writer.ts): every bucket line of the series copies it.
+    const bucketOpen = [name, labels.length === 0 ? '_bucket{le="' : `_bucket{${labels},le="`].join('');
     const counts = point.counts;
     const cumulative = point.cumulative === true;
     const traceIds = point.exemplarTraceIds;

@@ -35,7 +35,9 @@ export const textWriter: FormatWriter = {
 
   histogram(point: HistogramPoint, name: string, les: readonly string[]): string {
     const labels = point.labelText;
-    const bucketOpen = labels.length === 0 ? `${name}_bucket{le="` : `${name}_bucket{${labels},le="`;
+    // Joined, not a template literal: a flat string (see util/series-text.ts) that every bucket line of
+    // the series copies, rather than a cons string each line's flattening walks again.
+    const bucketOpen = [name, labels.length === 0 ? '_bucket{le="' : `_bucket{${labels},le="`].join('');
     // One synchronous pass over counts, sum and count: the snapshot is consistent (+Inf == _count).
     const counts = point.counts;
     const cumulative = point.cumulative === true;

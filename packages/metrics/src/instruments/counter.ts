@@ -1,4 +1,5 @@
 import type { ScalarPoint } from '../model/family.ts';
+import { renderSeriesText } from '../util/series-text.ts';
 import { activeSampledSpan } from './exemplar.ts';
 import { dropInvalid } from './invalid.ts';
 import type { Series } from './series-store.ts';
@@ -29,7 +30,7 @@ export class CounterChild implements Series, ScalarPoint {
   constructor(metricName: string, labelText: string, exemplars: boolean) {
     this.metricName = metricName;
     this.labelText = labelText;
-    this.seriesText = labelText.length === 0 ? metricName : `${metricName}{${labelText}}`;
+    this.seriesText = renderSeriesText(metricName, labelText);
     this.exemplars = exemplars;
   }
 

@@ -1,4 +1,5 @@
 import type { ScalarPoint } from '../model/family.ts';
+import { renderSeriesText } from '../util/series-text.ts';
 import { dropInvalid } from './invalid.ts';
 import type { Series } from './series-store.ts';
 
@@ -17,7 +18,7 @@ export class GaugeChild implements Series, ScalarPoint {
   constructor(metricName: string, labelText: string) {
     this.metricName = metricName;
     this.labelText = labelText;
-    this.seriesText = labelText.length === 0 ? metricName : `${metricName}{${labelText}}`;
+    this.seriesText = renderSeriesText(metricName, labelText);
   }
 
   set(value: number): void {
