@@ -1,9 +1,9 @@
 import { escapeHelp } from '../format/escape.ts';
 import { formatOpenMetricsNumber, formatValue } from '../format/number.ts';
-import type { MergedFamily } from '../gather/merge.ts';
 import { renderExemplar } from '../instruments/exemplar.ts';
 import {
   counterBaseName,
+  type FamilyHeader,
   type HistogramPoint,
   type ScalarPoint,
   type SummaryPoint,
@@ -21,14 +21,14 @@ export const openMetricsWriter: FormatWriter = {
   format: 'openmetrics',
   trailer: '# EOF\n',
 
-  header(family: MergedFamily): string {
+  header(family: FamilyHeader): string {
     const name = family.type === 'counter' ? counterBaseName(family.name) : family.name;
     const type = family.type === 'untyped' ? 'unknown' : family.type;
     const help = family.help === undefined ? '' : `# HELP ${name} ${escapeHelp(family.help, true)}\n`;
-    return `${help}# TYPE ${name} ${type}\n`;
+    return family.typeDeclared === false ? help : `${help}# TYPE ${name} ${type}\n`;
   },
 
-  scalarName(family: MergedFamily): string {
+  scalarName(family: FamilyHeader): string {
     return family.type === 'counter' ? `${counterBaseName(family.name)}_total` : family.name;
   },
 

@@ -1,7 +1,6 @@
 import { escapeHelp } from '../format/escape.ts';
 import { formatLeText, formatValue } from '../format/number.ts';
-import type { MergedFamily } from '../gather/merge.ts';
-import type { HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
+import type { FamilyHeader, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
 import { type FormatWriter, seriesName, seriesNameWith } from './writer.ts';
 
 /**
@@ -13,12 +12,12 @@ export const textWriter: FormatWriter = {
   format: 'text',
   trailer: '',
 
-  header(family: MergedFamily): string {
+  header(family: FamilyHeader): string {
     const help = family.help === undefined ? '' : `# HELP ${family.name} ${escapeHelp(family.help, false)}\n`;
-    return `${help}# TYPE ${family.name} ${family.type}\n`;
+    return family.typeDeclared === false ? help : `${help}# TYPE ${family.name} ${family.type}\n`;
   },
 
-  scalarName(family: MergedFamily): string {
+  scalarName(family: FamilyHeader): string {
     return family.name;
   },
 

@@ -1,6 +1,5 @@
 import type { ExpositionFormat } from '../format/content-type.ts';
-import type { MergedFamily } from '../gather/merge.ts';
-import type { HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
+import type { FamilyHeader, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
 
 /**
  * One exposition format's text writer. The encoder (`encode.ts`) drives it over the merged families —
@@ -10,9 +9,9 @@ import type { HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.
 export interface FormatWriter {
   readonly format: ExpositionFormat;
   /** `# HELP` (when the family has HELP) and `# TYPE`. */
-  header(family: MergedFamily): string;
+  header(family: FamilyHeader): string;
   /** The sample name of a counter, gauge or untyped family's series. */
-  scalarName(family: MergedFamily): string;
+  scalarName(family: FamilyHeader): string;
   /** One series of a counter, gauge or untyped family; `useSeriesText`: `sampleName` is the family name. */
   scalar(point: ScalarPoint, sampleName: string, counter: boolean, useSeriesText: boolean): string;
   histogram(point: HistogramPoint, name: string, les: readonly string[]): string;

@@ -1,5 +1,6 @@
-import { escapeHelp, escapeLabelValue } from '../format/escape.ts';
-import { formatValue } from '../format/number.ts';
+import { textWriter } from '../expose/text-writer.ts';
+import { escapeLabelValue } from '../format/escape.ts';
+import type { FamilyType } from '../model/family.ts';
 import type {
   ExpositionFamily,
   ExpositionLabel,
@@ -9,40 +10,50 @@ import type {
 } from './model.ts';
 
 /**
- * Writes families as Prometheus text 0.0.4, escaping every label value and HELP text with our own escaper:
- * foreign bytes are never passed through verbatim. Families must already follow 0.0.4 naming (see
- * `toPrometheusFamilies`). Returns `''` for no families; otherwise the text ends with a line feed.
+ * Writes families as Prometheus text 0.0.4 with the scrape's own text writer (`expose/text-writer.ts`,
+ * the one 0.0.4 writer), sample by sample in the order given, labels in the order written; every label
+ * value and HELP text is escaped anew: foreign bytes are never passed through verbatim. Families must
+ * already follow 0.0.4 naming (see `toPrometheusFamilies`); a family whose source declared no type gets
+ * no TYPE line. Returns `''` for no families; otherwise the text ends with a line feed.
  */
 export function serializePrometheusText(families: readonly ExpositionFamily[]): string {
-  let out = '';
+  const lines: string[] = [];
   for (const family of families) {
-    if (family.help !== undefined) out += `# HELP ${family.name} ${escapeHelp(family.help, false)}\n`;
-    if (family.typeDeclared)
-      out += `# TYPE ${family.name} ${family.type === 'unknown' ? 'untyped' : family.type}\n`;
-    for (const sample of family.samples) out += sampleLine(sample);
+    const { name, help, typeDeclared } = family;
+    lines.push(textWriter.header({ name, help, type: textType(family.type), typeDeclared }));
+    for (const sample of family.samples) lines.push(sampleLine(sample));
   }
-  return out;
+  return lines.join('');
 }
 
 function sampleLine(sample: ExpositionSample): string {
-  let line = sample.name;
-  if (sample.labels.length > 0) line += formatLabels(sample.labels);
-  line += ` ${formatValue(sample.value)}`;
-  if (sample.timestampMs !== undefined) {
-    const ms = Math.round(sample.timestampMs);
-    if (Number.isSafeInteger(ms)) line += ` ${ms}`;
-  }
-  return `${line}\n`;
+  const point = { labelText: labelText(sample.labels), value: sample.value, timestampMs: sample.timestampMs };
+  return textWriter.scalar(point, sample.name, false, false);
 }
 
-export function formatLabels(labels: readonly ExpositionLabel[]): string {
-  let out = '{';
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] as ExpositionLabel;
-    if (i > 0) out += ',';
-    out += `${label.name}="${escapeLabelValue(label.value)}"`;
+/** `toPrometheusFamilies` leaves only 0.0.4 types, `unknown` aside (written `untyped`). */
+function textType(type: MetricFamilyType): FamilyType {
+  switch (type) {
+    case 'counter':
+    case 'gauge':
+    case 'histogram':
+    case 'summary':
+      return type;
+    default:
+      return 'untyped';
   }
-  return `${out}}`;
+}
+
+/** Labels in the order written, values escaped, without braces. */
+function labelText(labels: readonly ExpositionLabel[]): string {
+  const pairs: string[] = [];
+  for (const label of labels) pairs.push(`${label.name}="${escapeLabelValue(label.value)}"`);
+  return pairs.join(',');
+}
+
+/** `{name="value",…}` with values escaped, or `{}` for none. */
+export function formatLabels(labels: readonly ExpositionLabel[]): string {
+  return `{${labelText(labels)}}`;
 }
 
 /**

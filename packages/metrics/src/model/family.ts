@@ -12,6 +12,16 @@
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
+/** What a writer needs to write a family's `# HELP` / `# TYPE` lines and to name its samples. */
+export interface FamilyHeader {
+  readonly name: string;
+  /** Undefined: no HELP line. */
+  readonly help: string | undefined;
+  readonly type: FamilyType;
+  /** False: the source text declared no type, and none is written (the samples are untyped). */
+  readonly typeDeclared?: boolean | undefined;
+}
+
 /** A counter, gauge or untyped sample. */
 export interface ScalarPoint {
   /** @internal */
