@@ -6,7 +6,7 @@
  * every app in turn, round after round, in fresh process sets.
  */
 
-import { type Framework, matrixApps, narrowed } from '../http/apps/variants.ts';
+import { FLOORS, type Framework, matrixApps, narrowed } from '../http/apps/variants.ts';
 import {
   type Cell,
   cellName,
@@ -258,8 +258,8 @@ function verdicts(rows: readonly BenchRow[]): string[] {
   const lines = [
     '### Targets: the worst cell of each',
     '',
-    '| framework | target | worst cell | figure | met |',
-    '|---|---|---|---|---|',
+    '| framework | target | worst cell | figure | the floor in that cell | met |',
+    '|---|---|---|---|---|---|',
   ];
   for (const check of checks) {
     const candidates = rows.filter(
@@ -277,8 +277,12 @@ function verdicts(rows: readonly BenchRow[]): string[] {
     );
     const figure = worst.extra![check.key]!;
     const met = check.min ? figure >= check.bound : figure <= check.bound;
+    // The floor of this target (servers/floor.ts, by hand, no dynotel) in the same cell of the same run.
+    const floorLabel = FLOORS.find((floor) => floor.bounds === check.impl)?.label;
+    const floor = rows.find((r) => r.unit === 'req/s' && r.impl === floorLabel && r.case === worst.case);
+    const floorText = floor === undefined ? '–' : `${fmt(floor.extra?.[check.key])} (${floorLabel})`;
     lines.push(
-      `| ${check.framework} | ${check.target} | ${worst.case.slice(check.framework.length + 2)} | ${fmt(figure)} | ${met ? 'yes' : '**no**'} |`,
+      `| ${check.framework} | ${check.target} | ${worst.case.slice(check.framework.length + 2)} | ${fmt(figure)} | ${floorText} | ${met ? 'yes' : '**no**'} |`,
     );
   }
   for (const framework of FRAMEWORKS) {
@@ -288,7 +292,7 @@ function verdicts(rows: readonly BenchRow[]): string[] {
     if (full === undefined) continue;
     const added = full.extra!['minus bare MiB']!;
     lines.push(
-      `| ${framework} | RSS full ≤ bare + 40 MB | under load | +${fmt(added, 0)} MiB | ${added * MiB <= 40e6 ? 'yes' : '**no**'} |`,
+      `| ${framework} | RSS full ≤ bare + 40 MB | under load | +${fmt(added, 0)} MiB | – | ${added * MiB <= 40e6 ? 'yes' : '**no**'} |`,
     );
   }
   lines.push('');

@@ -86,7 +86,34 @@ export function matrixApps(framework: Framework, otlpEndpoint: string): AppSpec[
       env: full,
     },
   ];
+  if (process.env.BENCH_HTTP_FLOORS !== '0') apps.push(...floorApps(framework, otlpEndpoint));
   return apps;
+}
+
+/**
+ * The floors of issue #23's targets, in the users' setup (no IPC, access lines to stdout redirected by
+ * the harness, the matrix's routes): the work a target requires, by hand, without dynotel
+ * (`servers/floor.ts`). Each target's verdict quotes its floor in the same cell: a target the floor
+ * misses is out of reach for any implementation here.
+ */
+export const FLOORS = [
+  { level: 1, label: 'floor 1: request id + close', bounds: 'metrics-only' },
+  { level: 4, label: 'floor 4: + frame, access line, trace ids, RED metrics', bounds: '10% sampled' },
+  { level: 5, label: 'floor 5: + a span per request over OTLP/gRPC', bounds: 'full (CJS)' },
+] as const;
+
+function floorApps(framework: Framework, otlpEndpoint: string): AppSpec[] {
+  return FLOORS.map(({ level, label }) => ({
+    id: `${framework}-floor-${level}`,
+    label,
+    script: 'http/servers/floor.ts',
+    env: {
+      BENCH_FLOOR_FRAMEWORK: framework,
+      BENCH_FLOOR_LEVEL: String(level),
+      BENCH_FLOOR_STDOUT: '1',
+      BENCH_OTLP_ENDPOINT: otlpEndpoint,
+    },
+  }));
 }
 
 /** BENCH_HTTP_ONLY=fastify-bare,fastify-full narrows a run (the baseline always stays). */

@@ -21,6 +21,10 @@
  *    layout when the request closes, and exported over gRPC to the harness's sink every 512 spans.
  *    No OpenTelemetry, no validation, no retries: what the full target asks, at its cheapest.
  *
+ * Run by the HTTP matrix (`apps/variants.ts`, the users' setup) it also serves the matrix's routes (`/`,
+ * `/large`, `/items/:id/large`), and with BENCH_FLOOR_STDOUT=1 its access lines go to stdout (fd 1, which
+ * the harness redirects to /dev/null), as dynotel's do there, rather than to a dedicated /dev/null fd.
+ *
  * BENCH_FLOOR_SPIN_US (from level 1) adds that many microseconds of pure computation per request, no
  * allocation and no I/O: how much slower the rest of the server gets when a request costs more CPU,
  * whatever the work is. BENCH_FLOOR_GARBAGE_BYTES adds that many bytes of short-lived small objects
@@ -33,7 +37,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import pino from 'pino';
-import { devNull, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
+import { devNull, LARGE_PAYLOAD, listenPort, PAYLOAD, ROUTE, serveAdmin } from './admin.ts';
 
 const level = Number(process.env.BENCH_FLOOR_LEVEL ?? 0);
 const framework = process.env.BENCH_FLOOR_FRAMEWORK ?? 'fastify';
@@ -62,7 +66,8 @@ function turnBatchedSink(fd: number): { write(line: string): boolean } {
   };
 }
 
-const logger = level >= 3 ? pino({ base: null }, turnBatchedSink(devNull)) : undefined;
+const logFd = process.env.BENCH_FLOOR_STDOUT === '1' ? 1 : devNull;
+const logger = level >= 3 ? pino({ base: null }, turnBatchedSink(logFd)) : undefined;
 const recordSpan = level >= 5 ? (await import('./floor-span.ts')).recordSpan : undefined;
 
 interface Pending {
@@ -214,6 +219,9 @@ if (framework === 'fastify') {
     });
   }
   app.get(ROUTE, async () => PAYLOAD);
+  app.get('/', async () => ({ hello: 'world' }));
+  app.get('/large', async () => LARGE_PAYLOAD);
+  app.get('/items/:id/large', async () => LARGE_PAYLOAD);
   await app.listen({ host: '127.0.0.1', port: listenPort() });
   serveAdmin((app.server.address() as { port: number }).port);
 } else {
@@ -228,6 +236,9 @@ if (framework === 'fastify') {
   app.get(ROUTE, (_req, res) => {
     res.json(PAYLOAD);
   });
+  app.get('/', (_req, res) => res.json({ hello: 'world' }));
+  app.get('/large', (_req, res) => res.json(LARGE_PAYLOAD));
+  app.get('/items/:id/large', (_req, res) => res.json(LARGE_PAYLOAD));
   const server = app.listen(listenPort(), '127.0.0.1', () =>
     serveAdmin((server.address() as { port: number }).port),
   );
