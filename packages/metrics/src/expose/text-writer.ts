@@ -23,9 +23,7 @@ export const textWriter: FormatWriter = {
 
   scalar(point: ScalarPoint, sampleName: string, _counter: boolean, useSeriesText: boolean): string {
     const series = (useSeriesText ? point.seriesText : undefined) ?? seriesName(sampleName, point.labelText);
-    const ms = point.timestampMs === undefined ? undefined : Math.round(point.timestampMs);
-    const timestamp = ms !== undefined && Number.isSafeInteger(ms) ? ` ${ms}` : '';
-    return `${series} ${formatValue(point.value)}${timestamp}\n`;
+    return textSampleLine(series, point.value, point.timestampMs);
   },
 
   les(bounds: ArrayLike<number>): readonly string[] {
@@ -63,3 +61,13 @@ export const textWriter: FormatWriter = {
     return text;
   },
 };
+
+/**
+ * One 0.0.4 sample line: `name{labels} value[ timestamp]`, the timestamp in integer milliseconds (left
+ * out when it is not a safe integer). Also used by `serializePrometheusText` for foreign samples.
+ */
+export function textSampleLine(series: string, value: number, timestampMs: number | undefined): string {
+  const ms = timestampMs === undefined ? undefined : Math.round(timestampMs);
+  const timestamp = ms !== undefined && Number.isSafeInteger(ms) ? ` ${ms}` : '';
+  return `${series} ${formatValue(value)}${timestamp}\n`;
+}

@@ -1,4 +1,4 @@
-import { textWriter } from '../expose/text-writer.ts';
+import { textSampleLine, textWriter } from '../expose/text-writer.ts';
 import { escapeLabelValue } from '../format/escape.ts';
 import type { FamilyType } from '../model/family.ts';
 import type {
@@ -17,18 +17,18 @@ import type {
  * no TYPE line. Returns `''` for no families; otherwise the text ends with a line feed.
  */
 export function serializePrometheusText(families: readonly ExpositionFamily[]): string {
-  const lines: string[] = [];
+  let out = '';
   for (const family of families) {
     const { name, help, typeDeclared } = family;
-    lines.push(textWriter.header({ name, help, type: textType(family.type), typeDeclared }));
-    for (const sample of family.samples) lines.push(sampleLine(sample));
+    out += textWriter.header({ name, help, type: textType(family.type), typeDeclared });
+    for (const sample of family.samples) out += sampleLine(sample);
   }
-  return lines.join('');
+  return out;
 }
 
 function sampleLine(sample: ExpositionSample): string {
-  const point = { labelText: labelText(sample.labels), value: sample.value, timestampMs: sample.timestampMs };
-  return textWriter.scalar(point, sample.name, false, false);
+  const series = sample.labels.length === 0 ? sample.name : `${sample.name}${formatLabels(sample.labels)}`;
+  return textSampleLine(series, sample.value, sample.timestampMs);
 }
 
 /** `toPrometheusFamilies` leaves only 0.0.4 types, `unknown` aside (written `untyped`). */
@@ -44,16 +44,15 @@ function textType(type: MetricFamilyType): FamilyType {
   }
 }
 
-/** Labels in the order written, values escaped, without braces. */
-function labelText(labels: readonly ExpositionLabel[]): string {
-  const pairs: string[] = [];
-  for (const label of labels) pairs.push(`${label.name}="${escapeLabelValue(label.value)}"`);
-  return pairs.join(',');
-}
-
-/** `{name="value",…}` with values escaped, or `{}` for none. */
+/** `{name="value",…}` in the order written, values escaped, or `{}` for none. */
 export function formatLabels(labels: readonly ExpositionLabel[]): string {
-  return `{${labelText(labels)}}`;
+  let out = '{';
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i] as ExpositionLabel;
+    if (i > 0) out += ',';
+    out += `${label.name}="${escapeLabelValue(label.value)}"`;
+  }
+  return `${out}}`;
 }
 
 /**
