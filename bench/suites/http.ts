@@ -291,8 +291,14 @@ function verdicts(rows: readonly BenchRow[]): string[] {
     );
     if (full === undefined) continue;
     const added = full.extra!['minus bare MiB']!;
+    const floorLabel = FLOORS.find((floor) => floor.bounds === 'full (CJS)')?.label;
+    const floor = rows.find(
+      (r) => r.unit === 'MiB' && r.impl === floorLabel && r.case.startsWith(`${framework}: `),
+    );
+    const floorText =
+      floor === undefined ? '–' : `+${fmt(floor.extra?.['minus bare MiB'], 0)} MiB (${floorLabel})`;
     lines.push(
-      `| ${framework} | RSS full ≤ bare + 40 MB | under load | +${fmt(added, 0)} MiB | – | ${added * MiB <= 40e6 ? 'yes' : '**no**'} |`,
+      `| ${framework} | RSS full ≤ bare + 40 MB | under load | +${fmt(added, 0)} MiB | ${floorText} | ${added * MiB <= 40e6 ? 'yes' : '**no**'} |`,
     );
   }
   lines.push('');
