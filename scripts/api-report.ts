@@ -108,7 +108,7 @@ function runExtractor(entry: EntryPoint, update: boolean, tempFolder: string): s
         extractorMessageReporting: {
           default: { logLevel: ExtractorLogLevel.None },
           // A type the public API uses but the entry point does not export: a consumer cannot name it.
-          // Listed in the report (a `// Warning: (ae-forgotten-export)` line) for the reviewer to judge.
+          // A failure (below), and listed in the report so the reviewer sees which.
           'ae-forgotten-export': { logLevel: ExtractorLogLevel.None, addToApiReportFile: true },
         },
         tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
@@ -130,6 +130,15 @@ function runExtractor(entry: EntryPoint, update: boolean, tempFolder: string): s
   });
   if (errors > 0 || (!result.succeeded && !result.apiReportChanged))
     return `${entry.reportName}: API Extractor failed`;
+  // The report just written (the temporary one when checking) lists every forgotten export.
+  const written = readFileSync(
+    join(update ? join(entry.packageDir, 'api') : tempFolder, `${entry.reportName}.api.md`),
+    'utf8',
+  );
+  const forgotten = [...written.matchAll(/\(ae-forgotten-export\) The symbol "([^"]+)"/g)].map((m) => m[1]);
+  if (forgotten.length > 0) {
+    return `${entry.reportName}: the entry point uses types it does not export (export them by name): ${[...new Set(forgotten)].join(', ')}`;
+  }
   if (result.apiReportChanged && !update) {
     return `${entry.reportName}: the public API changed; run \`pnpm api:update\` and commit packages/*/api/`;
   }

@@ -1,6 +1,7 @@
 // @dynotel/core public API. Everything exported here is listed by name. What only the other dynotel
 // packages use (context frames, id pools, settlesWithin) is in `@dynotel/core/internal` (src/internal.ts).
 
+export type { Env } from './config/env-reader.ts';
 export {
   type BatchProcessorConfig,
   type ClusterConfig,
@@ -51,7 +52,8 @@ export {
   telemetryResourceAttributes,
 } from './config/index.ts';
 // Dynamo's metric-name sanitiser: the config table applies it to DYN_METRICS_PREFIX, @dynotel/metrics to every name.
-export { sanitizeMetricName } from './config/parsers.ts';
+export { LOG_LEVELS, sanitizeMetricName } from './config/parsers.ts';
+export type { ParseContext, ParseResult, Parser } from './config/types.ts';
 export {
   getRequestContext,
   type RequestContext,

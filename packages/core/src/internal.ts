@@ -3,7 +3,15 @@
 // exported here is listed by name.
 
 export { settlesWithin } from './async/settles-within.ts';
-export { renderConfigurationDoc } from './config/index.ts';
+export { type EnvVariable, renderConfigurationDoc } from './config/index.ts';
+export type {
+  ConfigGroup,
+  EnvSource,
+  EnvType,
+  ParseContext,
+  ParseResult,
+  Parser,
+} from './config/types.ts';
 export {
   ChainedContext,
   type FrameContext,
@@ -17,6 +25,7 @@ export {
   currentFrame,
   enterFrame,
   frameWithRequestContext,
+  type RequestContext,
   requestContextOf,
   runInFrame,
   runOutsideRequests,

@@ -23,6 +23,10 @@ import { serverTracker } from './http/server-tracking.ts';
 import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
+
+export type { ServedEndpoint } from './endpoint.ts';
+export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
+
 import { holdListenReadiness, onServerListening, serverServing } from './wire/listen-readiness.ts';
 
 export type { ExpressErrorHandler } from './http/express-errors.ts';

@@ -15,6 +15,10 @@ import { responseCompleted } from './http/response-completed.ts';
 import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
 import type { Telemetry } from './telemetry.ts';
+
+export type { ServedEndpoint } from './endpoint.ts';
+export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
+
 import { holdListenReadiness } from './wire/listen-readiness.ts';
 
 export interface FastifyPluginOptions {

@@ -61,3 +61,5 @@ export {
   type ResourceInventoryOptions,
   type WatchEvent,
 } from './kubernetes/resource-inventory.ts';
+export type { ServedEndpoint } from './endpoint.ts';
+export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';

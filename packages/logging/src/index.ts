@@ -2,13 +2,14 @@
 
 export { routeDiagnosticsToLogger } from './diag-sink.ts';
 export { type LoggingErrorCode, loggingErrors } from './errors.ts';
-export type { FilterLevel } from './filter/levels.ts';
+export type { DynamoLevelName, FilterLevel } from './filter/levels.ts';
 export {
   type LogFilter,
   levelForTarget,
   parseLogFilter,
   type TargetDirective,
 } from './filter/parse-filter.ts';
+export type { RedactOption } from './format/redaction.ts';
 export {
   closeLogger,
   createLogger,

@@ -20,6 +20,7 @@ export {
 } from './format/content-type.ts';
 export { escapeHelp, escapeLabelValue } from './format/escape.ts';
 export { formatOpenMetricsNumber, formatValue } from './format/number.ts';
+export type { ScrapeTarget } from './gather/source.ts';
 export {
   AUTO_LABEL_NAMES,
   DEFAULT_BUCKETS,
@@ -37,7 +38,10 @@ export {
   type GaugeChild,
   Histogram,
   type HistogramChild,
+  type Metric,
 } from './instruments/metrics.ts';
+export type { Series } from './instruments/series-store.ts';
+export type { HistogramPoint, ScalarPoint, SummaryPoint } from './model/family.ts';
 export {
   buildComponentMetricName,
   COMPONENT_METRIC_PREFIX,
@@ -100,6 +104,7 @@ export {
 } from './foreign/index.ts';
 export {
   type AdmissionOutcome,
+  type ApiStatus,
   apiStatusOf,
   type Clock,
   COMPONENT_ERROR_TYPES,
@@ -149,7 +154,9 @@ export {
   type ResponseChunkMetrics,
   type ResponseSummary,
   ResponseTracker,
+  type ResponseTrackerIncrementer,
   type ResponseTrackerMetrics,
+  type ResponseTrackerObserver,
   type ResponseTrackerOptions,
   RUNTIME_METRIC_RENAMES,
   registerUptimeMetric,

@@ -12,7 +12,7 @@ import { type Series, SeriesStore } from './series-store.ts';
  * A call with the wrong number of values (or a direct record on a labelled metric) lands on a detached
  * child that is never exported, and is counted: a mistake in instrumentation must not throw into a request.
  */
-abstract class Metric<S extends Series> {
+export abstract class Metric<S extends Series> {
   readonly type: MetricType;
   readonly name: string;
   readonly help: string;

@@ -43,7 +43,7 @@ export {
   type WorkerRef,
   type WorkerType,
 } from './frontend-worker-last.ts';
-export { apiStatusOf, operatorErrorType } from './operator-error-type.ts';
+export { type ApiStatus, apiStatusOf, operatorErrorType } from './operator-error-type.ts';
 export {
   type AdmissionOutcome,
   createOperatorMetrics,
@@ -72,7 +72,9 @@ export {
   type ResponseChunkMetrics,
   type ResponseSummary,
   ResponseTracker,
+  type ResponseTrackerIncrementer,
   type ResponseTrackerMetrics,
+  type ResponseTrackerObserver,
   type ResponseTrackerOptions,
 } from './response-tracker.ts';
 export { registerUptimeMetric, type UptimeMetricOptions } from './uptime.ts';

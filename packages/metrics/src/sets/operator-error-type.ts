@@ -20,7 +20,7 @@ export function operatorErrorType(error: unknown): OperatorErrorType {
   return categorize(status.reason, status.code);
 }
 
-interface ApiStatus {
+export interface ApiStatus {
   readonly reason: string;
   readonly code: number;
 }

@@ -12,10 +12,12 @@ export interface ResponseChunkMetrics {
   readonly cachedTokens?: number | undefined;
 }
 
-interface Observer {
+/** A histogram child as the tracker uses it. */
+export interface ResponseTrackerObserver {
   observe(value: number): void;
 }
-interface Incrementer {
+/** A counter child as the tracker uses it. */
+export interface ResponseTrackerIncrementer {
   inc(value: number): void;
 }
 
@@ -24,12 +26,12 @@ interface Incrementer {
  * resolved on first use and then cached, so a request that never produces a token adds no TTFT series.
  */
 export interface ResponseTrackerMetrics {
-  readonly timeToFirstToken: { labels(model: string): Observer };
-  readonly interTokenLatency: { labels(model: string): Observer };
-  readonly inputSequenceTokens: { labels(model: string): Observer };
-  readonly outputSequenceTokens: { labels(model: string): Observer };
-  readonly outputTokens: { labels(model: string): Incrementer };
-  readonly cachedTokens: { labels(model: string): Observer };
+  readonly timeToFirstToken: { labels(model: string): ResponseTrackerObserver };
+  readonly interTokenLatency: { labels(model: string): ResponseTrackerObserver };
+  readonly inputSequenceTokens: { labels(model: string): ResponseTrackerObserver };
+  readonly outputSequenceTokens: { labels(model: string): ResponseTrackerObserver };
+  readonly outputTokens: { labels(model: string): ResponseTrackerIncrementer };
+  readonly cachedTokens: { labels(model: string): ResponseTrackerObserver };
 }
 
 export interface ResponseTrackerOptions {
@@ -64,8 +66,8 @@ export interface ResponseSummary {
 export class ResponseTracker {
   readonly model: string;
   readonly #metrics: ResponseTrackerMetrics;
-  #outputTokensChild: Incrementer | undefined;
-  #itlChild: Observer | undefined;
+  #outputTokensChild: ResponseTrackerIncrementer | undefined;
+  #itlChild: ResponseTrackerObserver | undefined;
   readonly #clock: Clock;
   readonly #startedAt: number;
   #onDequeue: (() => void) | undefined;
