@@ -13,6 +13,7 @@ export {
   RECONCILE_RESULTS,
   WEBHOOK_OPERATIONS,
 } from '@dynotel/metrics';
+export type { ServedEndpoint } from './endpoint.ts';
 export {
   ADMISSION_API_VERSION,
   ADMISSION_OPERATIONS,
@@ -61,5 +62,4 @@ export {
   type ResourceInventoryOptions,
   type WatchEvent,
 } from './kubernetes/resource-inventory.ts';
-export type { ServedEndpoint } from './endpoint.ts';
 export type { ServeEndpointOptions, Telemetry } from './telemetry.ts';
