@@ -1,3 +1,5 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { diag, selfMetrics } from '@dynotel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SeriesSet } from '../src/foreign/series-set.ts';
@@ -111,5 +113,42 @@ describe('SeriesSet (the parser duplicate-series check)', () => {
     const set = new SeriesSet(() => 'another key');
     expect(set.add('k', 0)).toBe(true);
     expect(set.add('k', 1)).toBe(true);
+  });
+});
+
+describe('the body of a scrape', () => {
+  it('is released once gathered: the stream being written holds none of it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const largeObjects = () =>
+      getHeapSpaceStatistics()
+        .filter((space) => space.space_name.includes('large_object'))
+        .reduce((sum, space) => sum + space.space_used_size, 0);
+    const root = createMetricsRoot();
+    let bodyLength = 0;
+    root.addExpositionCallback(() => {
+      // A fresh body per scrape, as an engine's HTTP response; names and HELP long enough to be slices
+      // of it (V8 keeps a substring of 13 characters or more as a view of its parent).
+      const lines = ['# HELP engine_requests_running_now Requests running in the engine right now\n'];
+      lines.push('# TYPE engine_requests_running_now gauge\n');
+      for (let i = 0; i < 60_000; i++) lines.push(`engine_requests_running_now{shard="${i}"} ${i}\n`);
+      const text = lines.join(''); // one flat string, in the large-object space
+      bodyLength = text.length;
+      return text;
+    });
+    gc();
+    const before = largeObjects();
+    const stream = await root.scrapeStream();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(bodyLength).toBeGreaterThan(2 * 2 ** 20);
+    // Still held, the body alone would add its length (one byte a character) to the large objects.
+    expect(largeObjects() - before).toBeLessThan(bodyLength / 2);
+    let written = '';
+    for await (const chunk of stream.body) written += chunk;
+    expect(written).toContain(
+      '# HELP engine_requests_running_now Requests running in the engine right now\n',
+    );
+    expect(written).toContain('engine_requests_running_now{shard="59999"} 59999\n');
   });
 });

@@ -79,10 +79,12 @@ export class FamilyConverter {
     const inject = options.injectLabels ?? [];
     this.#parts = [];
     this.#render = render;
+    const help = family.help === undefined ? undefined : detached(family.help);
     for (const spec of split(format, family)) {
       const renamed = options.rename?.[spec.name];
-      const name = renamed === undefined ? spec.name : renamed;
-      if (name === null || !kept(name, options)) continue;
+      if (renamed === null) continue;
+      const name = detached(renamed ?? spec.name);
+      if (!kept(name, options)) continue;
       if (options.onlyName !== undefined && name !== options.onlyName) continue;
       const renderer =
         render === undefined || render.claimed(name)
@@ -94,7 +96,7 @@ export class FamilyConverter {
           : spec.type === 'summary'
             ? new SummaryBuilder(name, family.name, inject)
             : new ScalarBuilder(name, spec.type, inject, renderer);
-      this.#parts.push({ accepts: spec.accepts, builder, renderer, help: family.help, failed: undefined });
+      this.#parts.push({ accepts: spec.accepts, builder, renderer, help, failed: undefined });
     }
   }
 
@@ -220,6 +222,15 @@ function split(format: ExpositionFormat, family: ExpositionFamily): SplitSpec[] 
     default:
       return [{ name: family.name, type: 'untyped', accepts: all }];
   }
+}
+
+/**
+ * A copy of `text` that does not keep the string it was cut from alive: V8 keeps a substring of 13 or more
+ * characters as a slice of its parent, so a family name or HELP read from a 50 MB body would hold the whole
+ * body until the scrape is written (or for good, in a warning's once-key).
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 function kept(name: string, options: ForeignFamilyOptions): boolean {
