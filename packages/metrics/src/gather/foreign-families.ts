@@ -45,8 +45,15 @@ export type Pace = () => Promise<void> | undefined;
 export interface RenderTarget {
   readonly format: OutputFormat;
   readonly claimed: (name: string) => boolean;
-  /** How to read the family of this name again as points (for a merge that needs it later). */
-  readonly rederive: (name: string) => () => Promise<Family>;
+  /** How to read this family again as points (for a merge that needs it later). */
+  readonly rederive: (family: RederivedMeta) => () => Promise<Family>;
+}
+
+/** What a rendered family is read again by (and what it stays, without series, should that ever fail). */
+export interface RederivedMeta {
+  readonly name: string;
+  readonly help: string | undefined;
+  readonly type: Family['type'];
 }
 
 /**
@@ -68,8 +75,6 @@ export interface RenderTarget {
 export class FamilyConverter {
   readonly #parts: Part[];
 
-  readonly #render: RenderTarget | undefined;
-
   constructor(
     format: ExpositionFormat,
     family: ExpositionFamily,
@@ -78,7 +83,6 @@ export class FamilyConverter {
   ) {
     const inject = options.injectLabels ?? [];
     this.#parts = [];
-    this.#render = render;
     const help = family.help === undefined ? undefined : detached(family.help);
     for (const spec of split(format, family)) {
       const renamed = options.rename?.[spec.name];
@@ -86,17 +90,28 @@ export class FamilyConverter {
       const name = detached(renamed ?? spec.name);
       if (!kept(name, options)) continue;
       if (options.onlyName !== undefined && name !== options.onlyName) continue;
-      const renderer =
+      const rendered =
         render === undefined || render.claimed(name)
           ? undefined
-          : new FamilyRenderer(render.format, name, spec.type);
+          : {
+              renderer: new FamilyRenderer(render.format, name, spec.type),
+              rederive: render.rederive({ name, help, type: spec.type }),
+            };
+      const renderer = rendered?.renderer;
       const builder =
         spec.type === 'histogram'
           ? new HistogramBuilder(name, family.name, inject)
           : spec.type === 'summary'
             ? new SummaryBuilder(name, family.name, inject)
             : new ScalarBuilder(name, spec.type, inject, renderer);
-      this.#parts.push({ accepts: spec.accepts, builder, renderer, help, failed: undefined });
+      this.#parts.push({
+        accepts: spec.accepts,
+        builder,
+        renderer,
+        rederive: rendered?.rederive,
+        help,
+        failed: undefined,
+      });
     }
   }
 
@@ -142,8 +157,8 @@ export class FamilyConverter {
         });
         continue;
       }
-      const renderer = part.renderer;
-      if (renderer === undefined) {
+      const { renderer, rederive } = part;
+      if (renderer === undefined || rederive === undefined) {
         const family = builder.finish(part.help);
         if (family.points.length > 0) out.push(family);
         continue;
@@ -164,15 +179,9 @@ export class FamilyConverter {
       const { chunks, series } = renderer.finish();
       if (series === 0) continue;
       const { name, type } = builder;
-      out.push({ name, help: part.help, type, chunks, series, rederive: this.#rederive(name) });
+      out.push({ name, help: part.help, type, chunks, series, rederive });
     }
     return out;
-  }
-
-  #rederive(name: string): () => Promise<Family> {
-    const render = this.#render;
-    if (render === undefined) throw new Error('unreachable: a rendered family without a render target');
-    return render.rederive(name);
   }
 }
 
@@ -181,6 +190,7 @@ interface Part {
   readonly builder: ScalarBuilder | HistogramBuilder | SummaryBuilder;
   /** Set when the family is written as text while it is read. */
   readonly renderer: FamilyRenderer | undefined;
+  readonly rederive: (() => Promise<Family>) | undefined;
   readonly help: string | undefined;
   failed: string | undefined;
 }

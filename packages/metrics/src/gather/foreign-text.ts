@@ -5,13 +5,14 @@ import { exceedsBytes } from '../foreign/limits.ts';
 import type { ExpositionLabel } from '../foreign/model.ts';
 import { parseExpositionStreaming } from '../foreign/parser.ts';
 import type { ExpositionFormat as OutputFormat } from '../format/content-type.ts';
-import { counterBaseName, type Family, type ForeignFamily } from '../model/family.ts';
+import { counterBaseName, type Family, type ForeignFamily, isRendered } from '../model/family.ts';
 import { expositionTextDropped } from '../self-metrics.ts';
 import type { TimeSlicer } from '../util/time-slice.ts';
 import {
   FamilyConverter,
   ForeignConversionError,
   type ForeignFamilyOptions,
+  type RederivedMeta,
   type RenderTarget,
 } from './foreign-families.ts';
 import type { ExpositionSourceOptions } from './source.ts';
@@ -79,7 +80,7 @@ export async function readForeignText(
       : {
           format: output.format,
           claimed: (name) => produced.has(name) || output.claimed(name),
-          rederive: (name) => () => rederiveFamily(text, conversion, slicer, name),
+          rederive: (family) => () => rederiveFamily(text, conversion, slicer, family),
         };
   try {
     // Families are contiguous (the parser rejects interleaving): one converter at a time.
@@ -105,38 +106,33 @@ export async function readForeignText(
   return withoutCreatedGauges(families);
 }
 
-/** Ends the parse of `rederiveFamily` once its family is found. */
-class Found extends Error {}
-
 /**
- * Reads the family `name` of a text that was read (and rendered) before, as points: the same parse and
- * conversion, restricted to that family, so the result is what it would have been without rendering.
+ * Reads a family of a text that was read (and rendered) before again, as points: the same parse and
+ * conversion, restricted to that family, so the result is what it would have been without rendering. The
+ * text parsed and converted the first time, so it does again; were the family not found, it would stay
+ * without series rather than fail the scrape.
  */
 async function rederiveFamily(
   text: string,
   conversion: ForeignFamilyOptions,
   slicer: TimeSlicer,
-  name: string,
+  family: RederivedMeta,
 ): Promise<Family> {
-  const only = { ...conversion, onlyName: name };
+  const only = { ...conversion, onlyName: family.name };
   let converter: FamilyConverter | undefined;
   let found: Family | undefined;
-  try {
-    await parseExpositionStreaming(text, {}, slicer, async (family, format, final) => {
-      converter ??= new FamilyConverter(format, family, only);
-      await converter.add(family.samples, slicer.pace);
-      if (!final) return;
-      const [converted] = await converter.finish(slicer.pace);
-      converter = undefined;
-      if (converted === undefined) return;
-      found = converted as Family; // no render target: points
-      throw new Found();
-    });
-  } catch (error) {
-    if (!(error instanceof Found)) throw error;
-  }
-  if (found === undefined) throw new Error(`unreachable: family '${name}' not found when read again`);
-  return found;
+  // Read to the end (the rare merge that needs this may wait): families after the one sought are parsed
+  // but not converted.
+  await parseExpositionStreaming(text, {}, slicer, async (read, format, final) => {
+    if (found !== undefined) return;
+    converter ??= new FamilyConverter(format, read, only);
+    await converter.add(read.samples, slicer.pace);
+    if (!final) return;
+    const [converted] = await converter.finish(slicer.pace);
+    converter = undefined;
+    if (converted !== undefined && !isRendered(converted)) found = converted;
+  });
+  return found ?? ({ ...family, points: [] } as Family);
 }
 
 /**
