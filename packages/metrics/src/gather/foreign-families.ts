@@ -66,11 +66,12 @@ export interface RederivedMeta {
  *
  * The samples arrive in batches while the parser reads the family (`add`), so they die young; `finish`
  * returns the model families. With a `RenderTarget` a family is written as text while it is read (a
- * counter, gauge or untyped series at once; a histogram's or summary's series once the family is complete,
- * since their samples may be spread over the family) and only the text is kept. A family that cannot be written in both formats (a negative or NaN counter,
- * a non-integer bucket or count, a quantile outside [0, 1] or with a negative value) is left out on its
- * own and counted in `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made
- * identical by label injection throw `duplicate_after_inject`, and the caller drops the whole source.
+ * counter, gauge or untyped series at once; a histogram's or summary's series once the family is
+ * complete, since their samples may be spread over the family) and only the text is kept. A family that
+ * cannot be written in both formats (a negative or NaN counter, a non-integer bucket or count, a quantile
+ * outside [0, 1] or with a negative value) is left out on its own and counted in
+ * `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made identical by label
+ * injection throw `duplicate_after_inject`, and the caller drops the whole source.
  */
 export class FamilyConverter {
   readonly #parts: Part[];
