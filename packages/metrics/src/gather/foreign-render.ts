@@ -4,13 +4,20 @@ import type { ExpositionFormat } from '../format/content-type.ts';
 import type { FamilyType, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
 import type { MergedFamily } from './merge.ts';
 
-/** A rendered family's sample lines are joined into chunks of about this many characters. */
+/**
+ * A rendered family's sample lines are joined into chunks of about this many characters: below V8's
+ * large-object size (128 KiB, two bytes a character at worst), so a chunk lives on an ordinary page. Each
+ * large object has a page of its own, and a mark-compact spends milliseconds in its atomic pause releasing
+ * hundreds of them (measured: 256K-character chunks made its "finish" phase 3–20 ms, 60K ones 0–4 ms).
+ */
 const RENDER_CHUNK_CHARS = 60 * 1024;
 
 /**
  * Writes one family's points with the format's writer (the same calls the encoder makes) into bounded
- * chunks. Lines wait in an array and are joined once per chunk, so no long string rope is built and the
- * line strings die young.
+ * chunks. Lines wait in one array, joined and emptied once per chunk, so no long string rope is built and
+ * the line strings die young. The array is reused rather than replaced: a replaced array that a scavenge
+ * had already moved to the old generation would keep every line stored in it alive (the scavenger takes
+ * old-to-young references as roots until the next mark-compact).
  */
 export class FamilyRenderer {
   readonly #writer: FormatWriter;
