@@ -15,9 +15,7 @@ const RENDER_CHUNK_CHARS = 60 * 1024;
 /**
  * Writes one family's points with the format's writer (the same calls the encoder makes) into bounded
  * chunks. Lines wait in one array, joined and emptied once per chunk, so no long string rope is built and
- * the line strings die young. The array is reused rather than replaced: a replaced array that a scavenge
- * had already moved to the old generation would keep every line stored in it alive (the scavenger takes
- * old-to-young references as roots until the next mark-compact).
+ * the line strings die young.
  */
 export class FamilyRenderer {
   readonly #writer: FormatWriter;
