@@ -8,7 +8,8 @@ import type { MergedFamily } from './merge.ts';
  * A rendered family's sample lines are joined into chunks of about this many characters: below V8's
  * large-object size (128 KiB, two bytes a character at worst), so a chunk lives on an ordinary page. Each
  * large object has a page of its own, and a mark-compact spends milliseconds in its atomic pause releasing
- * hundreds of them (measured: 256K-character chunks made its "finish" phase 3–20 ms, 60K ones 0–4 ms).
+ * hundreds of them (measured under load: with 256K-character chunks its "finish" phase took 3–28 ms, with
+ * 60K ones 0–4 ms).
  */
 const RENDER_CHUNK_CHARS = 60 * 1024;
 
