@@ -213,6 +213,8 @@ describe('parseExposition: OpenMetrics 1.0', () => {
     expect(foo).toMatchObject({ name: 'foo', type: 'counter', help: 'Some "help"\n text' });
     expect(foo?.samples[0]).toMatchObject({
       name: 'foo_total',
+      // The exemplar's label set is read after the sample's: each keeps its own labels.
+      labels: [{ name: 'a', value: 'b' }],
       value: 17,
       timestampMs: 1520879607789,
       exemplar: {

@@ -33,6 +33,18 @@ export async function* encodeFamilies(
   const lesCache = new Map<ArrayLike<number>, readonly string[]>();
 
   for (const family of families) {
+    if (family.rendered !== undefined) {
+      // Foreign text rendered in this format while it was read (gather/foreign-render.ts): chunks as they are.
+      lines.push(writer.header(family));
+      yield lines.join('');
+      lines = [];
+      chunkLength = 0;
+      for (const chunk of family.rendered) {
+        yield chunk;
+        if (slicer.overdue()) await slicer.pause();
+      }
+      continue;
+    }
     if (family.parts.every((part) => part.length === 0)) continue;
     lines.push(writer.header(family));
     // One loop per kind, written out: the 100k-series hot path makes one writer call per series and no

@@ -31,7 +31,7 @@ export async function scrapeLevels(
   includeSelfMetrics: boolean,
 ): Promise<ScrapeResult> {
   const format = negotiateFormat(accept);
-  const families = await gatherFamilies(levels, settings, includeSelfMetrics);
+  const families = await gatherFamilies(levels, settings, includeSelfMetrics, format);
   return { contentType: contentTypeOf(format), body: await encodeToString(families, format) };
 }
 
@@ -43,7 +43,7 @@ export async function scrapeLevelsStream(
   includeSelfMetrics: boolean,
 ): Promise<ScrapeStream> {
   const format = negotiateFormat(accept);
-  const families = await gatherFamilies(levels, settings, includeSelfMetrics);
+  const families = await gatherFamilies(levels, settings, includeSelfMetrics, format);
   return { contentType: contentTypeOf(format), body: encodeFamilies(families, format) };
 }
 

@@ -10,6 +10,7 @@ import type {
 } from './model.ts';
 import { FamilySampleChecker } from './sample-rules.ts';
 import { seriesKey } from './series-key.ts';
+import { SeriesSet } from './series-set.ts';
 
 import { isWellFormed, METRIC_NAME } from './syntax.ts';
 
@@ -42,29 +43,7 @@ interface MutableFamily {
   /** Whether a sample was read (streaming hands `samples` out in batches, so it may be empty again). */
   sampled: boolean;
   checker: FamilySampleChecker | undefined;
-  seriesKeys: ShardedSet | undefined;
-}
-
-/**
- * A set of strings split over 64 Sets by a cheap hash, so no single Set grows past a size whose rehash
- * would block the event loop for tens of milliseconds (a million series in one family).
- */
-class ShardedSet {
-  readonly #shards: Array<Set<string>> = Array.from({ length: 64 }, () => new Set<string>());
-
-  #shard(key: string): Set<string> {
-    const n = key.length;
-    const hash = n ^ key.charCodeAt(n - 1) ^ (key.charCodeAt(n >> 1) << 1) ^ (key.charCodeAt(n - 2) << 2);
-    return this.#shards[hash & 63] as Set<string>;
-  }
-
-  has(key: string): boolean {
-    return this.#shard(key).has(key);
-  }
-
-  add(key: string): void {
-    this.#shard(key).add(key);
-  }
+  seriesKeys: SeriesSet | undefined;
 }
 
 /** Whether the text ends with the OpenMetrics `# EOF` marker. */
@@ -169,6 +148,13 @@ class ExpositionParser {
   readonly #sampleOwners = new Map<string, MutableFamily>();
   readonly #scanner: LineScanner;
   #current: MutableFamily | undefined;
+  /** The text being parsed and the offset of the line being parsed (for `#keyAt`). */
+  #text = '';
+  #lineStart = 0;
+  readonly #keyAt = (offset: number): string => {
+    const sample = this.#scanner.scanSample(this.#text.slice(offset, this.#text.indexOf('\n', offset)));
+    return seriesKey(sample.name, sample.labels);
+  };
   lineNumber = 0;
 
   constructor(format: ExpositionFormat, streaming = false) {
@@ -202,9 +188,11 @@ class ExpositionParser {
     }
     let pos = 0;
     let sinceStep = 0;
+    this.#text = text;
     while (pos < end) {
       const lineEnd = text.indexOf('\n', pos);
       this.lineNumber++;
+      this.#lineStart = pos;
       this.#parseLine(text.slice(pos, lineEnd));
       pos = lineEnd + 1;
       if (++sinceStep === LINES_PER_STEP) {
@@ -236,12 +224,10 @@ class ExpositionParser {
     const family = this.#familyFor(scanned.name);
     const sample: ExpositionSample = scanned;
     // Series identity is checked within the family: another family cannot write the same sample name.
-    // The keys are released when the family closes, so a large text never holds them all at once.
-    const key = seriesKey(sample.name, sample.labels);
-    family.seriesKeys ??= new ShardedSet();
-    if (family.seriesKeys.has(key))
+    // Kept as hashes and line offsets (no string per series), released when the family closes.
+    family.seriesKeys ??= new SeriesSet(this.#keyAt);
+    if (!family.seriesKeys.add(seriesKey(sample.name, sample.labels), this.#lineStart))
       throw new LineError(`duplicate series ${sample.name}${labelsForMessage(sample)}`);
-    family.seriesKeys.add(key);
     if (family.samples.at(-1)?.name !== sample.name) this.#sampleOwners.set(sample.name, family);
     family.checker ??= new FamilySampleChecker(this.#format, family.type, family.name);
     const problem = family.checker.check(sample, family.samples.length);

@@ -5,9 +5,11 @@ import type {
   ExpositionLabel,
   ExpositionSample,
 } from '../foreign/model.ts';
+import type { ExpositionFormat as OutputFormat } from '../format/content-type.ts';
 import { escapeLabelValue } from '../format/escape.ts';
-import type { Family, HistogramPoint, ScalarPoint } from '../model/family.ts';
+import type { Family, ForeignFamily, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
 import { familiesDropped } from '../self-metrics.ts';
+import { FamilyRenderer } from './foreign-render.ts';
 
 /** What to do with foreign families on their way into the model. */
 export interface ForeignFamilyOptions {
@@ -19,6 +21,8 @@ export interface ForeignFamilyOptions {
   readonly excludePrefixes?: readonly string[] | undefined;
   /** Family renames by 0.0.4 name; `null` drops the family. */
   readonly rename?: Readonly<Record<string, string | null>> | undefined;
+  /** Convert only the family of this (output) name, leaving every other out uncounted (`rederive`). */
+  readonly onlyName?: string | undefined;
 }
 
 /** Why a parsed family or text cannot enter the model. */
@@ -35,6 +39,24 @@ export class ForeignConversionError extends Error {
 export type Pace = () => Promise<void> | undefined;
 
 /**
+ * Render families into the scrape's output format while they are read (see `RenderedFamily`), except
+ * those whose name is `claimed` already (their series must be merged one by one, so they stay points).
+ */
+export interface RenderTarget {
+  readonly format: OutputFormat;
+  readonly claimed: (name: string) => boolean;
+  /** How to read this family again as points (for a merge that needs it later). */
+  readonly rederive: (family: RederivedMeta) => () => Promise<Family>;
+}
+
+/** What a rendered family is read again by (and what it stays, without series, should that ever fail). */
+export interface RederivedMeta {
+  readonly name: string;
+  readonly help: string | undefined;
+  readonly type: Family['type'];
+}
+
+/**
  * One parsed foreign family (0.0.4 or OpenMetrics) → the neutral model, mapped onto its 0.0.4 types as
  * prometheus_client does: an OpenMetrics counter `foo` becomes counter `foo_total`, `unknown` becomes
  * untyped, info `foo` a gauge `foo_info`, a stateset a gauge, a gauge histogram gauges `foo_bucket`,
@@ -43,29 +65,60 @@ export type Pace = () => Promise<void> | undefined;
  * families without samples (nothing to write).
  *
  * The samples arrive in batches while the parser reads the family (`add`), so they die young; `finish`
- * returns the model families. A family that cannot be written in both formats (a negative or NaN counter,
- * a non-integer bucket or count, a quantile outside [0, 1] or with a negative value) is left out on its
- * own and counted in `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made
- * identical by label injection throw `duplicate_after_inject`, and the caller drops the whole source.
+ * returns the model families. With a `RenderTarget` a family is written as text while it is read (a
+ * counter, gauge or untyped series at once; a histogram's or summary's series once the family is
+ * complete, since their samples may be spread over the family) and only the text is kept. A family that
+ * cannot be written in both formats (a negative or NaN counter, a non-integer bucket or count, a quantile
+ * outside [0, 1] or with a negative value) is left out on its own and counted in
+ * `dynotel_metrics_families_dropped_total{reason="unrepresentable"}`; two series made identical by label
+ * injection throw `duplicate_after_inject`, and the caller drops the whole source.
  */
 export class FamilyConverter {
   readonly #parts: Part[];
 
-  constructor(format: ExpositionFormat, family: ExpositionFamily, options: ForeignFamilyOptions) {
+  constructor(
+    format: ExpositionFormat,
+    family: ExpositionFamily,
+    options: ForeignFamilyOptions,
+    render?: RenderTarget | undefined,
+  ) {
     const inject = options.injectLabels ?? [];
     this.#parts = [];
+    const help = family.help === undefined ? undefined : detached(family.help);
     for (const spec of split(format, family)) {
       const renamed = options.rename?.[spec.name];
-      const name = renamed === undefined ? spec.name : renamed;
-      if (name === null || !kept(name, options)) continue;
+      if (renamed === null) continue;
+      const name = detached(renamed ?? spec.name);
+      if (!kept(name, options)) continue;
+      if (options.onlyName !== undefined && name !== options.onlyName) continue;
+      const rendered =
+        render === undefined || render.claimed(name)
+          ? undefined
+          : {
+              renderer: new FamilyRenderer(render.format, name, spec.type),
+              rederive: render.rederive({ name, help, type: spec.type }),
+            };
+      const renderer = rendered?.renderer;
       const builder =
         spec.type === 'histogram'
           ? new HistogramBuilder(name, family.name, inject)
           : spec.type === 'summary'
             ? new SummaryBuilder(name, family.name, inject)
-            : new ScalarBuilder(name, spec.type, inject);
-      this.#parts.push({ accepts: spec.accepts, builder, help: family.help, failed: undefined });
+            : new ScalarBuilder(name, spec.type, inject, renderer);
+      this.#parts.push({
+        accepts: spec.accepts,
+        builder,
+        renderer,
+        rederive: rendered?.rederive,
+        help,
+        failed: undefined,
+      });
     }
+  }
+
+  /** The output names of this family (after renames and filters), to claim before the next family. */
+  names(): string[] {
+    return this.#parts.map((part) => part.builder.name);
   }
 
   /** Converts a batch of the family's samples, giving the event loop a turn when `pace` says so. */
@@ -90,9 +143,9 @@ export class FamilyConverter {
     }
   }
 
-  /** The model families (unrepresentable ones counted and left out). */
-  finish(): Family[] {
-    const out: Family[] = [];
+  /** The model families, points or rendered (unrepresentable ones counted and left out). */
+  async finish(pace: Pace): Promise<ForeignFamily[]> {
+    const out: ForeignFamily[] = [];
     for (const part of this.#parts) {
       const { builder } = part;
       if (part.failed !== undefined) {
@@ -105,8 +158,29 @@ export class FamilyConverter {
         });
         continue;
       }
-      const family = builder.finish(part.help);
-      if (family.points.length > 0) out.push(family);
+      const { renderer, rederive } = part;
+      if (renderer === undefined || rederive === undefined) {
+        const family = builder.finish(part.help);
+        if (family.points.length > 0) out.push(family);
+        continue;
+      }
+      if (builder instanceof HistogramBuilder) {
+        for (const point of builder.points()) {
+          const pause = pace();
+          if (pause !== undefined) await pause;
+          renderer.histogram(point);
+        }
+      } else if (builder instanceof SummaryBuilder) {
+        for (const point of builder.points()) {
+          const pause = pace();
+          if (pause !== undefined) await pause;
+          renderer.summary(point);
+        }
+      }
+      const { chunks, series } = renderer.finish();
+      if (series === 0) continue;
+      const { name, type } = builder;
+      out.push({ name, help: part.help, type, chunks, series, rederive });
     }
     return out;
   }
@@ -115,6 +189,9 @@ export class FamilyConverter {
 interface Part {
   readonly accepts: (sampleName: string) => boolean;
   readonly builder: ScalarBuilder | HistogramBuilder | SummaryBuilder;
+  /** Set when the family is written as text while it is read. */
+  readonly renderer: FamilyRenderer | undefined;
+  readonly rederive: (() => Promise<Family>) | undefined;
   readonly help: string | undefined;
   failed: string | undefined;
 }
@@ -156,6 +233,15 @@ function split(format: ExpositionFormat, family: ExpositionFamily): SplitSpec[] 
     default:
       return [{ name: family.name, type: 'untyped', accepts: all }];
   }
+}
+
+/**
+ * A copy of `text` that does not keep the string it was cut from alive: V8 keeps a substring of 13 or more
+ * characters as a slice of its parent, so a family name or HELP read from a 50 MB body would hold the whole
+ * body until the scrape is written (or for good, in a warning's once-key).
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 function kept(name: string, options: ForeignFamilyOptions): boolean {
@@ -200,17 +286,67 @@ function unrepresentable(family: string, what: string): ForeignConversionError {
   );
 }
 
+/*
+ * Points are class instances, not object literals: V8 pretenures a literal's objects (allocates them in the
+ * old generation) once all of them survived a young-generation collection, which happens when a family is
+ * kept as points (its name repeats). A rendered family's points die at once; allocated old they would hold
+ * their young label text there, and every scavenge would have to keep it (see line-scanner.ts).
+ */
+class ForeignScalarPoint implements ScalarPoint {
+  readonly labelText: string;
+  readonly value: number;
+  readonly timestampMs: number | undefined;
+  readonly exemplarLabelText: string | undefined;
+  readonly exemplarValue: number | undefined;
+
+  constructor(
+    labelText: string,
+    value: number,
+    timestampMs: number | undefined,
+    exemplarLabelText: string | undefined,
+    exemplarValue: number | undefined,
+  ) {
+    this.labelText = labelText;
+    this.value = value;
+    this.timestampMs = timestampMs;
+    this.exemplarLabelText = exemplarLabelText;
+    this.exemplarValue = exemplarValue;
+  }
+}
+
+class ForeignHistogramPoint implements HistogramPoint {
+  readonly labelText: string;
+  readonly bounds: number[];
+  readonly counts: number[];
+  readonly cumulative = true;
+  readonly sum: number | undefined;
+
+  constructor(labelText: string, bounds: number[], counts: number[], sum: number | undefined) {
+    this.labelText = labelText;
+    this.bounds = bounds;
+    this.counts = counts;
+    this.sum = sum;
+  }
+}
+
 class ScalarBuilder {
   readonly name: string;
   readonly type: 'counter' | 'gauge' | 'untyped';
   readonly #inject: readonly ExpositionLabel[];
   readonly #points: ScalarPoint[] = [];
   readonly #seen: Set<string> | undefined;
+  readonly #renderer: FamilyRenderer | undefined;
 
-  constructor(name: string, type: 'counter' | 'gauge' | 'untyped', inject: readonly ExpositionLabel[]) {
+  constructor(
+    name: string,
+    type: 'counter' | 'gauge' | 'untyped',
+    inject: readonly ExpositionLabel[],
+    renderer: FamilyRenderer | undefined,
+  ) {
     this.name = name;
     this.type = type;
     this.#inject = inject;
+    this.#renderer = renderer;
     // Without injection the parser already guarantees distinct series.
     this.#seen = inject.length > 0 ? new Set() : undefined;
   }
@@ -225,13 +361,16 @@ class ScalarBuilder {
       this.#seen.add(text);
     }
     const exemplar = sample.exemplar;
-    this.#points.push({
-      labelText: text,
-      value: sample.value,
-      timestampMs: sample.timestampMs,
-      exemplarLabelText: exemplar === undefined ? undefined : labelText(exemplar.labels, [], undefined),
-      exemplarValue: exemplar?.value,
-    });
+    const point = new ForeignScalarPoint(
+      text,
+      sample.value,
+      sample.timestampMs,
+      exemplar === undefined ? undefined : labelText(exemplar.labels, [], undefined),
+      exemplar?.value,
+    );
+    // Rendered at once: the point dies young. (A later failure of the family discards the text.)
+    if (this.#renderer !== undefined) this.#renderer.scalar(point);
+    else this.#points.push(point);
   }
 
   finish(help: string | undefined): Family {
@@ -297,19 +436,16 @@ class HistogramBuilder {
   }
 
   finish(help: string | undefined): Family {
-    const points: HistogramPoint[] = [];
+    return { name: this.name, help, type: 'histogram', points: [...this.points()] };
+  }
+
+  /** The series, in the order first seen. */
+  *points(): Generator<HistogramPoint> {
     for (const group of this.#groups.values()) {
       // A 0.0.4 histogram may have only `_sum`/`_count`: its one bucket is `+Inf`.
       if (group.counts.length === group.bounds.length) group.counts.push(group.count ?? 0);
-      points.push({
-        labelText: group.labelText,
-        bounds: group.bounds,
-        counts: group.counts,
-        cumulative: true,
-        sum: group.sum,
-      });
+      yield new ForeignHistogramPoint(group.labelText, group.bounds, group.counts, group.sum);
     }
-    return { name: this.name, help, type: 'histogram', points };
   }
 }
 
@@ -361,5 +497,10 @@ class SummaryBuilder {
 
   finish(help: string | undefined): Family {
     return { name: this.name, help, type: 'summary', points: [...this.#groups.values()] };
+  }
+
+  /** The series, in the order first seen. */
+  points(): IterableIterator<SummaryPoint> {
+    return this.#groups.values();
   }
 }

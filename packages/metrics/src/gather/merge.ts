@@ -2,8 +2,11 @@ import { diag } from '@dynotel/core';
 import {
   type Family,
   type FamilyOrigin,
+  type ForeignFamily,
   type HistogramPoint,
+  isRendered,
   ownedSampleNames,
+  type RenderedFamily,
   type ScalarPoint,
   type SummaryPoint,
 } from '../model/family.ts';
@@ -13,6 +16,11 @@ interface MergedMeta {
   readonly name: string;
   readonly help: string | undefined;
   readonly origin: FamilyOrigin;
+  /**
+   * A foreign family already written as sample lines in the scrape's format (see `RenderedFamily`):
+   * the encoder writes HELP/TYPE and then these chunks; `parts` is empty.
+   */
+  readonly rendered?: readonly string[] | undefined;
 }
 
 /** A family of the merged scrape: its series lists in gather order, duplicates already removed. */
@@ -28,6 +36,8 @@ interface Entry {
   family: MergedFamily;
   /** Label texts of every kept series; built only when a second part arrives. */
   seen: Set<string> | undefined;
+  /** Set while `family` is rendered text: reads it again as points when a second part arrives. */
+  rederive: (() => Promise<Family>) | undefined;
 }
 
 /** Why a whole family was left out of a scrape (`dynotel_metrics_families_dropped_total{reason}`). */
@@ -52,7 +62,8 @@ export type FamilyDropReason = 'conflicting_metadata' | 'name_clash' | 'unrepres
  * warned about once per family.
  *
  * Cost: a family seen once is passed through by reference; a Set of label texts is built only when a
- * name repeats, so a single 100k-series metric costs nothing here.
+ * name repeats, so a single 100k-series metric costs nothing here. A foreign family that arrives already
+ * rendered as text (see `RenderedFamily`) is read again as points only when its name repeats.
  */
 export class FamilyMerger {
   readonly #byName = new Map<string, Entry>();
@@ -63,21 +74,48 @@ export class FamilyMerger {
 
   add(family: Family, origin: FamilyOrigin): void {
     const entry = this.#byName.get(family.name);
+    if (entry === undefined || !sameMetadata(entry.family, family)) {
+      this.#offer(family, origin);
+      return;
+    }
+    appendPart(entry, family);
+  }
+
+  /** A family whose name is new (added) or held with other metadata (dropped whole). */
+  #offer(family: Family | RenderedFamily, origin: FamilyOrigin): void {
+    const entry = this.#byName.get(family.name);
     if (entry === undefined) {
       this.#addNew(family, origin);
       return;
     }
-    const first = entry.family;
-    if (first.type !== family.type || first.help !== family.help) {
-      this.#dropped.add(`${origin}/${family.name}`);
-      drop(
-        family,
-        'conflicting_metadata',
-        `a ${first.type} family of this name with other HELP/TYPE came first`,
-      );
+    this.#dropped.add(`${origin}/${family.name}`);
+    drop(
+      family,
+      'conflicting_metadata',
+      `a ${entry.family.type} family of this name with other HELP/TYPE came first`,
+    );
+  }
+
+  /** Whether a family of this name was offered and kept (a later one of the name merges into it). */
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  /**
+   * `add` for a foreign family, which may come rendered as text: when its name repeats, the rendered
+   * side is read again as points (sliced by its source's pacing) and the series are merged as usual.
+   */
+  async addForeign(family: ForeignFamily): Promise<void> {
+    const entry = this.#byName.get(family.name);
+    if (entry === undefined || !sameMetadata(entry.family, family)) {
+      this.#offer(family, 'foreign');
       return;
     }
-    appendPart(entry, family);
+    if (entry.rederive !== undefined) {
+      entry.family = single(await entry.rederive(), entry.family.origin);
+      entry.rederive = undefined;
+    }
+    appendPart(entry, isRendered(family) ? await family.rederive() : family);
   }
 
   /**
@@ -94,6 +132,7 @@ export class FamilyMerger {
     if (entry.family.origin !== origin || entry.family.type !== family.type) return;
     entry.family = single(family, origin);
     entry.seen = undefined;
+    entry.rederive = undefined;
   }
 
   /** The merged families, sorted by name. */
@@ -103,7 +142,7 @@ export class FamilyMerger {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  #addNew(family: Family, origin: FamilyOrigin): void {
+  #addNew(family: Family | RenderedFamily, origin: FamilyOrigin): void {
     const names = ownedSampleNames(family.name, family.type);
     for (const name of names) {
       const owner = this.#owners.get(name);
@@ -114,8 +153,21 @@ export class FamilyMerger {
       }
     }
     for (const name of names) this.#owners.set(name, family.name);
-    this.#byName.set(family.name, { family: single(family, origin), seen: undefined });
+    if (isRendered(family)) {
+      const { name, help, type, chunks, rederive } = family;
+      this.#byName.set(name, {
+        family: { name, help, origin, type, parts: [], rendered: chunks } as MergedFamily,
+        seen: undefined,
+        rederive,
+      });
+    } else {
+      this.#byName.set(family.name, { family: single(family, origin), seen: undefined, rederive: undefined });
+    }
   }
+}
+
+function sameMetadata(merged: MergedFamily, family: Family | RenderedFamily): boolean {
+  return merged.type === family.type && merged.help === family.help;
 }
 
 function single(family: Family, origin: FamilyOrigin): MergedFamily {
@@ -172,7 +224,7 @@ function appendPart(entry: Entry, family: Family): void {
   }
 }
 
-function drop(family: Family, reason: FamilyDropReason, why: string): void {
+function drop(family: Family | RenderedFamily, reason: FamilyDropReason, why: string): void {
   familiesDropped.inc({ reason });
   // Once per family and reason: the same conflict recurs on every scrape and would flood the log.
   diag.once(`dynotel.metrics.family-dropped.${reason}.${family.name}`, {

@@ -97,6 +97,34 @@ export type SummaryFamily = FamilyMeta & {
 
 export type Family = ScalarFamily | HistogramFamily | SummaryFamily;
 
+/**
+ * A foreign family whose sample lines were written in the scrape's format while its text was read, instead
+ * of being kept as points until the encoder runs. A 50 MB engine body is ~900k series: held as points
+ * (one object and one label string each) they all survive every young-generation collection of the scrape
+ * and the scavenges grow to tens of milliseconds; as text they are a few hundred flat strings of 256K
+ * characters. The encoder writes the family's HELP/TYPE and then the chunks as they are
+ * (`gather/foreign-render.ts` writes them, `gather/merge.ts` passes them through).
+ *
+ * `rederive` reads the family again as points, for the rare merge that needs its series one by one (a
+ * later family of the same name from another source, or from a rename within the source).
+ */
+export interface RenderedFamily {
+  readonly name: string;
+  readonly help: string | undefined;
+  readonly type: FamilyType;
+  /** Sample lines, every chunk ending with a line feed; none when the family has no series. */
+  readonly chunks: readonly string[];
+  readonly series: number;
+  readonly rederive: () => Promise<Family>;
+}
+
+/** A foreign family as gathering hands it to the merge: points, or already rendered. */
+export type ForeignFamily = Family | RenderedFamily;
+
+export function isRendered(family: ForeignFamily): family is RenderedFamily {
+  return 'chunks' in family;
+}
+
 /** Where a family comes from; also the merge precedence, first wins (see `gather/merge.ts`). */
 export type FamilyOrigin = 'own' | 'self' | 'foreign';
 
