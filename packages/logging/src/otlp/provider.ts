@@ -5,9 +5,11 @@ import {
   otlpSignalEndpoint,
   resolveServiceName,
 } from '@dynotel/core';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type * as ExporterLogsOtlpProto from '@opentelemetry/exporter-logs-otlp-proto';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkLogs from '@opentelemetry/sdk-logs';
+import type { LoggerProvider, LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { loadDependency } from '../load-dependency.ts';
 import { BoundedLogProcessor } from './bounded-log-processor.ts';
 import { DEFAULT_RECONNECT_BACKOFF, GrpcLogExporter } from './grpc-log-exporter.ts';
 
@@ -75,6 +77,12 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
   );
 }
 
+/**
+ * The export stack (sdk-logs, resources, the exporter and what it pulls in: grpc-js or the
+ * http/protobuf exporter, otlp-transformer) is loaded synchronously by this call, after the options are
+ * checked, not when the package is imported: a service without OTLP log export never compiles it. A
+ * failure to load it throws (init() then runs without OTLP log export and says so).
+ */
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
   // Defaults are core's (the env table's), for a provider made without init(); init() passes them all.
   const defaults = configDefaults().tracing.logs;
@@ -90,6 +98,8 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
     throw invalid('shutdownTimeoutMs', shutdownTimeoutMs, 'a positive integer');
+  const { LoggerProvider } = loadDependency<typeof SdkLogs>('@opentelemetry/sdk-logs');
+  const { resourceFromAttributes } = loadDependency<typeof Resources>('@opentelemetry/resources');
   let exporter: LogRecordExporter;
   if (protocol === 'grpc') {
     exporter = new GrpcLogExporter({
@@ -99,6 +109,9 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
       reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
     });
   } else {
+    const { OTLPLogExporter: ProtoLogExporter } = loadDependency<typeof ExporterLogsOtlpProto>(
+      '@opentelemetry/exporter-logs-otlp-proto',
+    );
     exporter = new ProtoLogExporter({
       url: endpoint,
       headers: { ...options.headers },
