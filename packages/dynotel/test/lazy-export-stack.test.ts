@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type OtlpReceiver, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
+
+// The export stacks (grpc-js, otlp-transformer, the logs and metrics SDKs) cost most of the package's
+// load time; they are loaded only when the resolved configuration exports with them, and the gRPC span
+// transport only at the first export. The fixture records, through Node's module hooks, which of them
+// a real process loaded after init() and after one span was flushed.
+
+const run = promisify(execFile);
+const app = fileURLToPath(new URL('./fixtures/lazy-load-app.mjs', import.meta.url));
+
+interface Phase {
+  readonly phase: 'init' | 'flushed' | 'shut down';
+  readonly loaded: readonly string[];
+  readonly loadFailures?: number;
+  readonly exported?: number;
+  readonly droppedNonRetryable?: number;
+}
+
+let receiver: OtlpReceiver | undefined;
+
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+async function runApp(env: Record<string, string>): Promise<{ phases: Phase[]; output: string }> {
+  const { stdout, stderr } = await run(process.execPath, ['--conditions=@dynotel/source', app], {
+    env: { PATH: process.env.PATH, DYN_SHUTDOWN_DRAIN_DELAY: '0', ...env },
+    timeout: 20_000,
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  });
+  const phases = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"phase"'))
+    .map((line) => JSON.parse(line) as Phase);
+  expect(phases.map((p) => p.phase)).toEqual(['init', 'flushed', 'shut down']);
+  return { phases, output: stdout + stderr };
+}
+
+const loadedAt = (phases: Phase[], phase: Phase['phase']) => phases.find((p) => p.phase === phase)?.loaded;
+
+describe('the export stacks load only when the configuration exports with them', () => {
+  it('export off (the default): none of them is ever loaded', async () => {
+    const { phases } = await runApp({});
+    for (const phase of phases) expect(phase.loaded).toEqual([]);
+  });
+
+  it('spans over gRPC, no log export: grpc-js loads at the first export, and the span arrives', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases } = await runApp({
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.grpcEndpoint,
+      OTEL_LOGS_EXPORTER: 'none',
+    });
+    expect(loadedAt(phases, 'init')).toEqual([]);
+    expect(loadedAt(phases, 'flushed')).toEqual(['@grpc/grpc-js']);
+    expect(phases[1]?.exported).toBe(1);
+    expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+  });
+
+  it('spans over http/protobuf: no gRPC and no OTel exporter package at all', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases } = await runApp({
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.httpEndpoint}/v1/traces`,
+      OTEL_LOGS_EXPORTER: 'none',
+    });
+    for (const phase of phases) expect(phase.loaded).toEqual([]);
+    expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+  });
+
+  it('logs over OTLP: the logs stack loads at init(), and the line arrives', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases } = await runApp({
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+    });
+    expect(loadedAt(phases, 'init')).toEqual(
+      expect.arrayContaining(['@grpc/grpc-js', '@opentelemetry/sdk-logs', '@opentelemetry/otlp-transformer']),
+    );
+    const records = await receiver.waitForLogRecords(1, 5000);
+    expect(records.map((record) => record.body)).toContain('lazy-line');
+    expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+  });
+});
+
+describe('an export stack that cannot be loaded never stops the service', () => {
+  it('grpc-js missing: the batch is dropped and counted (code LOAD_FAILED), the error logged once', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases, output } = await runApp({
+      LAZY_FAIL: '@grpc/grpc-js',
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.grpcEndpoint,
+      OTEL_LOGS_EXPORTER: 'none',
+    });
+    expect(phases[1]).toMatchObject({ loadFailures: 1, droppedNonRetryable: 1, exported: 0 });
+    expect(output.match(/cannot load @grpc\/grpc-js; spans are not exported over gRPC/g)).toHaveLength(1);
+    expect(receiver.calls).toHaveLength(0);
+  });
+
+  it('sdk-logs missing: init() still wires everything else, spans are exported, the error is logged', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases, output } = await runApp({
+      LAZY_FAIL: '@opentelemetry/sdk-logs',
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+    });
+    expect(output).toContain('cannot load the OTLP log exporter; logs are not exported over OTLP');
+    expect(phases[1]?.exported).toBe(1);
+    expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+    expect(receiver.logRecords()).toEqual([]);
+  });
+});
