@@ -18,6 +18,8 @@ interface Phase {
   readonly loadFailures?: number;
   readonly exported?: number;
   readonly droppedNonRetryable?: number;
+  readonly logRecordsExported?: number;
+  readonly logRecordsExportFailed?: number;
 }
 
 let receiver: OtlpReceiver | undefined;
@@ -74,18 +76,37 @@ describe('the export stacks load only when the configuration exports with them',
     expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
   });
 
-  it('logs over OTLP: the logs stack loads at init(), and the line arrives', async () => {
+  it('logs over OTLP: sdk-logs loads at init(), the exporter at the first export, and the line arrives', async () => {
     receiver = await startOtlpReceiver();
     const { phases } = await runApp({
       OTEL_EXPORT_ENABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
     });
-    expect(loadedAt(phases, 'init')).toEqual(
-      expect.arrayContaining(['@grpc/grpc-js', '@opentelemetry/sdk-logs', '@opentelemetry/otlp-transformer']),
+    // The exporter (grpc-js, otlp-transformer) comes at the first export, on the batch timer or at shutdown.
+    expect(loadedAt(phases, 'init')).toEqual(['@opentelemetry/sdk-logs']);
+    expect(loadedAt(phases, 'shut down')).toEqual(
+      expect.arrayContaining(['@grpc/grpc-js', '@opentelemetry/otlp-transformer', '@opentelemetry/sdk-logs']),
     );
+    expect(phases[2]?.logRecordsExported).toBeGreaterThanOrEqual(1);
     const records = await receiver.waitForLogRecords(1, 5000);
     expect(records.map((record) => record.body)).toContain('lazy-line');
     expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+  });
+
+  it('logs over http/protobuf: the exporter is made at the first export, and the line arrives', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases } = await runApp({
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
+    });
+    expect(loadedAt(phases, 'init')).toEqual(['@opentelemetry/sdk-logs']);
+    expect(loadedAt(phases, 'shut down')).toEqual(
+      expect.arrayContaining(['@opentelemetry/exporter-logs-otlp-proto', '@opentelemetry/sdk-logs']),
+    );
+    expect(loadedAt(phases, 'shut down')).not.toContain('@grpc/grpc-js');
+    const records = await receiver.waitForLogRecords(1, 5000);
+    expect(records.map((record) => record.body)).toContain('lazy-line');
   });
 });
 
@@ -112,6 +133,20 @@ describe('an export stack that cannot be loaded never stops the service', () => 
     });
     expect(output).toContain('cannot load the OTLP log exporter; logs are not exported over OTLP');
     expect(phases[1]?.exported).toBe(1);
+    expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
+    expect(receiver.logRecords()).toEqual([]);
+  });
+
+  it('the log exporter cannot be loaded: its records are dropped and counted, spans still arrive', async () => {
+    receiver = await startOtlpReceiver();
+    const { phases, output } = await runApp({
+      LAZY_FAIL: '@opentelemetry/otlp-transformer',
+      OTEL_EXPORT_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
+    });
+    expect(output.match(/cannot load the OTLP log exporter; log records are not exported/g)).toHaveLength(1);
+    expect(phases[2]).toMatchObject({ logRecordsExported: 0 });
+    expect(phases[2]?.logRecordsExportFailed).toBeGreaterThanOrEqual(1);
     expect(receiver.spans().map((span) => span.name)).toEqual(['lazy-span']);
     expect(receiver.logRecords()).toEqual([]);
   });

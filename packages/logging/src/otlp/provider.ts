@@ -12,6 +12,7 @@ import type { LoggerProvider, LogRecordExporter } from '@opentelemetry/sdk-logs'
 import { loadDependency } from '../load-dependency.ts';
 import { BoundedLogProcessor } from './bounded-log-processor.ts';
 import { DEFAULT_RECONNECT_BACKOFF, GrpcLogExporter } from './grpc-log-exporter.ts';
+import { LazyLogExporter } from './lazy-log-exporter.ts';
 
 /**
  * An OpenTelemetry LoggerProvider that batches records and exports them over OTLP, for `createLogger`'s
@@ -78,10 +79,10 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
 }
 
 /**
- * The export stack (sdk-logs, resources, the exporter and what it pulls in: grpc-js or the
- * http/protobuf exporter, otlp-transformer) is loaded synchronously by this call, after the options are
- * checked, not when the package is imported: a service without OTLP log export never compiles it. A
- * failure to load it throws (init() then runs without OTLP log export and says so).
+ * Nothing of the export stack is loaded when the package is imported: sdk-logs is loaded synchronously
+ * by this call (a failure to load it throws; init() then runs without OTLP log export and says so), the
+ * exporter and what it pulls in (grpc-js or the http/protobuf exporter, otlp-transformer) at the first
+ * export (see LazyLogExporter: a failure then drops and counts the records, logged once).
  */
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
   // Defaults are core's (the env table's), for a provider made without init(); init() passes them all.
@@ -100,24 +101,20 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
     throw invalid('shutdownTimeoutMs', shutdownTimeoutMs, 'a positive integer');
   const { LoggerProvider } = loadDependency<typeof SdkLogs>('@opentelemetry/sdk-logs');
   const { resourceFromAttributes } = loadDependency<typeof Resources>('@opentelemetry/resources');
-  let exporter: LogRecordExporter;
-  if (protocol === 'grpc') {
-    exporter = new GrpcLogExporter({
-      url: endpoint,
-      headers: options.headers ?? {},
-      timeoutMs: timeoutMillis,
-      reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
-    });
-  } else {
+  const headers = options.headers ?? {};
+  const reconnectBackoff = options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF;
+  const exporter = new LazyLogExporter(() => {
+    if (protocol === 'grpc')
+      return new GrpcLogExporter({ url: endpoint, headers, timeoutMs: timeoutMillis, reconnectBackoff });
     const { OTLPLogExporter: ProtoLogExporter } = loadDependency<typeof ExporterLogsOtlpProto>(
       '@opentelemetry/exporter-logs-otlp-proto',
     );
-    exporter = new ProtoLogExporter({
+    return new ProtoLogExporter({
       url: endpoint,
-      headers: { ...options.headers },
+      headers: { ...headers },
       timeoutMillis,
     }) as unknown as LogRecordExporter;
-  }
+  });
   const processor = new BoundedLogProcessor(exporter, {
     scheduledDelayMs: options.scheduledDelayMs ?? 1000,
     maxQueueSize: options.maxQueueSize ?? 2048,
