@@ -2,13 +2,14 @@
  * A quick start-up and idle-memory probe of the built packages (issue #23), for work on load cost; the
  * `startup` suite (bench/suites/startup.ts) is the figure of record.
  *
- *   pnpm build && pnpm exec node bench/startup-probe.ts [--starts 10] [--only esm,cjs,load,rss]
+ *   pnpm build && pnpm exec node bench/startup-probe.ts [--starts 10] [--only esm,cjs,fastify-esm,load,rss]
  *
  * Per start, every variant once, interleaved (order reversed every other round): spawn to the first 200
- * of bench/http/apps/minimal.{cjs,mjs}, bare and with `--require`/`--import dynotel/register`, in the
- * full environment (export on, spans over OTLP/gRPC to a live sink) and in the default one (export
- * off); `require`/`import('dynotel')` load time in a fresh node; and the resident set of an idle node
- * 300 ms after `require('dynotel')` + `init()` (full and default environment) beside a bare idle node.
+ * of bench/http/apps/minimal.{cjs,mjs} (and fastify-bare.mjs with `--only fastify-esm`), bare and with
+ * `--require`/`--import dynotel/register`, in the full environment (export on, spans over OTLP/gRPC to
+ * a live sink) and in the default one (export off); `require`/`import('dynotel')` load time in a fresh
+ * node; and the resident set of an idle node 300 ms after `require('dynotel')` + `init()` (full and
+ * default environment) beside a bare idle node.
  * Prints medians, each minus its bare median, and the load average before and after.
  * `--compare <dir>` runs the same variants of another build (e.g. the previous commit's dist, copied to
  * <dir>/packages/<name>/dist with its node_modules linked) in the same rounds, for before/after figures.
@@ -111,11 +112,17 @@ async function main(): Promise<void> {
     const dir = resolve(values.compare, 'packages/dynotel/dist');
     builds.push({ prefix: 'base ', dist: (file) => join(dir, file) });
   }
-  for (const format of ['cjs', 'esm'] as const) {
-    if (!only.has(format)) continue;
-    const script = `http/apps/minimal.${format === 'cjs' ? 'cjs' : 'mjs'}`;
+  const apps = [
+    { group: 'cjs', script: 'http/apps/minimal.cjs' },
+    { group: 'esm', script: 'http/apps/minimal.mjs' },
+    // An ESM app that reaches node:http only through require (inside Fastify), unlike minimal.mjs.
+    { group: 'fastify-esm', script: 'http/apps/fastify-bare.mjs' },
+  ] as const;
+  for (const { group, script } of apps) {
+    if (!only.has(group)) continue;
+    const format = group === 'cjs' ? 'cjs' : 'esm';
     const flag = format === 'cjs' ? '--require' : '--import';
-    const bare = `bare (${format})`;
+    const bare = `bare (${group})`;
     const app = (env: Record<string, string>, nodeArgs?: string[]): AppSpec => ({
       id: script,
       label: script,
@@ -123,19 +130,19 @@ async function main(): Promise<void> {
       env,
       ...(nodeArgs === undefined ? {} : { nodeArgs }),
     });
-    variants.push({ label: bare, group: format, measure: () => timeToFirstResponse(app(base)) });
+    variants.push({ label: bare, group, measure: () => timeToFirstResponse(app(base)) });
     for (const { prefix, dist } of builds) {
       const register = dist(format === 'cjs' ? 'register.cjs' : 'register.mjs');
       variants.push(
         {
-          label: `${prefix}${flag} register, full env`,
-          group: format,
+          label: `${prefix}${flag} register, full env${group === 'fastify-esm' ? ' (fastify)' : ''}`,
+          group,
           bare,
           measure: () => timeToFirstResponse(app(full, [flag, register])),
         },
         {
-          label: `${prefix}${flag} register, default env`,
-          group: format,
+          label: `${prefix}${flag} register, default env${group === 'fastify-esm' ? ' (fastify)' : ''}`,
+          group,
           bare,
           measure: () => timeToFirstResponse(app(base, [flag, register])),
         },
