@@ -32,3 +32,4 @@ export {
 } from './context/request-context.ts';
 export { isServerUninstrumented, markServerUninstrumented } from './context/uninstrumented-server.ts';
 export { randomRequestUuid } from './context/uuid-pool.ts';
+export { createDependencyLoader, type DependencyLoader } from './module/dependency-loader.ts';

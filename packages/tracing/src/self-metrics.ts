@@ -9,8 +9,8 @@ import { selfMetrics } from '@dynotel/core';
  *   `export_timeout` (an exporter did not answer within the batch export timeout), `export_failed` (a
  *   custom exporter reported a failure), `exit` (still queued or being exported when the process exited
  *   without a shutdown, e.g. the application's own `process.exit()`; also named on the last log line).
- * - `protocol` (`grpc`, `http/protobuf`) and `code` (gRPC status name, `HTTP_<status>`, or `NETWORK`)
- *   of a failed export attempt.
+ * - `protocol` (`grpc`, `http/protobuf`) and `code` (gRPC status name, `HTTP_<status>`, `NETWORK`, or
+ *   `LOAD_FAILED`: @grpc/grpc-js could not be loaded) of a failed export attempt.
  */
 export const spansExported = selfMetrics.counter(
   'dynotel_spans_exported_total',

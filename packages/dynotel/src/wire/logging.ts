@@ -1,4 +1,4 @@
-import { type DynotelConfig, telemetryResourceAttributes } from '@dynotel/core';
+import { type DynotelConfig, diag, isDynotelError, telemetryResourceAttributes } from '@dynotel/core';
 import {
   createLogger,
   createOtlpLoggerProvider,
@@ -29,19 +29,11 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
   let otlpShutdown: WiredLogging['otlpShutdown'];
   let otlp: LoggerOptions['otlp'];
   if (tracing.exportEnabled && !tracing.sdkDisabled && tracing.logsExporter === 'otlp') {
-    const provider = createOtlpLoggerProvider({
-      endpoint: tracing.logs.endpoint,
-      protocol: tracing.logs.protocol,
-      headers: tracing.logs.headers,
-      timeoutMs: tracing.logs.timeoutMs,
-      // Ends inside the 'otlp logs' hook, counting what it gives up on: sdk-logs' own shutdown had no
-      // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
-      shutdownTimeoutMs: config.shutdown.flushBudgetMs,
-      serviceName: identity.serviceName,
-      resourceAttributes: telemetryResourceAttributes(identity),
-    });
-    otlp = { loggerProvider: provider };
-    otlpShutdown = () => provider.shutdown();
+    const provider = otlpLoggerProvider(config);
+    if (provider !== undefined) {
+      otlp = { loggerProvider: provider };
+      otlpShutdown = () => provider.shutdown();
+    }
   }
   const base: Record<string, unknown> = {};
   if (identity.namespace !== undefined) base.namespace = identity.namespace;
@@ -58,4 +50,33 @@ export function wireLogging(config: DynotelConfig, options: InitOptions): WiredL
     ...(otlp === undefined ? {} : { otlp }),
   });
   return { logger, otlpShutdown };
+}
+
+/**
+ * The OTLP log provider; it loads the log export stack now (only a service that exports logs pays for
+ * it). If that stack cannot be loaded (a broken install), the service runs on with its logs on the
+ * destination only, and says so once: telemetry never stops the host from starting. A rejected option
+ * (a bug: core validated the values) still throws, for init() to report.
+ */
+function otlpLoggerProvider(config: DynotelConfig): ReturnType<typeof createOtlpLoggerProvider> | undefined {
+  const { identity, tracing } = config;
+  try {
+    return createOtlpLoggerProvider({
+      endpoint: tracing.logs.endpoint,
+      protocol: tracing.logs.protocol,
+      headers: tracing.logs.headers,
+      timeoutMs: tracing.logs.timeoutMs,
+      // Ends inside the 'otlp logs' hook, counting what it gives up on: sdk-logs' own shutdown had no
+      // bound, so a black-holed collector made the hook time out with records neither sent nor counted.
+      shutdownTimeoutMs: config.shutdown.flushBudgetMs,
+      serviceName: identity.serviceName,
+      resourceAttributes: telemetryResourceAttributes(identity),
+    });
+  } catch (error) {
+    if (isDynotelError(error)) throw error;
+    diag.error('dynotel', 'cannot load the OTLP log exporter; logs are not exported over OTLP', {
+      error: String(error),
+    });
+    return undefined;
+  }
 }

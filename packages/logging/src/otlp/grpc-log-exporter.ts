@@ -1,7 +1,8 @@
 import { diag } from '@dynotel/core';
-import * as grpc from '@grpc/grpc-js';
-import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import type * as Grpc from '@grpc/grpc-js';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { loadDependency } from '../load-dependency.ts';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const DEADLINE_EXCEEDED = 4;
@@ -37,8 +38,13 @@ export const DEFAULT_RECONNECT_BACKOFF = { initialMs: 1000, maxMs: 5000 } as con
  */
 export class GrpcLogExporter implements LogRecordExporter {
   readonly #options: GrpcLogExporterOptions;
-  readonly #metadata = new grpc.Metadata();
-  #client: grpc.Client;
+  /** grpc-js and the serializer: loaded here, when log export is configured, not at import. */
+  readonly #grpc = loadDependency<typeof Grpc>('@grpc/grpc-js');
+  readonly #serializer = loadDependency<typeof OtlpTransformer>(
+    '@opentelemetry/otlp-transformer',
+  ).ProtobufLogsSerializer;
+  readonly #metadata: Grpc.Metadata = new this.#grpc.Metadata();
+  #client: Grpc.Client;
   #consecutiveDeadlines = 0;
   #closed = false;
 
@@ -57,7 +63,8 @@ export class GrpcLogExporter implements LogRecordExporter {
     }
   }
 
-  #createClient(): grpc.Client {
+  #createClient(): Grpc.Client {
+    const grpc = this.#grpc;
     const url = new URL(this.#options.url);
     const secure = url.protocol === 'https:';
     const port = url.port || (secure ? '443' : '80');
@@ -80,7 +87,7 @@ export class GrpcLogExporter implements LogRecordExporter {
     }
     let body: Uint8Array | undefined;
     try {
-      body = ProtobufLogsSerializer.serializeRequest(logs);
+      body = this.#serializer.serializeRequest(logs);
     } catch (error) {
       resultCallback({ code: 1, error: error instanceof Error ? error : new Error(String(error)) });
       return;

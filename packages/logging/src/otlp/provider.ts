@@ -5,11 +5,14 @@ import {
   otlpSignalEndpoint,
   resolveServiceName,
 } from '@dynotel/core';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type * as ExporterLogsOtlpProto from '@opentelemetry/exporter-logs-otlp-proto';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkLogs from '@opentelemetry/sdk-logs';
+import type { LoggerProvider, LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { loadDependency } from '../load-dependency.ts';
 import { BoundedLogProcessor } from './bounded-log-processor.ts';
 import { DEFAULT_RECONNECT_BACKOFF, GrpcLogExporter } from './grpc-log-exporter.ts';
+import { LazyLogExporter } from './lazy-log-exporter.ts';
 
 /**
  * An OpenTelemetry LoggerProvider that batches records and exports them over OTLP, for `createLogger`'s
@@ -75,6 +78,12 @@ function invalid(argument: string, value: unknown, accepted: string): DynotelErr
   );
 }
 
+/**
+ * Nothing of the export stack is loaded when the package is imported: sdk-logs is loaded synchronously
+ * by this call (a failure to load it throws; init() then runs without OTLP log export and says so), the
+ * exporter and what it pulls in (grpc-js or the http/protobuf exporter, otlp-transformer) at the first
+ * export (see LazyLogExporter: a failure then drops and counts the records, logged once).
+ */
 export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}): LoggerProvider {
   // Defaults are core's (the env table's), for a provider made without init(); init() passes them all.
   const defaults = configDefaults().tracing.logs;
@@ -90,21 +99,22 @@ export function createOtlpLoggerProvider(options: OtlpLoggerProviderOptions = {}
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
     throw invalid('shutdownTimeoutMs', shutdownTimeoutMs, 'a positive integer');
-  let exporter: LogRecordExporter;
-  if (protocol === 'grpc') {
-    exporter = new GrpcLogExporter({
+  const { LoggerProvider } = loadDependency<typeof SdkLogs>('@opentelemetry/sdk-logs');
+  const { resourceFromAttributes } = loadDependency<typeof Resources>('@opentelemetry/resources');
+  const headers = options.headers ?? {};
+  const reconnectBackoff = options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF;
+  const exporter = new LazyLogExporter(() => {
+    if (protocol === 'grpc')
+      return new GrpcLogExporter({ url: endpoint, headers, timeoutMs: timeoutMillis, reconnectBackoff });
+    const { OTLPLogExporter: ProtoLogExporter } = loadDependency<typeof ExporterLogsOtlpProto>(
+      '@opentelemetry/exporter-logs-otlp-proto',
+    );
+    return new ProtoLogExporter({
       url: endpoint,
-      headers: options.headers ?? {},
-      timeoutMs: timeoutMillis,
-      reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
-    });
-  } else {
-    exporter = new ProtoLogExporter({
-      url: endpoint,
-      headers: { ...options.headers },
+      headers: { ...headers },
       timeoutMillis,
     }) as unknown as LogRecordExporter;
-  }
+  });
   const processor = new BoundedLogProcessor(exporter, {
     scheduledDelayMs: options.scheduledDelayMs ?? 1000,
     maxQueueSize: options.maxQueueSize ?? 2048,

@@ -1,4 +1,4 @@
-import { openMetricsContentType, prometheusContentType } from '@prometheus-io/client';
+import { openMetricsContentType, prometheusContentType } from '../prometheus-client.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 

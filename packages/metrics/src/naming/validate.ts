@@ -1,4 +1,4 @@
-import { validateMetricName } from '@prometheus-io/client';
+import { validateMetricName } from '../prometheus-client.ts';
 
 // The legacy character sets (standards §1.1). Metric names come from @prometheus-io/client's own
 // validator so the two stay in agreement; it has no exported label-name check, hence our regex.

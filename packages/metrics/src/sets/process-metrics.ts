@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Registry } from '@prometheus-io/client';
+import type { Registry } from '@prometheus-io/client';
+import { collectDefaultMetrics, Registry as PrometheusRegistry } from '../prometheus-client.ts';
 import type { MetricsLevel } from '../registry/level.ts';
 
 export interface ProcessMetricsOptions {
@@ -52,7 +53,7 @@ export function createProcessMetrics(
 ): ProcessMetrics {
   const existing = registered.get(level);
   if (existing !== undefined) return existing;
-  const registry = new Registry();
+  const registry = new PrometheusRegistry();
   collectDefaultMetrics({
     register: registry,
     eventLoopMonitoringPrecision: options.eventLoopMonitoringPrecision ?? 10,

@@ -1,5 +1,6 @@
 import { diag } from '@dynotel/core';
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
+import { loadDependency } from '../load-dependency.ts';
 import { retryDelayFromStatusDetails } from './retry-info.ts';
 import { grpcCodeName, isRetryableGrpcCode } from './retry-policy.ts';
 import { type AttemptResult, type OtlpTransport, TRANSPORT_CLOSED } from './transport.ts';
@@ -14,6 +15,25 @@ const DEADLINE_EXCEEDED = 4;
  * that a fresh connection would not be. opentelemetry-js does the same after 5.
  */
 const MAX_CONSECUTIVE_DEADLINES = 3;
+/** The `code` label of an attempt that failed because @grpc/grpc-js could not be loaded. */
+export const GRPC_LOAD_FAILED = 'LOAD_FAILED';
+
+let grpcLibrary: typeof Grpc | undefined;
+
+/**
+ * @grpc/grpc-js, loaded at the first export (about a fifth of the package's load time otherwise, paid
+ * by every service at start-up, exporting or not). Throws what `require` threw.
+ */
+function grpcJs(): typeof Grpc {
+  grpcLibrary ??= loadDependency<typeof Grpc>('@grpc/grpc-js');
+  return grpcLibrary;
+}
+
+/** The channel and the request metadata, made together at the first export. */
+interface Channel {
+  client: Grpc.Client;
+  readonly metadata: Grpc.Metadata;
+}
 
 export interface GrpcTransportOptions {
   readonly url: URL;
@@ -31,23 +51,42 @@ export interface GrpcTransportOptions {
  * OTLP/gRPC with @grpc/grpc-js. The upstream exporter reports every gRPC error as a plain failure
  * (no retries, no RetryInfo); this transport classifies codes so the exporter can retry per the spec.
  * No grpc-js retry policy is configured: retries are ours, bounded by the export deadline.
+ *
+ * grpc-js, the channel and the metadata are made at the first `send` (a service that never ends a span
+ * never loads the gRPC stack), so a header grpc-js refuses is warned about then. If grpc-js cannot be
+ * loaded, every attempt fails at once, not retried, with code `LOAD_FAILED` (counted by the exporter
+ * like any failed attempt) and one error on `diag`; the host is never affected.
  */
 export class GrpcTransport implements OtlpTransport {
   readonly protocol = 'grpc' as const;
   readonly #options: GrpcTransportOptions;
-  #client: grpc.Client;
+  #channel: Channel | undefined;
+  #loadError: string | undefined;
   #consecutiveDeadlines = 0;
-  readonly #metadata: grpc.Metadata;
-  readonly #inFlight = new Set<grpc.ClientUnaryCall>();
+  readonly #inFlight = new Set<Grpc.ClientUnaryCall>();
   #closed = false;
 
   constructor(options: GrpcTransportOptions) {
     this.#options = options;
-    this.#client = this.#createClient();
-    this.#metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.headers)) {
+  }
+
+  /** The channel, made on first use; `undefined` when grpc-js failed to load (reported once). */
+  #open(): Channel | undefined {
+    if (this.#channel !== undefined || this.#loadError !== undefined) return this.#channel;
+    let grpc: typeof Grpc;
+    try {
+      grpc = grpcJs();
+    } catch (error) {
+      this.#loadError = String(error);
+      diag.error('dynotel.tracing', 'cannot load @grpc/grpc-js; spans are not exported over gRPC', {
+        error: this.#loadError,
+      });
+      return undefined;
+    }
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(this.#options.headers)) {
       try {
-        this.#metadata.set(key, value);
+        metadata.set(key, value);
       } catch (error) {
         // grpc-js refuses some keys (binary `-bin` keys need Buffer values, illegal characters).
         diag.warn('dynotel.tracing', 'OTLP header skipped: not a valid gRPC metadata entry', {
@@ -56,9 +95,11 @@ export class GrpcTransport implements OtlpTransport {
         });
       }
     }
+    this.#channel = { client: this.#createClient(grpc), metadata };
+    return this.#channel;
   }
 
-  #createClient(): grpc.Client {
+  #createClient(grpc: typeof Grpc): Grpc.Client {
     const { url, reconnectBackoff, compression, userAgent } = this.#options;
     const secure = url.protocol === 'https:';
     const port = url.port || (secure ? '443' : '80');
@@ -79,22 +120,33 @@ export class GrpcTransport implements OtlpTransport {
       this.#consecutiveDeadlines = 0;
       return;
     }
-    if (++this.#consecutiveDeadlines < MAX_CONSECUTIVE_DEADLINES || this.#closed) return;
+    const channel = this.#channel;
+    if (++this.#consecutiveDeadlines < MAX_CONSECUTIVE_DEADLINES || this.#closed || channel === undefined)
+      return;
     this.#consecutiveDeadlines = 0;
-    const stale = this.#client;
-    this.#client = this.#createClient();
+    const stale = channel.client;
+    channel.client = this.#createClient(grpcJs());
     stale.close();
   }
 
   send(body: Uint8Array, deadline: number): Promise<AttemptResult> {
     if (this.#closed) return TRANSPORT_CLOSED;
+    const channel = this.#open();
+    if (channel === undefined) {
+      return Promise.resolve({
+        kind: 'failure',
+        retryable: false,
+        code: GRPC_LOAD_FAILED,
+        message: `cannot load @grpc/grpc-js: ${this.#loadError}`,
+      });
+    }
     return new Promise((resolve) => {
-      const call = this.#client.makeUnaryRequest(
+      const call = channel.client.makeUnaryRequest(
         EXPORT_PATH,
         passThrough,
         passThrough,
         Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        this.#metadata,
+        channel.metadata,
         { deadline },
         (error, response) => {
           this.#inFlight.delete(call);
@@ -122,6 +174,6 @@ export class GrpcTransport implements OtlpTransport {
     this.#closed = true;
     for (const call of this.#inFlight) call.cancel();
     this.#inFlight.clear();
-    this.#client.close();
+    this.#channel?.client.close();
   }
 }

@@ -1,7 +1,6 @@
 import { DynotelError } from '@dynotel/core';
 import { context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { EncodedSpanBatch } from '../encoded-span-queue.ts';
 import type { OtlpProtocol } from '../options.ts';
@@ -11,6 +10,7 @@ import { deliverAtExit, type ExitDeliveryResult } from './exit-delivery.ts';
 import { GrpcTransport } from './grpc-transport.ts';
 import { HttpTransport } from './http-transport.ts';
 import { TraceRequestEncoder } from './protobuf/trace-request.ts';
+import { decodeTracePartialSuccess } from './protobuf/trace-response.ts';
 import { type BackoffSettings, backoffDelayMs } from './retry-policy.ts';
 import type { AttemptResult, OtlpTransport } from './transport.ts';
 
@@ -149,7 +149,7 @@ export class OtlpSpanExporter implements SpanExporter {
       if (this.#shutdown) return failed('exporter shut down during export', 'shutdown', count);
       if (!result.retryable) {
         this.#report(
-          'collector refused spans with a non-retryable status; dropping the batch',
+          'span export failed with a non-retryable status; dropping the batch',
           result,
           count,
           attempt,
@@ -172,16 +172,9 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 
   #handleSuccess(response: Uint8Array, batchSize: number): AcknowledgedExportResult {
-    let rejected = 0;
-    let message = '';
-    try {
-      const decoded = ProtobufTraceSerializer.deserializeResponse(response);
-      rejected = Number(decoded.partialSuccess?.rejectedSpans ?? 0);
-      message = decoded.partialSuccess?.errorMessage ?? '';
-    } catch {
-      // An unreadable response body still means the request was accepted.
-    }
-    rejected = Math.min(batchSize, Math.max(0, rejected));
+    // An unreadable response body still means the request was accepted (it reads as nothing rejected).
+    const { rejectedSpans, errorMessage: message } = decodeTracePartialSuccess(response);
+    const rejected = Math.min(batchSize, Math.max(0, rejectedSpans));
     // Partial success: the rest was accepted and the spec forbids retrying; the processor counts both.
     if (rejected > 0)
       this.#reporter.warn('collector rejected some spans (partial success)', { rejected, message });
