@@ -2,7 +2,6 @@ import { writerFor } from '../expose/encode.ts';
 import type { FormatWriter } from '../expose/writer.ts';
 import type { ExpositionFormat } from '../format/content-type.ts';
 import type { FamilyType, HistogramPoint, ScalarPoint, SummaryPoint } from '../model/family.ts';
-import type { MergedFamily } from './merge.ts';
 
 /**
  * A rendered family's sample lines are joined into chunks of about this many characters: below V8's
@@ -34,9 +33,7 @@ export class FamilyRenderer {
     this.#writer = writerFor(format);
     this.#name = name;
     this.#counter = type === 'counter';
-    // Only name and type matter to `scalarName`.
-    const meta = { name, help: undefined, origin: 'foreign', type, parts: [] } as MergedFamily;
-    this.#sampleName = this.#writer.scalarName(meta);
+    this.#sampleName = this.#writer.scalarName({ name, help: undefined, type });
   }
 
   scalar(point: ScalarPoint): void {
