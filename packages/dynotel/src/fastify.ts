@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import { type EndpointHttpRequest, finishEndpointRequest, startEndpointRequest } from './endpoint.ts';
 import { type ActiveRequest, activeRequestOf } from './http/instrumentation.ts';
 import { isHttp1Server } from './http/listen-watch.ts';
+import { markRoutedByPlugin } from './http/plugin-routed-servers.ts';
 import { responseCompleted } from './http/response-completed.ts';
 import { isSystemPath } from './http/system-paths.ts';
 import { init } from './init.ts';
@@ -62,6 +63,9 @@ const plugin: FastifyPluginCallback<FastifyPluginOptions> = (fastify, options, d
   // else works, and the listen watcher says so once. Readiness comes from the server listening.
   if (isHttp1Server(fastify.server)) {
     telemetry.trackServer(fastify.server);
+    // The hooks below report this server's route templates and handler errors: the zero-code
+    // instrumentation need not make Fastify trace every handler through its diagnostics channel.
+    markRoutedByPlugin(fastify.server);
     // Every request of this server from Node's channel, also those Fastify answers before onRequest
     // (a malformed URL's 400, an unknown method's 404); onRequest below reuses the request it started.
     telemetry.instrumentServer(fastify.server);

@@ -10,7 +10,9 @@
  *   `http.server.response.finish` is not used, as it never comes for an aborted request.
  * - Fastify 5's `tracing:fastify.request.handler:start` ({ request, reply, route: { url, method } }) gives
  *   the route template of a request that reached its handler, `…:error` the handler's error; Express's
- *   template is read from the request at the finish (`expressRouteOf`).
+ *   template is read from the request at the finish (`expressRouteOf`). They are subscribed at the first
+ *   request of a server the Fastify plugin does not instrument (plugin-routed-servers.ts): in time for
+ *   that request's handler, and never in an app whose Fastify servers all have the plugin.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -24,6 +26,7 @@ import {
   type HttpInstrumentation,
   instrumentationErrors,
 } from './instrumentation.ts';
+import { isRoutedByPlugin } from './plugin-routed-servers.ts';
 
 export const HTTP_SERVER_REQUEST_START = 'http.server.request.start';
 export const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
@@ -59,6 +62,7 @@ export function subscribeHttpServerChannels(
 ): HttpServerChannels {
   const listed = new WeakSet<Server>();
   let subscribed = false;
+  let fastifySubscribed = false;
 
   // A subscriber must never throw: diagnostics_channel rethrows a subscriber's error on the next tick,
   // as an uncaught exception in the host service.
@@ -76,6 +80,7 @@ export function subscribeHttpServerChannels(
     try {
       const { request, response, server } = message as RequestStartMessage;
       if (allServers ? isServerUninstrumented(server) : !listed.has(server)) return;
+      if (!fastifySubscribed && !isRoutedByPlugin(server)) subscribeFastify();
       // The root context, not the active one: this runs in the connection's context, which on Node
       // without AsyncContextFrame still holds the previous request's frame on a keep-alive connection.
       const active = http.start(request, ROOT_CONTEXT);
@@ -133,6 +138,10 @@ export function subscribeHttpServerChannels(
     if (subscribed) return;
     subscribed = true;
     subscribe(HTTP_SERVER_REQUEST_START, onRequestStart);
+  }
+
+  function subscribeFastify(): void {
+    fastifySubscribed = true;
     subscribe(FASTIFY_HANDLER_START, onFastifyHandlerStart);
     subscribe(FASTIFY_HANDLER_ERROR, onFastifyHandlerError);
   }
@@ -148,6 +157,8 @@ export function subscribeHttpServerChannels(
       if (!subscribed) return;
       subscribed = false;
       unsubscribe(HTTP_SERVER_REQUEST_START, onRequestStart);
+      if (!fastifySubscribed) return;
+      fastifySubscribed = false;
       unsubscribe(FASTIFY_HANDLER_START, onFastifyHandlerStart);
       unsubscribe(FASTIFY_HANDLER_ERROR, onFastifyHandlerError);
     },
