@@ -81,7 +81,13 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   date: new Date().toISOString(),
 };
-const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+// The BENCH_* settings that shortened or narrowed the run belong to its command.
+const settings = Object.entries(process.env)
+  .filter(([name]) => name.startsWith('BENCH_'))
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([name, value]) => `${name}=${value} `)
+  .join('');
+const command = `${settings}pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 
 const rows: BenchRow[] = [];
 for (const suite of selected) {

@@ -1,14 +1,20 @@
 /**
  * Profiles one benchmark server under load: `pnpm exec node --conditions=@dynotel/source
  * bench/http/profile.ts fastify-dynotel [seconds] [req/s]` writes a V8 CPU profile into bench/profiles/
- * and prints the top self-time frames. Without a rate the load is as fast as the server answers; with
+ * and prints the top self-time frames. The name is a server of bench/http/servers/ (the bench's setup)
+ * or an app id of the HTTP matrix (`express-full`, `fastify-floor-5`: the users' setup, built packages,
+ * `pnpm build` first). Without a rate the load is as fast as the server answers; with
  * one (e.g. 3000) every server gets the same offered load, so no per-request cost depends on how close
  * each server runs to saturation.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { type AppSpec, startApp } from '../lib/app-process.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf, startServer } from '../lib/server-process.ts';
+import { matrixApps } from './apps/variants.ts';
 import { drive } from './load.ts';
 
 interface ProfileNode {
@@ -25,16 +31,39 @@ const dir = fileURLToPath(
 );
 pinSelf('1');
 const sink = await startOtlpSink();
-const server = await startServer(name, {
-  env: { BENCH_OTLP_ENDPOINT: sink.endpoint },
-  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-});
+const profileArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+const app = [...matrixApps('fastify', sink.endpoint), ...matrixApps('express', sink.endpoint)].find(
+  (spec) => spec.id === name,
+);
+const server =
+  app === undefined
+    ? await startServer(name, { env: { BENCH_OTLP_ENDPOINT: sink.endpoint }, nodeArgs: profileArgs })
+    : await startProfiledApp(app);
 const offered = rate === undefined ? {} : { rate };
 const warmUp = await drive(`${server.url}/items/42`, { seconds: 2, ...offered });
 const load = await drive(`${server.url}/items/42`, { seconds, ...offered });
 console.log(`${name}: ${Math.round(load.requests / load.seconds)} req/s`);
 await server.stop();
 await sink.stop();
+
+/** A matrix app with the profiler on, stopped by SIGUSR2 (apps/exit-on-sigusr2.cjs) so its profile is written. */
+async function startProfiledApp(spec: AppSpec): Promise<{ url: string; stop(): Promise<void> }> {
+  const preload = ['--require', './http/apps/exit-on-sigusr2.cjs'];
+  const started = await startApp({
+    ...spec,
+    nodeArgs: [...profileArgs, ...preload, ...(spec.nodeArgs ?? [])],
+  });
+  return {
+    url: started.url,
+    async stop() {
+      process.kill(started.pid, 'SIGUSR2');
+      // Writing the profile takes a moment; a SIGTERM meanwhile would end a bare app without it.
+      for (let waited = 0; existsSync(`/proc/${started.pid}`) && waited < 10_000; waited += 50)
+        await setTimeout(50);
+      await started.stop();
+    },
+  };
+}
 // For bench/http/profile-diff.ts: the profile covers start-up, warm-up and load.
 await writeFile(
   `${dir}requests.json`,
