@@ -46,24 +46,6 @@ console.log(`${name}: ${Math.round(load.requests / load.seconds)} req/s`);
 await server.stop();
 await sink.stop();
 
-/** A matrix app with the profiler on, stopped by SIGUSR2 (apps/exit-on-sigusr2.cjs) so its profile is written. */
-async function startProfiledApp(spec: AppSpec): Promise<{ url: string; stop(): Promise<void> }> {
-  const preload = ['--require', './http/apps/exit-on-sigusr2.cjs'];
-  const started = await startApp({
-    ...spec,
-    nodeArgs: [...profileArgs, ...preload, ...(spec.nodeArgs ?? [])],
-  });
-  return {
-    url: started.url,
-    async stop() {
-      process.kill(started.pid, 'SIGUSR2');
-      // Writing the profile takes a moment; a SIGTERM meanwhile would end a bare app without it.
-      for (let waited = 0; existsSync(`/proc/${started.pid}`) && waited < 10_000; waited += 50)
-        await setTimeout(50);
-      await started.stop();
-    },
-  };
-}
 // For bench/http/profile-diff.ts: the profile covers start-up, warm-up and load.
 await writeFile(
   `${dir}requests.json`,
@@ -108,3 +90,22 @@ const top = (map: Map<string, number>, n: number) =>
 console.log(
   `profile: ${dir}${file}\n\nself time by area:\n${top(byArea, 20)}\n\ntop frames:\n${top(byFrame, 40)}`,
 );
+
+/** A matrix app with the profiler on, stopped by SIGUSR2 (apps/exit-on-sigusr2.cjs) so its profile is written. */
+async function startProfiledApp(spec: AppSpec): Promise<{ url: string; stop(): Promise<void> }> {
+  const preload = ['--require', './http/apps/exit-on-sigusr2.cjs'];
+  const started = await startApp({
+    ...spec,
+    nodeArgs: [...profileArgs, ...preload, ...(spec.nodeArgs ?? [])],
+  });
+  return {
+    url: started.url,
+    async stop() {
+      process.kill(started.pid, 'SIGUSR2');
+      // Writing the profile takes a moment; a SIGTERM meanwhile would end a bare app without it.
+      for (let waited = 0; existsSync(`/proc/${started.pid}`) && waited < 10_000; waited += 50)
+        await setTimeout(50);
+      await started.stop();
+    },
+  };
+}
