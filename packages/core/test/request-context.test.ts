@@ -53,6 +53,17 @@ describe('resolveRequestId', () => {
     expect(resolved.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('accepts exactly the charset A-Za-z0-9._~+/=:@- at 1 to 128 characters', () => {
+    const charset = /^[A-Za-z0-9._~+/=:@-]$/;
+    // Every code unit up to 0x17f: also those whose low byte is an accepted character.
+    for (let code = 0; code <= 0x17f; code++) {
+      const char = String.fromCharCode(code);
+      expect(resolveRequestId(`id${char}`).replaced, `char code ${code}`).toBe(!charset.test(char));
+    }
+    expect(resolveRequestId('a'.repeat(128))).toEqual({ id: 'a'.repeat(128), replaced: false });
+    expect(resolveRequestId('=')).toEqual({ id: '=', replaced: false });
+  });
+
   it('generates without marking a replacement when no header was sent', () => {
     expect(resolveRequestId(undefined).replaced).toBe(false);
   });

@@ -67,4 +67,39 @@ describe('a request without dynotel tracing', () => {
       span_id: theirs.spanContext().spanId,
     });
   });
+
+  it("logs an incoming traceparent's trace, also when another SDK's span is active", () => {
+    other = createTracing({ serviceName: 'another-sdk' });
+    const lines = new Lines();
+    telemetry = init({
+      env: { OTEL_SDK_DISABLED: 'true', DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
+      handleSignals: false,
+      logDestination: lines,
+    });
+    const http = telemetry.http;
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const parentId = 'b7ad6b7169203331';
+    const traced = {
+      headers: { host: '127.0.0.1', traceparent: `00-${traceId}-${parentId}-01` },
+      method: 'GET',
+      url: '/v1/items/1',
+      httpVersion: '1.1',
+    } as unknown as IncomingMessage;
+    const theirs = other.tracer.startSpan('their server span');
+    context.with(trace.setSpan(context.active(), theirs), () => {
+      const active = http.start(traced);
+      http.run(active, () => {
+        const span = trace.getActiveSpan();
+        expect(span?.spanContext()).toMatchObject({ traceId, spanId: parentId, isRemote: true });
+        expect(span?.isRecording()).toBe(false);
+      });
+      http.finish(active, { statusCode: 200, route: '/v1/items/:id' });
+    });
+    expect((theirs as unknown as Recorded).attributes['http.response.status_code']).toBeUndefined();
+    theirs.end();
+
+    telemetry.logger.flush();
+    const access = lines.json().find((line) => line.target === 'http');
+    expect(access).toMatchObject({ status: 200, trace_id: traceId, span_id: parentId });
+  });
 });

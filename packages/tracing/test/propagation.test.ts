@@ -12,6 +12,7 @@ import {
   injectTraceHeaders,
   parseTraceparent,
 } from '../src/index.ts';
+import { extractedRemoteSpan } from '../src/internal.ts';
 
 // W3C Trace Context `traceparent` rules (spec/20-http_request_header_format.md) and the cases of the
 // w3c/trace-context test harness (test/test.py).
@@ -197,6 +198,44 @@ describe('extractIncomingTraceContext', () => {
     expect(extractIncomingTraceContext({ TraceParent: VALID } as IncomingHttpHeaders, ROOT_CONTEXT)).toBe(
       ROOT_CONTEXT,
     );
+  });
+});
+
+describe('extractedRemoteSpan', () => {
+  test("is the extracted remote span while it is the context's span, and nothing otherwise", () => {
+    const extracted = extractIncomingTraceContext({ traceparent: VALID }, ROOT_CONTEXT);
+    const span = extractedRemoteSpan(extracted);
+    expect(span).toBe(trace.getSpan(extracted));
+    expect(span?.spanContext()).toEqual(parseTraceparent(VALID));
+    expect(span?.isRecording()).toBe(false);
+    // A span set on top (a child, or another SDK's) replaces it.
+    const child = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: '1'.repeat(16), traceFlags: 1 });
+    expect(extractedRemoteSpan(trace.setSpan(extracted, child))).toBeUndefined();
+    // Contexts without an extraction: none, an invalid header, a span set by hand.
+    expect(extractedRemoteSpan(ROOT_CONTEXT)).toBeUndefined();
+    expect(
+      extractedRemoteSpan(extractIncomingTraceContext({ traceparent: `${VALID}-x` }, ROOT_CONTEXT)),
+    ).toBe(undefined);
+    expect(extractedRemoteSpan(trace.setSpan(ROOT_CONTEXT, child))).toBeUndefined();
+  });
+
+  test('an extracted trace keeps its own random flag on what is injected from it', () => {
+    for (const [flags, injected] of [
+      ['01', '01'],
+      ['03', '03'],
+    ] as const) {
+      const extracted = extractIncomingTraceContext(
+        { traceparent: `00-${TRACE_ID}-${SPAN_ID}-${flags}` },
+        ROOT_CONTEXT,
+      );
+      // A local child of the remote span: the SDK gives it only the sampled flag.
+      const child = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: '1'.repeat(16), traceFlags: 1 });
+      const headers = injectTraceHeaders<Record<string, string>>(undefined, {
+        context: trace.setSpan(extracted, child),
+        requestIds: false,
+      });
+      expect(headers.traceparent).toBe(`00-${TRACE_ID}-${'1'.repeat(16)}-${injected}`);
+    }
   });
 });
 

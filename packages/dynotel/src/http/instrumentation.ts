@@ -3,7 +3,7 @@ import { diag, selfMetrics, urlForTelemetry } from '@dynotel/core';
 import { currentFrame, enterFrame, frameWithRequestContext, runInFrame } from '@dynotel/core/internal';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
 import { extractIncomingTraceContext, setRequestIdAttributes } from '@dynotel/tracing';
-import { ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
+import { extractedRemoteSpan, ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
 import {
   type Context,
   context,
@@ -132,11 +132,10 @@ export class HttpInstrumentation {
     } else {
       requestContext = parent;
       // No span of its own, which could only be a no-op: the incoming trace (if any) still reaches the
-      // log lines, from its span context in `parent`. Wrapped, never the parent's span itself: that may
+      // log lines, from its span context in `parent`. The remote span the extraction just made is
+      // non-recording and dynotel's own; any other span of `parent` is wrapped, never used itself: it may
       // be another SDK's recording span, which `finish` must not annotate or end.
-      const incoming = trace.getSpanContext(parent);
-      span =
-        incoming !== undefined && isSpanContextValid(incoming) ? trace.wrapSpanContext(incoming) : NO_SPAN;
+      span = extractedRemoteSpan(parent) ?? wrapValidSpanContext(parent);
     }
     this.#deps.metrics.active.labels(method).inc();
     const active: ActiveRequest = {
@@ -266,6 +265,12 @@ export class HttpInstrumentation {
       } catch {}
     }
   }
+}
+
+/** A non-recording span with the span context of `context`'s span, or `NO_SPAN` when it has no valid one. */
+function wrapValidSpanContext(context: Context): Span {
+  const incoming = trace.getSpanContext(context);
+  return incoming !== undefined && isSpanContextValid(incoming) ? trace.wrapSpanContext(incoming) : NO_SPAN;
 }
 
 function errorMessage(error: unknown): string {

@@ -2,6 +2,7 @@ import {
   type Context,
   createContextKey,
   isSpanContextValid,
+  type Span,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -14,12 +15,23 @@ import { formatTraceparent, parseTraceparent, RANDOM_TRACE_FLAG } from './tracep
 export const TRACEPARENT_HEADER = 'traceparent';
 export const TRACESTATE_HEADER = 'tracestate';
 
-/** The trace an extracted `traceparent` named, and whether it had Level 2's `random` flag. */
-interface ExtractedTrace {
-  readonly traceId: string;
-  readonly random: boolean;
+/**
+ * The remote span an extracted `traceparent` named, as `extract` made it: its context carries the trace
+ * id and whether the header had Level 2's `random` flag. The same object is the context's span, so
+ * keeping it here costs no allocation.
+ */
+const EXTRACTED_SPAN_KEY = createContextKey('dynotel w3c extracted span');
+
+/**
+ * The span of a `traceparent` this propagator extracted into `context`, while it is still the context's
+ * span (a child span started in the context replaces it). `undefined` for any other context, also one
+ * whose span another SDK or `trace.setSpan` put there. The HTTP instrumentation without spans of its own
+ * hands it to the log lines without wrapping and validating the span context a second time.
+ */
+export function extractedRemoteSpan(context: Context): Span | undefined {
+  const span = context.getValue(EXTRACTED_SPAN_KEY) as Span | undefined;
+  return span !== undefined && trace.getSpan(context) === span ? span : undefined;
 }
-const EXTRACTED_TRACE_KEY = createContextKey('dynotel w3c extracted trace');
 
 export interface W3CPropagatorOptions {
   /**
@@ -58,10 +70,10 @@ export class W3CTraceContextStrictPropagator implements TextMapPropagator {
   #randomFlag(context: Context): number {
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined || spanContext.isRemote) return 0; // a remote one carries its own flags
-    const extracted = context.getValue(EXTRACTED_TRACE_KEY) as ExtractedTrace | undefined;
+    const extracted = (context.getValue(EXTRACTED_SPAN_KEY) as Span | undefined)?.spanContext();
     const random =
       extracted !== undefined && extracted.traceId === spanContext.traceId
-        ? extracted.random
+        ? (extracted.traceFlags & RANDOM_TRACE_FLAG) !== 0
         : this.#localTraceIdsRandom;
     return random ? RANDOM_TRACE_FLAG : 0;
   }
@@ -80,11 +92,8 @@ export class W3CTraceContextStrictPropagator implements TextMapPropagator {
       const traceState = W3CTraceState.parse(state);
       if (traceState !== undefined) spanContext.traceState = traceState;
     }
-    const extracted: ExtractedTrace = {
-      traceId: spanContext.traceId,
-      random: (spanContext.traceFlags & RANDOM_TRACE_FLAG) !== 0,
-    };
-    return trace.setSpanContext(context.setValue(EXTRACTED_TRACE_KEY, extracted), spanContext);
+    const span = trace.wrapSpanContext(spanContext);
+    return trace.setSpan(context.setValue(EXTRACTED_SPAN_KEY, span), span);
   }
 
   fields(): string[] {
