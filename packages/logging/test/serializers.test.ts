@@ -30,6 +30,28 @@ describe('pino serializers of a child logger', () => {
     expect(bulky.headers.a).toHaveLength(4000);
   });
 
+  it('each child uses its own serializers, line after line, and a grandchild inherits and adds', () => {
+    const out = capture();
+    const logger = createLogger({ format: 'jsonl', destination: out.stream, logUncaughtExceptions: false });
+    const upper = logger.child({}, { serializers: { req: (v: string) => v.toUpperCase() } });
+    const lengths = logger.child({}, { serializers: { req: (v: string) => v.length } });
+    const grandchild = upper.child({}, { serializers: { res: (v: string) => `res:${v}` } });
+    for (let i = 0; i < 3; i++) {
+      upper.info({ req: 'abc' }, 'upper');
+      lengths.info({ req: 'abc' }, 'lengths');
+      logger.info({ req: 'abc' }, 'root');
+      grandchild.info({ req: 'abc', res: 'ok' }, 'grandchild');
+    }
+    const records = out.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toHaveLength(12);
+    for (let i = 0; i < 12; i += 4) {
+      expect(records[i]).toMatchObject({ message: 'upper', req: 'ABC' });
+      expect(records[i + 1]).toMatchObject({ message: 'lengths', req: 3 });
+      expect(records[i + 2]).toMatchObject({ message: 'root', req: 'abc' });
+      expect(records[i + 3]).toMatchObject({ message: 'grandchild', req: 'ABC', res: 'res:ok' });
+    }
+  });
+
   it("keeps dynotel's own error rendering (type, message, stack) over pino's standard err serializer", () => {
     const out = capture();
     const logger = createLogger({ format: 'jsonl', destination: out.stream, logUncaughtExceptions: false });

@@ -18,13 +18,37 @@ export function serializeFields(
   if (fields === undefined || fields === null || typeof fields !== 'object') return fields;
   const serializers = (logger as { [serializersSym]?: Serializers })[serializersSym];
   if (serializers === undefined) return fields;
+  const applicable = applicableSerializers(serializers);
   let copy: Record<string, unknown> | undefined;
-  for (const key in serializers) {
-    const serializer = serializers[key];
-    if (typeof serializer !== 'function' || serializer.name === 'errSerializer') continue;
+  for (let i = 0; i < applicable.length; i++) {
+    const [key, serializer] = applicable[i] as ApplicableSerializer;
     if (!Object.hasOwn(fields, key)) continue;
     copy ??= { ...fields };
     copy[key] = serializer(fields[key]);
   }
   return copy ?? fields;
+}
+
+type ApplicableSerializer = readonly [key: string, serializer: (value: unknown) => unknown];
+
+/**
+ * The serializers of one pino serializers object that apply to fields, listed once: pino makes that
+ * object without a prototype (a dictionary-mode object, slow to enumerate) once per logger and never
+ * changes it, and every line of the logger would otherwise enumerate it.
+ */
+const applicableBySerializers = new WeakMap<Serializers, readonly ApplicableSerializer[]>();
+
+function applicableSerializers(serializers: Serializers): readonly ApplicableSerializer[] {
+  let applicable = applicableBySerializers.get(serializers);
+  if (applicable === undefined) {
+    const list: ApplicableSerializer[] = [];
+    for (const key in serializers) {
+      const serializer = serializers[key];
+      if (typeof serializer === 'function' && serializer.name !== 'errSerializer')
+        list.push([key, serializer]);
+    }
+    applicable = list;
+    applicableBySerializers.set(serializers, applicable);
+  }
+  return applicable;
 }
