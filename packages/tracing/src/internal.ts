@@ -2,4 +2,4 @@
 // application should not use. Not a stable API. Everything exported here is listed by name.
 export { ownsGlobalContext } from './context-manager.ts';
 export { setPrimitiveAttribute } from './primitive-attribute.ts';
-export { extractedRemoteSpan } from './propagation/w3c-propagator.ts';
+export { isExtractedRemoteSpan } from './propagation/w3c-propagator.ts';

@@ -12,7 +12,7 @@ import {
   injectTraceHeaders,
   parseTraceparent,
 } from '../src/index.ts';
-import { extractedRemoteSpan } from '../src/internal.ts';
+import { isExtractedRemoteSpan } from '../src/internal.ts';
 
 // W3C Trace Context `traceparent` rules (spec/20-http_request_header_format.md) and the cases of the
 // w3c/trace-context test harness (test/test.py).
@@ -201,22 +201,22 @@ describe('extractIncomingTraceContext', () => {
   });
 });
 
-describe('extractedRemoteSpan', () => {
-  test("is the extracted remote span while it is the context's span, and nothing otherwise", () => {
+describe('isExtractedRemoteSpan', () => {
+  test("is true for the extracted remote span only, while it is the context's span", () => {
     const extracted = extractIncomingTraceContext({ traceparent: VALID }, ROOT_CONTEXT);
-    const span = extractedRemoteSpan(extracted);
-    expect(span).toBe(trace.getSpan(extracted));
-    expect(span?.spanContext()).toEqual(parseTraceparent(VALID));
-    expect(span?.isRecording()).toBe(false);
-    // A span set on top (a child, or another SDK's) replaces it.
+    const span = trace.getSpan(extracted)!;
+    expect(isExtractedRemoteSpan(extracted, span)).toBe(true);
+    expect(span.spanContext()).toEqual(parseTraceparent(VALID));
+    expect(span.isRecording()).toBe(false);
+    // A span set on top (a child, or another SDK's) is not it, even with the same ids.
     const child = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: '1'.repeat(16), traceFlags: 1 });
-    expect(extractedRemoteSpan(trace.setSpan(extracted, child))).toBeUndefined();
+    expect(isExtractedRemoteSpan(trace.setSpan(extracted, child), child)).toBe(false);
+    const twin = trace.wrapSpanContext(span.spanContext());
+    expect(isExtractedRemoteSpan(trace.setSpan(extracted, twin), twin)).toBe(false);
     // Contexts without an extraction: none, an invalid header, a span set by hand.
-    expect(extractedRemoteSpan(ROOT_CONTEXT)).toBeUndefined();
-    expect(
-      extractedRemoteSpan(extractIncomingTraceContext({ traceparent: `${VALID}-x` }, ROOT_CONTEXT)),
-    ).toBe(undefined);
-    expect(extractedRemoteSpan(trace.setSpan(ROOT_CONTEXT, child))).toBeUndefined();
+    const invalid = extractIncomingTraceContext({ traceparent: `${VALID}-x` }, ROOT_CONTEXT);
+    expect(trace.getSpan(invalid)).toBeUndefined();
+    expect(isExtractedRemoteSpan(trace.setSpan(ROOT_CONTEXT, child), child)).toBe(false);
   });
 
   test('an extracted trace keeps its own random flag on what is injected from it', () => {

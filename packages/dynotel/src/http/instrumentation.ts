@@ -3,7 +3,7 @@ import { diag, selfMetrics, urlForTelemetry } from '@dynotel/core';
 import { currentFrame, enterFrame, frameWithRequestContext, runInFrame } from '@dynotel/core/internal';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
 import { extractIncomingTraceContext, setRequestIdAttributes } from '@dynotel/tracing';
-import { extractedRemoteSpan, ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
+import { isExtractedRemoteSpan, ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
 import {
   type Context,
   context,
@@ -135,7 +135,7 @@ export class HttpInstrumentation {
       // log lines, from its span context in `parent`. The remote span the extraction just made is
       // non-recording and dynotel's own; any other span of `parent` is wrapped, never used itself: it may
       // be another SDK's recording span, which `finish` must not annotate or end.
-      span = extractedRemoteSpan(parent) ?? wrapValidSpanContext(parent);
+      span = spanForLogLines(parent);
     }
     this.#deps.metrics.active.labels(method).inc();
     const active: ActiveRequest = {
@@ -267,10 +267,17 @@ export class HttpInstrumentation {
   }
 }
 
-/** A non-recording span with the span context of `context`'s span, or `NO_SPAN` when it has no valid one. */
-function wrapValidSpanContext(context: Context): Span {
-  const incoming = trace.getSpanContext(context);
-  return incoming !== undefined && isSpanContextValid(incoming) ? trace.wrapSpanContext(incoming) : NO_SPAN;
+/**
+ * The span whose ids the log lines of a request without a span of its own carry: none (`NO_SPAN`, the
+ * usual case, found with one lookup), the remote span extracted from its `traceparent` (non-recording
+ * and dynotel's own), or a non-recording copy of any other valid span of `parent`.
+ */
+function spanForLogLines(parent: Context): Span {
+  const span = trace.getSpan(parent);
+  if (span === undefined) return NO_SPAN;
+  if (isExtractedRemoteSpan(parent, span)) return span;
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) ? trace.wrapSpanContext(spanContext) : NO_SPAN;
 }
 
 function errorMessage(error: unknown): string {

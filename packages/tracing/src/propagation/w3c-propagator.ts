@@ -23,14 +23,13 @@ export const TRACESTATE_HEADER = 'tracestate';
 const EXTRACTED_SPAN_KEY = createContextKey('dynotel w3c extracted span');
 
 /**
- * The span of a `traceparent` this propagator extracted into `context`, while it is still the context's
- * span (a child span started in the context replaces it). `undefined` for any other context, also one
- * whose span another SDK or `trace.setSpan` put there. The HTTP instrumentation without spans of its own
- * hands it to the log lines without wrapping and validating the span context a second time.
+ * True when `span` is the remote span of a `traceparent` this propagator extracted into `context`, false
+ * for any other span: one made by another SDK or set with `trace.setSpan`, or a child started in the
+ * context. The HTTP instrumentation without spans of its own hands that span to the log lines as it is,
+ * without wrapping and validating its span context a second time.
  */
-export function extractedRemoteSpan(context: Context): Span | undefined {
-  const span = context.getValue(EXTRACTED_SPAN_KEY) as Span | undefined;
-  return span !== undefined && trace.getSpan(context) === span ? span : undefined;
+export function isExtractedRemoteSpan(context: Context, span: Span): boolean {
+  return context.getValue(EXTRACTED_SPAN_KEY) === span;
 }
 
 export interface W3CPropagatorOptions {
