@@ -33,17 +33,26 @@ const request = {
   httpVersion: '1.1',
 } as unknown as IncomingMessage;
 
+/** dynotel metrics-only (JSONL lines captured), and another SDK with a recording span of its own. */
+function metricsOnlyBesideAnotherSdk() {
+  other = createTracing({ serviceName: 'another-sdk' });
+  const lines = new Lines();
+  telemetry = init({
+    env: { OTEL_SDK_DISABLED: 'true', DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
+    handleSignals: false,
+    logDestination: lines,
+  });
+  return {
+    lines,
+    http: telemetry.http,
+    logger: telemetry.logger,
+    theirs: other.tracer.startSpan('their server span'),
+  };
+}
+
 describe('a request without dynotel tracing', () => {
   it("logs another SDK's active trace and never annotates or ends its span", () => {
-    other = createTracing({ serviceName: 'another-sdk' });
-    const lines = new Lines();
-    telemetry = init({
-      env: { OTEL_SDK_DISABLED: 'true', DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
-      handleSignals: false,
-      logDestination: lines,
-    });
-    const http = telemetry.http;
-    const theirs = other.tracer.startSpan('their server span');
+    const { lines, http, logger, theirs } = metricsOnlyBesideAnotherSdk();
     context.with(trace.setSpan(context.active(), theirs), () => {
       const active = http.start(request);
       http.run(active, () => {
@@ -59,7 +68,7 @@ describe('a request without dynotel tracing', () => {
     expect((theirs as unknown as Recorded).status.code).toBe(0);
     theirs.end();
 
-    telemetry.logger.flush();
+    logger.flush();
     const access = lines.json().find((line) => line.target === 'http');
     expect(access).toMatchObject({
       status: 503,
@@ -69,14 +78,7 @@ describe('a request without dynotel tracing', () => {
   });
 
   it("logs an incoming traceparent's trace, also when another SDK's span is active", () => {
-    other = createTracing({ serviceName: 'another-sdk' });
-    const lines = new Lines();
-    telemetry = init({
-      env: { OTEL_SDK_DISABLED: 'true', DYN_LOGGING_JSONL: '1', DYN_SHUTDOWN_DRAIN_DELAY: '0' },
-      handleSignals: false,
-      logDestination: lines,
-    });
-    const http = telemetry.http;
+    const { lines, http, logger, theirs } = metricsOnlyBesideAnotherSdk();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const parentId = 'b7ad6b7169203331';
     const traced = {
@@ -85,7 +87,6 @@ describe('a request without dynotel tracing', () => {
       url: '/v1/items/1',
       httpVersion: '1.1',
     } as unknown as IncomingMessage;
-    const theirs = other.tracer.startSpan('their server span');
     context.with(trace.setSpan(context.active(), theirs), () => {
       const active = http.start(traced);
       http.run(active, () => {
@@ -98,7 +99,7 @@ describe('a request without dynotel tracing', () => {
     expect((theirs as unknown as Recorded).attributes['http.response.status_code']).toBeUndefined();
     theirs.end();
 
-    telemetry.logger.flush();
+    logger.flush();
     const access = lines.json().find((line) => line.target === 'http');
     expect(access).toMatchObject({ status: 200, trace_id: traceId, span_id: parentId });
   });
