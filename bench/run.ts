@@ -11,10 +11,17 @@
  *                             http, latency, startup, memory)
  *   pnpm bench --write         also rewrite bench/RESULTS.md
  *   pnpm bench --render        measure nothing: rebuild RESULTS.md from results.json and ANALYSIS.md
+ *   pnpm bench --render --from bench/out/last-run.json
+ *                             print the tables of a run that stopped early (see below)
+ *
+ * After every suite the rows so far go to bench/out/last-run.json, so a run that fails or is killed
+ * keeps what it measured; a failing suite also prints the tables of the suites before it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { assertBuilt, buildFingerprint } from './lib/built.ts';
 import { renderMarkdown } from './lib/report.ts';
 import type { BenchRow, Suite, SuiteContext } from './lib/types.ts';
 import { suites } from './suites/index.ts';
@@ -27,6 +34,7 @@ const { values } = parseArgs({
     suite: { type: 'string', multiple: true },
     rounds: { type: 'string' },
     render: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
 
@@ -44,17 +52,20 @@ interface Recorded {
 
 if (values.render) {
   // After editing ANALYSIS.md: the recorded run's tables stay exactly as measured.
-  const recorded = JSON.parse(await readFile(new URL('./results.json', import.meta.url), 'utf8')) as Recorded;
+  const source = values.from ? resolve(values.from) : new URL('./results.json', import.meta.url);
+  const recorded = JSON.parse(await readFile(source, 'utf8')) as Recorded;
   const names = new Set(recorded.rows.map((row) => row.suite));
-  await writeFile(
-    new URL('./RESULTS.md', import.meta.url),
-    resultsMarkdown(
-      recorded,
-      suites.filter((s) => names.has(s.name)),
-      false,
-    ),
+  const tables = resultsMarkdown(
+    recorded,
+    suites.filter((s) => names.has(s.name)),
+    false,
   );
-  console.error('rebuilt bench/RESULTS.md from bench/results.json');
+  if (values.from) {
+    console.log(tables);
+  } else {
+    await writeFile(new URL('./RESULTS.md', import.meta.url), tables);
+    console.error('rebuilt bench/RESULTS.md from bench/results.json');
+  }
   process.exit(0);
 }
 
@@ -89,10 +100,41 @@ const settings = Object.entries(process.env)
   .join('');
 const command = `${settings}pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 
+// Checked before anything is measured: a stale build found after an hour of measuring loses the hour.
+let fingerprint: string;
+try {
+  fingerprint = selected.some((s) => s.usesBuiltPackages) ? assertBuilt() : buildFingerprint();
+} catch (error) {
+  console.error(`nothing measured: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+const progress = new URL('./out/last-run.json', import.meta.url);
+await mkdir(new URL('./out/', import.meta.url), { recursive: true });
+
 const rows: BenchRow[] = [];
+let failure: string | undefined;
 for (const suite of selected) {
+  if (suite.usesBuiltPackages && buildFingerprint() !== fingerprint) {
+    failure = `the packages were rebuilt during the run; suite ${suite.name} and those after it did not run`;
+    break;
+  }
   console.error(`suite ${suite.name}: ${suite.title}`);
-  rows.push(...(await suite.run(context)));
+  try {
+    rows.push(...(await suite.run(context)));
+  } catch (error) {
+    failure = `suite ${suite.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    break;
+  }
+  await writeFile(progress, `${JSON.stringify({ command, machine, rows }, null, 2)}\n`);
+}
+
+if (failure !== undefined) {
+  const measured = selected.filter((s) => rows.some((row) => row.suite === s.name));
+  if (measured.length > 0) console.log(resultsMarkdown({ command, machine, rows }, measured, context.smoke));
+  console.error(
+    `${failure}\nthe rows measured before it: bench/out/last-run.json (nothing else was written)`,
+  );
+  process.exit(1);
 }
 
 const markdown = resultsMarkdown({ command, machine, rows }, selected, context.smoke);

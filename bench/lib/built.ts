@@ -1,6 +1,7 @@
 /**
  * The user-setup suites run dynotel's BUILT packages (dist/), as a service installs them. A build older
- * than any source file would measure yesterday's code, so they refuse to start instead.
+ * than any source file would measure yesterday's code, so the runner refuses to start; a build that
+ * changes during a run would mix two versions in one table, so the runner stops before the next suite.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,17 +18,37 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Throws, naming the package, when a package has no dist/ or a source file newer than its build. */
-export function assertBuilt(): void {
-  for (const name of readdirSync(PACKAGES)) {
-    const src = join(PACKAGES, name, 'src');
+/** The packages that have sources (and so a build to measure). */
+function builtPackages(): string[] {
+  return readdirSync(PACKAGES).filter((name) => existsSync(join(PACKAGES, name, 'src')));
+}
+
+/**
+ * Throws, naming the package, when a package has no dist/ or a source file newer than its build;
+ * otherwise returns the build's fingerprint (see buildFingerprint).
+ */
+export function assertBuilt(): string {
+  for (const name of builtPackages()) {
     const entry = join(PACKAGES, name, 'dist', 'index.cjs');
-    if (!existsSync(src)) continue;
     if (!existsSync(entry)) {
       throw new Error(`packages/${name} is not built (no dist/index.cjs): run \`pnpm build\` first`);
     }
-    if (newestMtime(src) > statSync(entry).mtimeMs) {
+    if (newestMtime(join(PACKAGES, name, 'src')) > statSync(entry).mtimeMs) {
       throw new Error(`packages/${name}/src is newer than its dist/: run \`pnpm build\` first`);
     }
   }
+  return buildFingerprint();
+}
+
+/**
+ * The newest modification time of every package's dist/: equal fingerprints, the same build. Editing
+ * a source during a run does not change what is measured; rebuilding does.
+ */
+export function buildFingerprint(): string {
+  return builtPackages()
+    .map((name) => {
+      const dist = join(PACKAGES, name, 'dist');
+      return `${name}:${existsSync(dist) ? newestMtime(dist) : 'none'}`;
+    })
+    .join(' ');
 }

@@ -22,6 +22,8 @@ export interface SuiteContext {
 export interface Suite {
   readonly name: string;
   readonly title: string;
+  /** Runs the BUILT packages (dist/): the runner checks the build before the first suite and between suites. */
+  readonly usesBuiltPackages?: boolean;
   /** What "better" means and which ratio matters, printed above the table. */
   readonly description: string;
   run(context: SuiteContext): Promise<BenchRow[]>;

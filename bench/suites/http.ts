@@ -16,7 +16,6 @@ import {
   QUICK_MATRIX,
 } from '../http/matrix.ts';
 import type { AppSpec } from '../lib/app-process.ts';
-import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { canPin, pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
@@ -36,6 +35,7 @@ function smokeCells(): Cell[] {
 
 export const httpSuite: Suite = {
   name: 'http',
+  usesBuiltPackages: true,
   title: 'HTTP servers as users run them: the matrix',
   description: [
     'Every app starts as a user starts it: `node app.cjs` with dynotel as the README shows (`init()` without options, the plugin / middleware) on the BUILT packages (CommonJS, and ESM for `full (ESM)`), or the unmodified bare app under `node --require dynotel/register` / `node --import dynotel/register`; configured by the environment alone, stdout redirected to /dev/null by the harness, no IPC channel. Apps: bench/http/apps/.',
@@ -47,7 +47,6 @@ export const httpSuite: Suite = {
     const seconds = context.smoke ? 0.3 : Number(process.env.BENCH_HTTP_SECONDS ?? 2);
     const rounds = context.smoke ? 1 : Number(process.env.BENCH_HTTP_ROUNDS ?? context.rounds);
     const cells = context.smoke ? smokeCells() : context.quick ? QUICK_MATRIX : FULL_MATRIX;
-    assertBuilt();
     pinSelf('1');
     const sink = await startOtlpSink();
     const rows: BenchRow[] = [];

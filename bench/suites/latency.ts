@@ -8,7 +8,6 @@ import { type Framework, matrixApps } from '../http/apps/variants.ts';
 import { fixedRateLatency, type LatencyResult } from '../http/fixed-rate-latency.ts';
 import { drive } from '../http/load.ts';
 import { type AppProcess, startApp } from '../lib/app-process.ts';
-import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
@@ -18,6 +17,7 @@ const LATENCY_APPS = new Set(['bare', 'full (CJS)', 'metrics-only', '--require r
 
 export const latencySuite: Suite = {
   name: 'latency',
+  usesBuiltPackages: true,
   title: 'Latency at 1 connection, fixed rate',
   description:
     'One keep-alive connection sends `GET /` at a fixed rate (BENCH_LATENCY_RATE, default 500 req/s; never two in flight), timed from the write to the last byte of the response with the monotonic clock (a raw socket: autocannon rounds to whole milliseconds). Apps as in the HTTP matrix. `added p50 µs` is the median over rounds of (p50 − bare p50 in the same round); the target is ≤ 50 µs with full telemetry.',
@@ -25,7 +25,6 @@ export const latencySuite: Suite = {
     const rate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
     const seconds = context.smoke ? 0.3 : Number(process.env.BENCH_LATENCY_SECONDS ?? 4);
     const rounds = context.smoke ? 1 : context.rounds;
-    assertBuilt();
     pinSelf('1');
     const sink = await startOtlpSink();
     const rows: BenchRow[] = [];

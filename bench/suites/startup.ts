@@ -13,7 +13,6 @@ import {
   stopChild,
   waitUntilServing,
 } from '../lib/app-process.ts';
-import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { canPin } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
@@ -55,11 +54,11 @@ function importMs(args: readonly string[]): number {
 
 export const startupSuite: Suite = {
   name: 'startup',
+  usesBuiltPackages: true,
   title: 'Start-up: minimal app to its first response',
   description:
     "A minimal node:http app (bench/http/apps/minimal.cjs / .mjs), spawned pinned to core 0 and polled every 2 ms until `GET /` answers 200, median of 10 starts per variant, variants interleaved; `added ms` is the median minus the bare median of the same module format (target: `--import dynotel/register` adds ≤ 150 ms). The register variants run with the full telemetry environment, spans to a live OTLP sink. `require`/`import('dynotel')`: the load time alone, inside a fresh node.",
   async run(context) {
-    assertBuilt();
     const starts = context.smoke ? 2 : 10;
     const sink = await startOtlpSink();
     const full = fullEnv(sink.endpoint);
