@@ -19,35 +19,35 @@ function newestMtime(dir: string): number {
 }
 
 /** The packages that have sources (and so a build to measure). */
-function builtPackages(): string[] {
-  return readdirSync(PACKAGES).filter((name) => existsSync(join(PACKAGES, name, 'src')));
+function builtPackages(packages: string): string[] {
+  return readdirSync(packages).filter((name) => existsSync(join(packages, name, 'src')));
 }
 
 /**
- * Throws, naming the package, when a package has no dist/ or a source file newer than its build;
+ * Throws, naming the package (of the repository's packages/, or of `packages` in a test), when a package has no dist/ or a source file newer than its build;
  * otherwise returns the build's fingerprint (see buildFingerprint).
  */
-export function assertBuilt(): string {
-  for (const name of builtPackages()) {
-    const entry = join(PACKAGES, name, 'dist', 'index.cjs');
+export function assertBuilt(packages: string = PACKAGES): string {
+  for (const name of builtPackages(packages)) {
+    const entry = join(packages, name, 'dist', 'index.cjs');
     if (!existsSync(entry)) {
       throw new Error(`packages/${name} is not built (no dist/index.cjs): run \`pnpm build\` first`);
     }
-    if (newestMtime(join(PACKAGES, name, 'src')) > statSync(entry).mtimeMs) {
+    if (newestMtime(join(packages, name, 'src')) > statSync(entry).mtimeMs) {
       throw new Error(`packages/${name}/src is newer than its dist/: run \`pnpm build\` first`);
     }
   }
-  return buildFingerprint();
+  return buildFingerprint(packages);
 }
 
 /**
  * The newest modification time of every package's dist/: equal fingerprints, the same build. Editing
  * a source during a run does not change what is measured; rebuilding does.
  */
-export function buildFingerprint(): string {
-  return builtPackages()
+export function buildFingerprint(packages: string = PACKAGES): string {
+  return builtPackages(packages)
     .map((name) => {
-      const dist = join(PACKAGES, name, 'dist');
+      const dist = join(packages, name, 'dist');
       return `${name}:${existsSync(dist) ? newestMtime(dist) : 'none'}`;
     })
     .join(' ');
