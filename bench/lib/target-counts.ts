@@ -4,65 +4,27 @@
  * cells, then those with and without an incoming `traceparent`). Reads the markdown the runner prints,
  * so a run recorded only as markdown (a second run) is counted as RESULTS.md is.
  */
+import {
+  FULL_TELEMETRY_APPS,
+  floorOf,
+  HTTP_TARGETS,
+  type HttpTarget,
+  type TargetFigure,
+  targetName,
+} from '../http/targets.ts';
 import { median } from './stats.ts';
 
 type Row = Record<string, string>;
 
-const FLOOR_1 = 'floor 1: request id + close';
-const FLOOR_4 = 'floor 4: + frame, access line, trace ids, RED metrics';
-const FLOOR_5 = 'floor 5: + a span per request over OTLP/gRPC';
-
-const TABLES = {
-  throughput: ': req/s, paired ratio to bare',
-  cpu: ': server CPU per request, paired ratio to bare',
-  fixedRateCpu: ': server CPU per request at a fixed offered load',
-} as const;
-
-interface Target {
-  readonly framework: 'fastify' | 'express';
-  readonly table: keyof typeof TABLES;
-  readonly column: string;
-  /** A ratio at least this (throughput) or at most this (CPU). */
-  readonly bound: number;
-  readonly floor: string;
-  /** Only the cells with (true) or without (false) an incoming traceparent; all three splits if unset. */
-  readonly traceparent?: boolean;
-}
-
-const FULL_COLUMNS = ['full (CJS)', 'full (ESM)', '--require register', '--import register'];
-const TARGETS: readonly Target[] = [
-  { framework: 'fastify', table: 'throughput', column: 'metrics-only', bound: 0.85, floor: FLOOR_1 },
-  ...FULL_COLUMNS.map(
-    (column): Target => ({ framework: 'fastify', table: 'throughput', column, bound: 0.5, floor: FLOOR_5 }),
-  ),
-  { framework: 'fastify', table: 'cpu', column: 'full (CJS)', bound: 2, floor: FLOOR_5 },
-  { framework: 'fastify', table: 'fixedRateCpu', column: 'full (CJS)', bound: 2, floor: FLOOR_5 },
-  // Without a traceparent 10% sampling records one span in ten (floor 4's work and a tenth of a span);
-  // with a sampled one, parent-based sampling records every span: floor 5's work.
-  {
-    framework: 'fastify',
-    table: 'throughput',
-    column: '10% sampled',
-    bound: 0.7,
-    floor: FLOOR_4,
-    traceparent: false,
-  },
-  {
-    framework: 'fastify',
-    table: 'throughput',
-    column: '10% sampled',
-    bound: 0.7,
-    floor: FLOOR_5,
-    traceparent: true,
-  },
-  { framework: 'express', table: 'throughput', column: 'metrics-only', bound: 0.9, floor: FLOOR_1 },
-  ...FULL_COLUMNS.map(
-    (column): Target => ({ framework: 'express', table: 'throughput', column, bound: 0.6, floor: FLOOR_5 }),
-  ),
-];
+/** The matrix table (after `### <framework>`) that carries each figure. */
+const TABLES: Record<TargetFigure, string> = {
+  'round ratio': ': req/s, paired ratio to bare',
+  'CPU ratio': ': server CPU per request, paired ratio to bare',
+  'fixed-rate CPU ratio': ': server CPU per request at a fixed offered load',
+};
 
 /** The rows of the first table under a heading containing `title`, keyed by column header. */
-export function tableRows(markdown: string, title: string): Row[] | undefined {
+function tableRows(markdown: string, title: string): Row[] | undefined {
   const lines = markdown.split('\n');
   const at = lines.findIndex((line) => line.startsWith('#') && line.includes(title));
   if (at === -1) return undefined;
@@ -82,7 +44,7 @@ export function tableRows(markdown: string, title: string): Row[] | undefined {
 }
 
 export interface TargetCount {
-  /** `fastify full (CJS) ≥ 0.5×`, `… ≤ 2× CPU`. */
+  /** `fastify full (ESM) ≥ 0.5× req/s`. */
   readonly target: string;
   readonly cells: 'all' | 'with traceparent' | 'without';
   readonly total: number;
@@ -97,39 +59,47 @@ export interface TargetCount {
   readonly floor: string;
 }
 
-const TABLE_NAMES: Record<keyof typeof TABLES, string> = {
-  throughput: '',
-  cpu: ' CPU',
-  fixedRateCpu: ' CPU at the fixed rate',
-};
+/** The columns a target holds: its app, and for full's req/s the other apps with full telemetry. */
+function columnsOf(target: HttpTarget): readonly string[] {
+  return target.impl === 'full (CJS)' && target.figure === 'round ratio'
+    ? [target.impl, ...FULL_TELEMETRY_APPS]
+    : [target.impl];
+}
 
-/** Every target whose table and column the markdown has, counted per split of the cells. */
+/**
+ * Every target whose table and column the markdown has, counted over all cells and over the cells with
+ * and without an incoming traceparent (only the two when the floor differs between them).
+ */
 export function countTargets(markdown: string): TargetCount[] {
   const counts: TargetCount[] = [];
-  for (const target of TARGETS) {
-    const rows = tableRows(markdown, `${target.framework}${TABLES[target.table]}`);
-    if (rows === undefined || rows.length === 0 || !(target.column in (rows[0] as Row))) continue;
-    const splits = target.traceparent === undefined ? [undefined, true, false] : [target.traceparent];
-    const atMost = target.table !== 'throughput';
-    const meets = (value: number) => (atMost ? value <= target.bound : value >= target.bound);
-    for (const split of splits) {
-      const pairs = rows
-        .filter((row) => split === undefined || (row.cell ?? '').includes('+traceparent') === split)
-        .map((row) => ({ value: Number(row[target.column]), floor: Number(row[target.floor]) }))
-        .filter((pair) => Number.isFinite(pair.value) && Number.isFinite(pair.floor));
-      if (pairs.length === 0) continue;
-      const values = pairs.map((pair) => pair.value);
-      counts.push({
-        target: `${target.framework} ${target.column} ${atMost ? '≤' : '≥'} ${target.bound}×${TABLE_NAMES[target.table]}`,
-        cells: split === undefined ? 'all' : split ? 'with traceparent' : 'without',
-        total: pairs.length,
-        met: values.filter(meets).length,
-        floorMet: pairs.filter((pair) => meets(pair.floor)).length,
-        median: median(values),
-        worst: atMost ? Math.max(...values) : Math.min(...values),
-        gapToFloor: median(pairs.map((pair) => pair.value - pair.floor)),
-        floor: target.floor.slice(0, target.floor.indexOf(':')),
-      });
+  for (const target of HTTP_TARGETS) {
+    const rows = tableRows(markdown, `${target.framework}${TABLES[target.figure]}`);
+    if (rows === undefined || rows.length === 0) continue;
+    const meets = (value: number) => (target.min ? value >= target.bound : value <= target.bound);
+    const floorSplits = floorOf(target.impl, true) !== floorOf(target.impl, false);
+    const splits = floorSplits ? [true, false] : [undefined, true, false];
+    for (const column of columnsOf(target)) {
+      if (!(column in (rows[0] as Row))) continue;
+      for (const split of splits) {
+        const floor = floorOf(target.impl, split === true) as string;
+        const pairs = rows
+          .filter((row) => split === undefined || (row.cell ?? '').includes('+traceparent') === split)
+          .map((row) => ({ value: Number(row[column]), floor: Number(row[floor]) }))
+          .filter((pair) => Number.isFinite(pair.value) && Number.isFinite(pair.floor));
+        if (pairs.length === 0) continue;
+        const values = pairs.map((pair) => pair.value);
+        counts.push({
+          target: `${target.framework} ${targetName(target, column)}`,
+          cells: split === undefined ? 'all' : split ? 'with traceparent' : 'without',
+          total: pairs.length,
+          met: values.filter(meets).length,
+          floorMet: pairs.filter((pair) => meets(pair.floor)).length,
+          median: median(values),
+          worst: target.min ? Math.min(...values) : Math.max(...values),
+          gapToFloor: median(pairs.map((pair) => pair.value - pair.floor)),
+          floor: floor.slice(0, floor.indexOf(':')),
+        });
+      }
     }
   }
   return counts;

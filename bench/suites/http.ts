@@ -6,7 +6,7 @@
  * every app in turn, round after round, in fresh process sets.
  */
 
-import { FLOORS, type Framework, matrixApps, narrowed } from '../http/apps/variants.ts';
+import { type Framework, matrixApps, narrowed } from '../http/apps/variants.ts';
 import {
   type Cell,
   cellName,
@@ -15,6 +15,7 @@ import {
   pairedRatio,
   QUICK_MATRIX,
 } from '../http/matrix.ts';
+import { floorOf, HTTP_TARGETS, targetName } from '../http/targets.ts';
 import type { AppSpec } from '../lib/app-process.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { canPin, pinSelf } from '../lib/server-process.ts';
@@ -189,103 +190,33 @@ function renderMatrix(rows: readonly BenchRow[]): string | undefined {
 
 /** Each throughput / CPU / RSS target of issue #23 against its worst cell. */
 function verdicts(rows: readonly BenchRow[]): string[] {
-  const checks: Array<{
-    target: string;
-    framework: Framework;
-    impl: string;
-    key: string;
-    bound: number;
-    min: boolean;
-  }> = [
-    {
-      target: 'metrics-only ≥ 0.85× req/s',
-      framework: 'fastify',
-      impl: 'metrics-only',
-      key: 'round ratio',
-      bound: 0.85,
-      min: true,
-    },
-    {
-      target: 'full ≥ 0.5× req/s',
-      framework: 'fastify',
-      impl: 'full (CJS)',
-      key: 'round ratio',
-      bound: 0.5,
-      min: true,
-    },
-    {
-      target: 'full ≤ 2× CPU/request',
-      framework: 'fastify',
-      impl: 'full (CJS)',
-      key: 'CPU ratio',
-      bound: 2,
-      min: false,
-    },
-    {
-      target: 'full ≤ 2× CPU/request at the fixed rate',
-      framework: 'fastify',
-      impl: 'full (CJS)',
-      key: 'fixed-rate CPU ratio',
-      bound: 2,
-      min: false,
-    },
-    {
-      target: '10% sampled ≥ 0.7× req/s',
-      framework: 'fastify',
-      impl: '10% sampled',
-      key: 'round ratio',
-      bound: 0.7,
-      min: true,
-    },
-    {
-      target: 'metrics-only ≥ 0.9× req/s',
-      framework: 'express',
-      impl: 'metrics-only',
-      key: 'round ratio',
-      bound: 0.9,
-      min: true,
-    },
-    {
-      target: 'full ≥ 0.6× req/s',
-      framework: 'express',
-      impl: 'full (CJS)',
-      key: 'round ratio',
-      bound: 0.6,
-      min: true,
-    },
-  ];
   const lines = [
     '### Targets: the worst cell of each',
     '',
     '| framework | target | worst cell | figure | the floor in that cell | met |',
     '|---|---|---|---|---|---|',
   ];
-  for (const check of checks) {
+  for (const check of HTTP_TARGETS) {
+    const key = check.figure;
     const candidates = rows.filter(
       (r) =>
         r.unit === 'req/s' &&
         r.impl === check.impl &&
         r.case.startsWith(`${check.framework}: `) &&
-        Number.isFinite(r.extra?.[check.key]),
+        Number.isFinite(r.extra?.[key]),
     );
     if (candidates.length === 0) continue;
     const worst = candidates.reduce((a, b) =>
-      (check.min ? b.extra![check.key]! < a.extra![check.key]! : b.extra![check.key]! > a.extra![check.key]!)
-        ? b
-        : a,
+      (check.min ? b.extra![key]! < a.extra![key]! : b.extra![key]! > a.extra![key]!) ? b : a,
     );
-    const figure = worst.extra![check.key]!;
+    const figure = worst.extra![key]!;
     const met = check.min ? figure >= check.bound : figure <= check.bound;
     // The floor of this target (servers/floor.ts, by hand, no dynotel) in the same cell of the same run.
-    // With a sampled incoming traceparent the 10% variant records every span (parent-based sampling):
-    // its floor there is the full target's.
-    const boundedImpl =
-      check.impl === '10% sampled' && worst.case.includes('+traceparent') ? 'full (CJS)' : check.impl;
-    const floorLabel = FLOORS.find((floor) => floor.bounds === boundedImpl)?.label;
+    const floorLabel = floorOf(check.impl, worst.case.includes('+traceparent'));
     const floor = rows.find((r) => r.unit === 'req/s' && r.impl === floorLabel && r.case === worst.case);
-    const floorText = floor === undefined ? '–' : `${fmt(floor.extra?.[check.key])} (${floorLabel})`;
+    const floorText = floor === undefined ? '–' : `${fmt(floor.extra?.[key])} (${floorLabel})`;
     lines.push(
-      `| ${check.framework} | ${check.target} | ${worst.case.slice(check.framework.length + 2)} | ${fmt(figure)} | ${floorText} | ${met ? 'yes' : '**no**'} |`,
+      `| ${check.framework} | ${targetName(check)} | ${worst.case.slice(check.framework.length + 2)} | ${fmt(figure)} | ${floorText} | ${met ? 'yes' : '**no**'} |`,
     );
   }
   for (const framework of FRAMEWORKS) {
@@ -294,7 +225,7 @@ function verdicts(rows: readonly BenchRow[]): string[] {
     );
     if (full === undefined) continue;
     const added = full.extra!['minus bare MiB']!;
-    const floorLabel = FLOORS.find((floor) => floor.bounds === 'full (CJS)')?.label;
+    const floorLabel = floorOf('full (CJS)', false);
     const floor = rows.find(
       (r) => r.unit === 'MiB' && r.impl === floorLabel && r.case.startsWith(`${framework}: `),
     );

@@ -26,10 +26,10 @@ const run = `
 
 test('counts the cells meeting each target beside its floor, over all cells and each traceparent split', () => {
   const counts = countTargets(run);
-  const metricsOnly = counts.filter((c) => c.target === 'fastify metrics-only ≥ 0.85×');
+  const metricsOnly = counts.filter((c) => c.target === 'fastify metrics-only ≥ 0.85× req/s');
   expect(metricsOnly).toEqual([
     {
-      target: 'fastify metrics-only ≥ 0.85×',
+      target: 'fastify metrics-only ≥ 0.85× req/s',
       cells: 'all',
       total: 3,
       met: 2,
@@ -42,12 +42,14 @@ test('counts the cells meeting each target beside its floor, over all cells and 
     expect.objectContaining({ cells: 'with traceparent', total: 1, met: 0, floorMet: 0 }),
     expect.objectContaining({ cells: 'without', total: 2, met: 2, floorMet: 1 }),
   ]);
-  const full = counts.find((c) => c.target === 'fastify full (CJS) ≥ 0.5×' && c.cells === 'all');
+  const full = counts.find((c) => c.target === 'fastify full ≥ 0.5× req/s' && c.cells === 'all');
   expect(full).toMatchObject({ total: 3, met: 2, floorMet: 3, worst: 0.48, floor: 'floor 5' });
 });
 
 test('a CPU target is met at or below its bound, and a cell without the floor is left out', () => {
-  const cpu = countTargets(run).find((c) => c.target === 'fastify full (CJS) ≤ 2× CPU' && c.cells === 'all');
+  const cpu = countTargets(run).find(
+    (c) => c.target === 'fastify full ≤ 2× CPU/request' && c.cells === 'all',
+  );
   expect(cpu).toMatchObject({ total: 1, met: 0, floorMet: 1, worst: 2.1 });
 });
 
@@ -59,5 +61,7 @@ test('targets whose tables or columns the run lacks are not counted; the counts 
   expect(table[0]).toBe(
     '| target | cells | cells met (floor met) | median | worst | median gap to the floor |',
   );
-  expect(table).toContain('| fastify metrics-only ≥ 0.85× | all | 2/3 (1) | 0.86 | 0.80 | -0.04 (floor 1) |');
+  expect(table).toContain(
+    '| fastify metrics-only ≥ 0.85× req/s | all | 2/3 (1) | 0.86 | 0.80 | -0.04 (floor 1) |',
+  );
 });
