@@ -3,3 +3,8 @@
 export { ownsGlobalContext } from './context-manager.ts';
 export { setPrimitiveAttribute } from './primitive-attribute.ts';
 export { isExtractedRemoteSpan } from './propagation/w3c-propagator.ts';
+export {
+  type RequestSpanAttributes,
+  setRequestSpanAttributes,
+  setResponseSpanAttributes,
+} from './request-span-attributes.ts';

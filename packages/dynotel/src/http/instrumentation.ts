@@ -2,8 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { diag, selfMetrics, urlForTelemetry } from '@dynotel/core';
 import { currentFrame, enterFrame, frameWithRequestContext, runInFrame } from '@dynotel/core/internal';
 import { type DynotelLogger, logWithCorrelation } from '@dynotel/logging';
-import { extractIncomingTraceContext, setRequestIdAttributes } from '@dynotel/tracing';
-import { isExtractedRemoteSpan, ownsGlobalContext, setPrimitiveAttribute } from '@dynotel/tracing/internal';
+import { extractIncomingTraceContext } from '@dynotel/tracing';
+import {
+  isExtractedRemoteSpan,
+  ownsGlobalContext,
+  setRequestSpanAttributes,
+  setResponseSpanAttributes,
+} from '@dynotel/tracing/internal';
 import {
   type Context,
   context,
@@ -158,15 +163,17 @@ export class HttpInstrumentation {
     // and validating nine attributes (a third of its span cost at 10% sampling).
     const span = this.#deps.tracer.startSpan('http-request', SERVER_SPAN, parent);
     if (span.isRecording()) {
-      // Dynamo's `http-request` span fields (method, uri, version) beside the OTel HTTP conventions.
-      // One call each rather than setAttributes({...}): no object to build and walk per request; and
-      // setPrimitiveAttribute, as these values are strings the SDK's AnyValue validation cannot reject.
-      setPrimitiveAttribute(span, 'method', req.method ?? '');
-      setPrimitiveAttribute(span, 'uri', urlForTelemetry(req.url ?? '', this.#deps.keepUrlQuery === true));
-      setPrimitiveAttribute(span, 'version', httpVersion(req.httpVersion));
-      setPrimitiveAttribute(span, 'http.request.method', method);
-      setPrimitiveAttribute(span, 'url.path', pathOf(req.url));
-      setRequestIdAttributes(span, identity);
+      // Dynamo's `http-request` span fields (method, uri, version) beside the OTel HTTP conventions,
+      // without the SDK's setAttributes: these are strings its AnyValue validation cannot reject.
+      setRequestSpanAttributes(span, {
+        method: req.method ?? '',
+        uri: urlForTelemetry(req.url ?? '', this.#deps.keepUrlQuery === true),
+        version: httpVersion(req.httpVersion),
+        requestMethod: method,
+        path: pathOf(req.url),
+        xRequestId: identity.xRequestId,
+        requestId: identity.requestId,
+      });
     }
     return span;
   }
@@ -233,8 +240,7 @@ export class HttpInstrumentation {
       metrics.active.labels(active.method).dec();
       metrics.duration.labels(active.method, route, String(status)).observe(seconds);
       const span = active.span;
-      setPrimitiveAttribute(span, 'http.response.status_code', status);
-      if (known !== undefined) setPrimitiveAttribute(span, 'http.route', known);
+      setResponseSpanAttributes(span, status, known);
       if (details.error !== undefined) this.recordError(active, details.error);
       if (status >= 500 || active.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
       const level: AccessLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
