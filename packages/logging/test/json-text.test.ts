@@ -75,6 +75,9 @@ describe('correlation fragments of a rebuilt base', () => {
       span_name: 'oth…[truncated 7 chars]',
     });
     // Without a span: the request ids alone.
-    expect(fragments(correlation('id-5', 'x-5', undefined))).toEqual({ request_id: 'id-5', x_request_id: 'x-5' });
+    expect(fragments(correlation('id-5', 'x-5', undefined))).toEqual({
+      request_id: 'id-5',
+      x_request_id: 'x-5',
+    });
   });
 });
