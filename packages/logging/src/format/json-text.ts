@@ -42,13 +42,26 @@ export function truncate(text: string, max: number): string {
 const NEEDS_ESCAPING = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
 /**
- * A JSON string literal for `text`. Printable ASCII without `"` or `\` (the common case) is not copied.
- * The check is a regular expression: its compiled scan is about twice as fast as a `charCodeAt` loop on
- * the ids every line carries.
+ * Below this length a `charCodeAt` loop checks a text faster than the regular expression (whose call
+ * costs more than a few characters); above it the expression's compiled scan is faster, about twice on
+ * the 36-character ids every line carries.
  */
+const SHORT_TEXT = 12;
+
+function isPlainAscii(text: string): boolean {
+  const length = text.length;
+  if (length >= SHORT_TEXT) return !NEEDS_ESCAPING.test(text);
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 32 || code === 34 || code === 92 || code > 126) return false;
+  }
+  return true;
+}
+
+/** A JSON string literal for `text`. Printable ASCII without `"` or `\` (the common case) is not copied. */
 export function quote(text: string, max: number): string {
   if (text.length > max) text = truncate(text, max);
-  return NEEDS_ESCAPING.test(text) ? escapeRemaining(JSON.stringify(text)) : `"${text}"`;
+  return isPlainAscii(text) ? `"${text}"` : escapeRemaining(JSON.stringify(text));
 }
 
 const errorSerializer = pino.stdSerializers.err;
