@@ -39,6 +39,17 @@ describe('TraceRequestEncoder', () => {
     expect(Buffer.from(first).equals(reference(big))).toBe(true);
   });
 
+  test('attribute keys are the same bytes when repeated (encoded once) and beyond the bound of that cache', () => {
+    const encoder = new TraceRequestEncoder();
+    const [one] = fc.sample(span, { numRuns: 1, seed: 3 });
+    const attributes: Record<string, string | number> = {};
+    for (let k = 0; k < 1500; k++) attributes[k % 2 === 0 ? `key.${k}` : `clé.${k}`] = k;
+    const many = { ...one!, spanContext: one!.spanContext, attributes } as ReadableSpan;
+    for (let pass = 0; pass < 2; pass++) {
+      expect(Buffer.from(encoder.encode([many, one!])).equals(reference([many, one!]))).toBe(true);
+    }
+  });
+
   test('timestamps beyond 2^53 ns are exact', () => {
     const encoder = new TraceRequestEncoder();
     const [one] = fc.sample(span, { numRuns: 1, seed: 7 });
