@@ -14,7 +14,9 @@ export interface RequestSpanAttributes {
   readonly requestMethod: string;
   /** `url.path`. */
   readonly path: string;
+  /** `x_request_id`: the id the client sent (validated) or the generated one. */
   readonly xRequestId: string;
+  /** `request_id`: Dynamo's request UUID. */
   readonly requestId: string;
 }
 
