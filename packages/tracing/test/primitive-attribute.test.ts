@@ -1,7 +1,8 @@
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
-import { type ReadableSpan, type SpanLimits, TracerProvider } from '@opentelemetry/sdk-trace';
+import { INVALID_SPAN_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import type { ReadableSpan, SpanLimits } from '@opentelemetry/sdk-trace';
 import { describe, expect, test } from 'vitest';
 import { sdkSpanAttributeState, setPrimitiveAttribute } from '../src/primitive-attribute.ts';
+import { limitedProvider } from './support/limited-provider.ts';
 
 /**
  * setPrimitiveAttribute stands in for `span.setAttribute` on every HTTP server span, so the span it
@@ -36,23 +37,6 @@ function randomValue(next: () => number): string | number | boolean {
   return next() < 0.5;
 }
 
-function providerWith(spanLimits: SpanLimits): { start(): Span; ended: ReadableSpan[] } {
-  const ended: ReadableSpan[] = [];
-  const provider = new TracerProvider({
-    spanLimits,
-    spanProcessors: [
-      {
-        onStart() {},
-        onEnd: (span) => void ended.push(span),
-        forceFlush: async () => {},
-        shutdown: async () => {},
-      },
-    ],
-  });
-  const tracer = provider.getTracer('test');
-  return { start: () => tracer.startSpan('request', {}, ROOT_CONTEXT), ended };
-}
-
 function summary(span: ReadableSpan): unknown {
   return { attributes: span.attributes, dropped: span.droppedAttributesCount };
 }
@@ -62,7 +46,7 @@ describe('setPrimitiveAttribute', () => {
     const next = random(11);
     for (let run = 0; run < 400; run++) {
       const limits = LIMITS[run % LIMITS.length]!;
-      const { start, ended } = providerWith(limits);
+      const { start, ended } = limitedProvider(limits);
       const expected = start();
       const actual = start();
       const steps = Math.floor(next() * 12);
@@ -92,7 +76,7 @@ describe('setPrimitiveAttribute', () => {
   });
 
   test('recognises the pinned SDK span, so the HTTP server span takes the direct path', () => {
-    const span = providerWith({}).start();
+    const span = limitedProvider({}).start();
     const state = sdkSpanAttributeState(span);
     expect(state).toBeDefined();
     setPrimitiveAttribute(span, 'route', '/items/:id');

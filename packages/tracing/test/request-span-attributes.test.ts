@@ -1,11 +1,12 @@
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, type Span, trace } from '@opentelemetry/api';
-import { type ReadableSpan, type SpanLimits, TracerProvider } from '@opentelemetry/sdk-trace';
+import { INVALID_SPAN_CONTEXT, type Span, trace } from '@opentelemetry/api';
+import type { ReadableSpan, SpanLimits } from '@opentelemetry/sdk-trace';
 import { describe, expect, test } from 'vitest';
 import {
   type RequestSpanAttributes,
   setRequestSpanAttributes,
   setResponseSpanAttributes,
 } from '../src/request-span-attributes.ts';
+import { limitedProvider } from './support/limited-provider.ts';
 
 /**
  * The HTTP server span's attributes are written directly when the span and limits allow: the span left
@@ -49,23 +50,6 @@ const REQUESTS: RequestSpanAttributes[] = [
 
 type Step = (span: Span) => void;
 
-function withProvider(spanLimits: SpanLimits): { start(): Span; ended: ReadableSpan[] } {
-  const ended: ReadableSpan[] = [];
-  const provider = new TracerProvider({
-    spanLimits,
-    spanProcessors: [
-      {
-        onStart() {},
-        onEnd: (span) => void ended.push(span),
-        forceFlush: async () => {},
-        shutdown: async () => {},
-      },
-    ],
-  });
-  const tracer = provider.getTracer('test');
-  return { start: () => tracer.startSpan('http-request', {}, ROOT_CONTEXT), ended };
-}
-
 function bySetAttribute(values: RequestSpanAttributes): Step {
   return (span) => {
     span.setAttribute('method', values.method);
@@ -88,7 +72,7 @@ function exported(span: ReadableSpan): unknown {
 
 /** Runs the same steps through the SDK and through the direct path, and compares the ended spans. */
 function expectSameSpan(limits: SpanLimits, expectedSteps: Step[], actualSteps: Step[]): void {
-  const { start, ended } = withProvider(limits);
+  const { start, ended } = limitedProvider(limits, 'http-request');
   const expected = start();
   const actual = start();
   for (const step of expectedSteps) step(expected);
@@ -128,7 +112,7 @@ describe('setRequestSpanAttributes and setResponseSpanAttributes', () => {
   });
 
   test('leave an ended span as it is, and hand any other span to its own setAttribute', () => {
-    const { start } = withProvider({});
+    const { start } = limitedProvider({}, 'http-request');
     const span = start();
     span.end();
     setRequestSpanAttributes(span, REQUESTS[0]!);
