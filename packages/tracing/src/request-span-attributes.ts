@@ -24,10 +24,11 @@ const REQUEST_ATTRIBUTE_COUNT = 7;
 
 /**
  * Sets a request's attributes on the span just started for it, in this order: `method`, `uri`,
- * `version`, `http.request.method`, `url.path`, `x_request_id`, `request_id`. The span is left exactly as `setPrimitiveAttribute` one key at a time leaves it. When the span is the SDK's,
- * has no attribute yet and every value fits the limits (the usual case), the attributes are written
- * directly under their literal names: a store with a constant name is a fraction of the cost of seven
- * with a variable one, which every request pays.
+ * `version`, `http.request.method`, `url.path`, `x_request_id`, `request_id`. The span is left exactly
+ * as `setPrimitiveAttribute` one key at a time leaves it. When the span is the SDK's, has no attribute
+ * yet and every value fits the limits (the usual case), the attributes are written directly under their
+ * literal names: a store with a constant name is a fraction of the cost of one with a variable name,
+ * and every traced request pays seven.
  */
 export function setRequestSpanAttributes(span: Span, values: RequestSpanAttributes): void {
   const state = sdkSpanAttributeState(span);
