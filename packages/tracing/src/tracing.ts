@@ -9,7 +9,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { TracerProvider as SdkTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BoundedBatchProcessor } from './bounded-batch-processor.ts';
 import { DynotelContextManager, setOwnsGlobalContext } from './context-manager.ts';
 import { OtlpSpanExporter } from './export/otlp-span-exporter.ts';
@@ -19,6 +19,7 @@ import { propagator } from './propagation/headers.ts';
 import { createResource } from './resource.ts';
 import { createSampler } from './sampler.ts';
 import { setDefaultTracerName, type WithSpanOptions, withSpan } from './span-helpers.ts';
+import { DynotelTracerProvider } from './tracer-provider.ts';
 
 /** Default budget of `forceFlush()` and `shutdown()`. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 5000;
@@ -79,7 +80,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
   const spanProcessors: SpanProcessor[] = [...extraProcessors];
   if (batchProcessor !== undefined) spanProcessors.push(batchProcessor);
 
-  const provider = new SdkTracerProvider({
+  const provider = new DynotelTracerProvider({
     resource: createResource(resolved),
     sampler: createSampler(resolved.sampler, resolved.samplerArg),
     idGenerator: new PooledIdGenerator(),
