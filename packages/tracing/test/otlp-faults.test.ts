@@ -199,6 +199,30 @@ describe('gRPC specifics', () => {
     expect(dropped('shutdown')).toBe(7);
     expect(exported()).toBe(0);
   });
+
+  test('a batch sent while an earlier one still retries does not change what the retry sends', async () => {
+    // Batch A's first attempt is answered UNAVAILABLE after 300 ms; the processor gives up waiting after
+    // 40 ms and exports batch B meanwhile; then A is retried. A request is sent from the exporter's own
+    // buffer (gRPC) only while no other export uses it: B must not be written over A's bytes.
+    receiver = await startOtlpReceiver();
+    receiver.script({ code: 'UNAVAILABLE', delayMs: 300 });
+    const t = start(receiver, 'grpc', { batch: { scheduleDelayMs: 10, exportTimeoutMs: 40 } });
+    endSpans(t, 3, 'a');
+    await receiver.waitForCalls(1);
+    await until(() => dropped('export_timeout') === 3);
+    endSpans(t, 2, 'b');
+    const spans = await receiver.waitForSpans(5);
+    expect(spans.map((s) => s.name).sort()).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1']);
+    expect(receiver.calls.map((c) => [c.outcome, c.itemCount])).toEqual([
+      ['UNAVAILABLE', 3],
+      ['OK', 2],
+      ['OK', 3],
+    ]);
+    // After both, the shared buffer serves the next export again.
+    endSpans(t, 1, 'c');
+    await t.forceFlush(2000);
+    expect((await receiver.waitForSpans(6)).map((s) => s.name)).toContain('c-0');
+  });
 });
 
 test('export errors are logged at a bounded rate, with the count of what was suppressed', async () => {

@@ -59,6 +59,7 @@ export interface GrpcTransportOptions {
  */
 export class GrpcTransport implements OtlpTransport {
   readonly protocol = 'grpc' as const;
+  readonly releasesBodyOnSettle = true;
   readonly #options: GrpcTransportOptions;
   #channel: Channel | undefined;
   #loadError: string | undefined;

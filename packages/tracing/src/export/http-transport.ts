@@ -21,6 +21,7 @@ export interface HttpTransportOptions {
 /** OTLP/HTTP with protobuf bodies over node:http(s), keep-alive, one request per attempt. */
 export class HttpTransport implements OtlpTransport {
   readonly protocol = 'http/protobuf' as const;
+  readonly releasesBodyOnSettle = false;
   readonly #options: HttpTransportOptions;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;

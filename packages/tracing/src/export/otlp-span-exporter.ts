@@ -75,6 +75,13 @@ export class OtlpSpanExporter implements SpanExporter {
   readonly #transport: OtlpTransport;
   readonly #reporter: RateLimitedReporter;
   readonly #encoder = new TraceRequestEncoder();
+  /**
+   * An export is sending from the encoder's own buffer. Sending from it instead of a fresh copy of each
+   * request saves a buffer the size of a batch per export, and a large share of the export's CPU
+   * (bench/ANALYSIS.md); an export that starts meanwhile (a processor calling concurrently, or the
+   * batch processor's timeout moving on while this one still retries) encodes into its own encoder.
+   */
+  #encoderBusy = false;
   readonly #sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   #shutdown = false;
 
@@ -93,12 +100,16 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.#export(() => this.#encoder.encode(spans), spans.length, resultCallback);
+    this.#export((encoder, inPlace) => encoder.encode(spans, inPlace), spans.length, resultCallback);
   }
 
   /** Exports spans the batch processor encoded when they ended (EncodedSpanQueue). */
   exportEncoded(batch: EncodedSpanBatch, resultCallback: (result: ExportResult) => void): void {
-    this.#export(() => this.#encoder.encodeEncoded(batch.groups), batch.count, resultCallback);
+    this.#export(
+      (encoder, inPlace) => encoder.encodeEncoded(batch.groups, inPlace),
+      batch.count,
+      resultCallback,
+    );
   }
 
   /**
@@ -110,7 +121,9 @@ export class OtlpSpanExporter implements SpanExporter {
     if (this.#shutdown) return { outcome: 'failed', deliveredRequests: 0 };
     let bodies: Uint8Array[];
     try {
-      bodies = batches.map((batch) => this.#encoder.encodeEncoded(batch.groups));
+      // Copies, from an encoder of their own if an export is sending from the shared one.
+      const encoder = this.#encoderBusy ? new TraceRequestEncoder() : this.#encoder;
+      bodies = batches.map((batch) => encoder.encodeEncoded(batch.groups));
     } catch {
       return { outcome: 'failed', deliveredRequests: 0 };
     }
@@ -125,7 +138,7 @@ export class OtlpSpanExporter implements SpanExporter {
     });
   }
 
-  #export(encode: () => Uint8Array, count: number, resultCallback: (result: ExportResult) => void): void {
+  #export(encode: Encode, count: number, resultCallback: (result: ExportResult) => void): void {
     // Our own network calls must never be traced (an instrumented http module would loop forever).
     context.with(suppressTracing(context.active()), () => {
       this.#exportWithRetries(encode, count).then(resultCallback, (error: unknown) =>
@@ -137,9 +150,22 @@ export class OtlpSpanExporter implements SpanExporter {
     });
   }
 
-  async #exportWithRetries(encode: () => Uint8Array, count: number): Promise<ExportResult> {
+  async #exportWithRetries(encode: Encode, count: number): Promise<ExportResult> {
     if (this.#shutdown) return failed('exporter is shut down', 'shutdown', count);
-    const body = encode();
+    // The shared encoder, unless an export is sending from its buffer: then one of this export's own.
+    const encoder = this.#encoderBusy ? new TraceRequestEncoder() : this.#encoder;
+    const inPlace = this.#transport.releasesBodyOnSettle && encoder === this.#encoder;
+    const body = encode(encoder, inPlace);
+    if (!inPlace) return this.#sendWithRetries(body, count);
+    this.#encoderBusy = true;
+    try {
+      return await this.#sendWithRetries(body, count);
+    } finally {
+      this.#encoderBusy = false;
+    }
+  }
+
+  async #sendWithRetries(body: Uint8Array, count: number): Promise<ExportResult> {
     const deadline = Date.now() + this.#options.timeoutMs;
     const protocol = this.#options.protocol;
     for (let attempt = 1; ; attempt++) {
@@ -219,6 +245,9 @@ export class OtlpSpanExporter implements SpanExporter {
     this.#transport.shutdown();
   }
 }
+
+/** Encodes the request of one export with `encoder`; `inPlace`: as a view of the encoder's buffer. */
+type Encode = (encoder: TraceRequestEncoder, inPlace: boolean) => Uint8Array;
 
 function failed(message: string, reason: DropReason, spans: number): ExportResult {
   return { code: ExportResultCode.FAILED, error: new SpanExportError(message, reason, spans) };

@@ -24,6 +24,13 @@ export const TRANSPORT_CLOSED: Promise<AttemptResult> = Promise.resolve({
 /** Sends one serialized ExportTraceServiceRequest. Never throws and never outlives `deadline`. */
 export interface OtlpTransport {
   readonly protocol: OtlpProtocol;
+  /**
+   * Whether the body is no longer read once `send` has settled, so the caller may write the next request
+   * into the same memory. gRPC: grpc-js copies the body into its own frame before sending, and a call
+   * that ended sends nothing more. Not HTTP: a collector may answer before it has read the whole body,
+   * while the socket is still writing it from the caller's memory.
+   */
+  readonly releasesBodyOnSettle: boolean;
   send(body: Uint8Array, deadline: number): Promise<AttemptResult>;
   /** Cancels requests in flight (they resolve as failures) and releases connections. */
   shutdown(): void;

@@ -39,22 +39,26 @@ export interface EncodedScopeSpans {
   readonly spans: Uint8Array;
 }
 
-/** Encodes span batches; one per exporter (the buffer is reused, the result is a copy). */
+/**
+ * Encodes span batches into one buffer kept from request to request. The result is a copy, or with
+ * `inPlace` a view of that buffer, valid until the encoder's next request: the exporter sends a request
+ * from its buffer when nothing else reads it meanwhile (otlp-span-exporter.ts).
+ */
 export class TraceRequestEncoder {
   readonly #writer = new ProtoWriter();
 
-  encode(spans: readonly ReadableSpan[]): Uint8Array {
+  encode(spans: readonly ReadableSpan[], inPlace = false): Uint8Array {
     const writer = this.#writer;
     writer.reset();
     for (const [resource, scopes] of groupByResourceAndScope(spans)) {
       writer.tag(1, LENGTH_DELIMITED);
       writeResourceSpans(writer, resource, scopes, writeScopeSpanList);
     }
-    return writer.finish();
+    return inPlace ? writer.view(0, writer.pos) : writer.finish();
   }
 
   /** The same request from spans encoded when they ended (`writeSpanEntry`), grouped by scope. */
-  encodeEncoded(groups: readonly EncodedScopeSpans[]): Uint8Array {
+  encodeEncoded(groups: readonly EncodedScopeSpans[], inPlace = false): Uint8Array {
     const byResource = new Map<Resource, Map<InstrumentationScope, Uint8Array>>();
     for (const group of groups) {
       let scopes = byResource.get(group.resource);
@@ -70,7 +74,7 @@ export class TraceRequestEncoder {
       writer.tag(1, LENGTH_DELIMITED);
       writeResourceSpans(writer, resource, scopes, writeRawSpans);
     }
-    return writer.finish();
+    return inPlace ? writer.view(0, writer.pos) : writer.finish();
   }
 }
 
