@@ -17,7 +17,7 @@ import { assertBuilt } from '../lib/built.ts';
 import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
-import { type Framework, fullEnv, matrixApps, METRICS_ONLY_ENV } from './apps/variants.ts';
+import { type Framework, fullEnv, METRICS_ONLY_ENV, matrixApps } from './apps/variants.ts';
 import { type Cell, cellName, measureMatrix, pairedRatio } from './matrix.ts';
 
 const framework = (process.argv[2] ?? 'fastify') as Framework;
