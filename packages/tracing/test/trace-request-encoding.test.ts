@@ -50,6 +50,27 @@ describe('TraceRequestEncoder', () => {
     }
   });
 
+  test('string attributes around the one-byte length of a KeyValue (127/128 bytes), ASCII or not, and in place', () => {
+    const encoder = new TraceRequestEncoder();
+    const [one] = fc.sample(span, { numRuns: 1, seed: 5 });
+    const attributes: Record<string, string> = {};
+    // KeyValue of key `k` (1 byte) and a string of n bytes: 3 + 1 + 3 + n bytes, so n = 120 is 127.
+    for (const n of [0, 1, 119, 120, 121, 122, 125, 126, 127, 128, 200]) {
+      attributes[`a${n}`] = 'x'.repeat(n);
+      attributes[`é${n}`] = 'x'.repeat(n);
+      attributes[`u${n}`] = `${'x'.repeat(Math.max(0, n - 1))}é`;
+      attributes[`v${n}`] = `é${'x'.repeat(Math.max(0, n - 1))}`;
+    }
+    attributes.k = 'x'.repeat(120);
+    const spans = [{ ...one!, spanContext: one!.spanContext, attributes } as ReadableSpan, one!];
+    expect(Buffer.from(encoder.encode(spans)).equals(reference(spans))).toBe(true);
+    // In place: a view of the encoder's buffer with the same bytes, overwritten by its next request.
+    const inPlace = encoder.encode(spans, true);
+    expect(Buffer.from(inPlace).equals(reference(spans))).toBe(true);
+    encoder.encode([one!], true);
+    expect(Buffer.from(inPlace).equals(reference(spans))).toBe(false);
+  });
+
   test('timestamps beyond 2^53 ns are exact', () => {
     const encoder = new TraceRequestEncoder();
     const [one] = fc.sample(span, { numRuns: 1, seed: 7 });

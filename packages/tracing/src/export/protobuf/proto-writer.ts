@@ -146,6 +146,35 @@ export class ProtoWriter {
     this.pos += this.buffer.write(value, this.pos, byteLength, 'utf8');
   }
 
+  /**
+   * A length-prefixed `KeyValue` whose value is an AnyValue `string_value`, when the whole message is
+   * shorter than 128 bytes and `value` is ASCII: `keyAndValueTag` is its encoded key field followed by
+   * the value field's tag. Returns false, having written nothing, for any other value (the caller
+   * encodes it field by field).
+   */
+  shortAsciiKeyValue(keyAndValueTag: Uint8Array, value: string): boolean {
+    const length = value.length;
+    // KeyValue: the key field and value tag, the AnyValue's length, its tag and length, the bytes.
+    const messageLength = keyAndValueTag.length + 3 + length;
+    if (messageLength > 127) return false;
+    this.ensure(messageLength + 1);
+    const buffer = this.buffer;
+    const start = this.pos;
+    let pos = start + 1 + keyAndValueTag.length;
+    buffer[pos++] = length + 2;
+    buffer[pos++] = 0x0a; // AnyValue.string_value: field 1, length-delimited
+    buffer[pos++] = length;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 127) return false;
+      buffer[pos++] = code;
+    }
+    buffer[start] = messageLength;
+    buffer.set(keyAndValueTag, start + 1);
+    this.pos = pos;
+    return true;
+  }
+
   /** Bytes as they are (already encoded fields), without a length prefix. */
   raw(value: Uint8Array): void {
     this.ensure(value.length);

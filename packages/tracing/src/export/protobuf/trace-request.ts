@@ -283,30 +283,34 @@ function writeAttributes(writer: ProtoWriter, attributes: Attributes, field: num
 }
 
 /**
- * `KeyValue.key` (tag, length and UTF-8 bytes) per attribute key, encoded once: every span of a service
- * repeats the same few keys, and copying their bytes is cheaper than encoding them again. Bounded, so a
- * service making up keys per span encodes the keys beyond the bound each time instead of growing it.
+ * `KeyValue.key` (tag, length and UTF-8 bytes) and the tag of `KeyValue.value` per attribute key,
+ * encoded once: every span of a service repeats the same few keys, and copying their bytes is cheaper
+ * than encoding them again. Bounded, so a service making up keys per span encodes the keys beyond the
+ * bound each time instead of growing it.
  */
 const encodedKeys = new Map<string, Uint8Array>();
 const ENCODED_KEYS_MAX = 1024;
 const keyWriter = new ProtoWriter(256);
 
-function writeKey(writer: ProtoWriter, key: string): void {
+function keyAndValueTag(key: string): Uint8Array {
   let encoded = encodedKeys.get(key);
   if (encoded === undefined) {
     keyWriter.reset();
     keyWriter.tag(1, LENGTH_DELIMITED);
     keyWriter.string(key);
+    keyWriter.tag(2, LENGTH_DELIMITED);
     encoded = keyWriter.finish();
     if (encodedKeys.size < ENCODED_KEYS_MAX) encodedKeys.set(key, encoded);
   }
-  writer.raw(encoded);
+  return encoded;
 }
 
 function writeKeyValue(writer: ProtoWriter, key: string, value: unknown): void {
+  const keyBytes = keyAndValueTag(key);
+  // Most attribute values are short ASCII strings: written with their lengths known up front.
+  if (typeof value === 'string' && writer.shortAsciiKeyValue(keyBytes, value)) return;
   const at = writer.beginLengthDelimited();
-  writeKey(writer, key);
-  writer.tag(2, LENGTH_DELIMITED);
+  writer.raw(keyBytes);
   const valueAt = writer.beginLengthDelimited();
   writeAnyValue(writer, value);
   writer.endLengthDelimited(valueAt);
