@@ -15,7 +15,7 @@ import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
 import { bareApp, fullEnv } from './apps/variants.ts';
-import { type Cell, cellName, measureMatrix, pairedRatio } from './matrix.ts';
+import { type Cell, cellName, measureSideBySide, pairedRatio } from './matrix.ts';
 
 const [rounds = 20, seconds = 2, sets = 4] = process.argv.slice(2).map(Number);
 const CELLS: readonly Cell[] = [
@@ -67,15 +67,7 @@ const specs: AppSpec[] = [
 ];
 const reference = specs.findIndex((s) => s.id === 'full-cjs');
 try {
-  const result = await measureMatrix(specs, {
-    cells: CELLS,
-    rounds,
-    sets,
-    seconds,
-    warmUpSeconds: 2,
-    fixedRate: 0,
-    log: (m) => console.error(m),
-  });
+  const result = await measureSideBySide(specs, CELLS, { rounds, sets, seconds });
   const lines = [
     `Fastify ablations: ${rounds} rounds in ${sets} process sets, ${seconds} s per measurement.`,
     '',

@@ -11,7 +11,7 @@ import type { AppSpec } from '../lib/app-process.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
 import { bareApp } from './apps/variants.ts';
-import { type Cell, cellName, measureMatrix, pairedRatio } from './matrix.ts';
+import { type Cell, cellName, measureSideBySide, pairedRatio } from './matrix.ts';
 
 const [framework = 'fastify', ...rest] = process.argv.slice(2);
 const [rounds = 10, seconds = 1, sets = 2] = rest.map(Number);
@@ -37,15 +37,7 @@ const specs: AppSpec[] = [
 
 pinSelf('1');
 try {
-  const result = await measureMatrix(specs, {
-    cells: CELLS,
-    rounds,
-    sets,
-    seconds,
-    warmUpSeconds: 2,
-    fixedRate: 0,
-    log: (m) => console.error(m),
-  });
+  const result = await measureSideBySide(specs, CELLS, { rounds, sets, seconds });
   const lines = [
     `${framework}, no-op channel subscribers: ${rounds} rounds in ${sets} process sets, ${seconds} s each.`,
     '',

@@ -107,6 +107,24 @@ async function measureCell(app: AppProcess, cell: Cell, options: MatrixOptions):
   };
 }
 
+/**
+ * The ablation tools' measurement (ablate.ts, channel-cost.ts, parts.ts): `apps` side by side in
+ * `cells` at saturation only (no fixed-rate pass), 2 s of warm-up, progress on stderr.
+ */
+export function measureSideBySide(
+  apps: readonly AppSpec[],
+  cells: readonly Cell[],
+  run: { readonly rounds: number; readonly sets: number; readonly seconds: number },
+): Promise<MatrixResult> {
+  return measureMatrix(apps, {
+    cells,
+    ...run,
+    warmUpSeconds: 2,
+    fixedRate: 0,
+    log: (message) => console.error(message),
+  });
+}
+
 /** Measures every app in every cell, `rounds` in all over `sets` fresh process sets. */
 export async function measureMatrix(apps: readonly AppSpec[], options: MatrixOptions): Promise<MatrixResult> {
   const samples = options.cells.map(() => apps.map((): CellSample[] => []));

@@ -18,7 +18,7 @@ import { startOtlpSink } from '../lib/otlp-sink.ts';
 import { pinSelf } from '../lib/server-process.ts';
 import { median } from '../lib/stats.ts';
 import { type Framework, fullEnv, METRICS_ONLY_ENV, matrixApps } from './apps/variants.ts';
-import { type Cell, cellName, measureMatrix, pairedRatio } from './matrix.ts';
+import { type Cell, cellName, measureSideBySide, pairedRatio } from './matrix.ts';
 
 const framework = (process.argv[2] ?? 'fastify') as Framework;
 const [rounds = 12, seconds = 2, sets = 3] = process.argv.slice(3).map(Number);
@@ -61,15 +61,7 @@ const specs: AppSpec[] = [
   { id: 'metrics-only', label: 'metrics-only', script, env: METRICS_ONLY_ENV },
 ];
 try {
-  const result = await measureMatrix(specs, {
-    cells: CELLS,
-    rounds,
-    sets,
-    seconds,
-    warmUpSeconds: 2,
-    fixedRate: 0,
-    log: (m) => console.error(m),
-  });
+  const result = await measureSideBySide(specs, CELLS, { rounds, sets, seconds });
   const lines = [
     `${framework}: ${rounds} rounds in ${sets} process sets, ${seconds} s per measurement.`,
     '',
