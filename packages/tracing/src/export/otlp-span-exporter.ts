@@ -121,8 +121,7 @@ export class OtlpSpanExporter implements SpanExporter {
     if (this.#shutdown) return { outcome: 'failed', deliveredRequests: 0 };
     let bodies: Uint8Array[];
     try {
-      // Copies, from an encoder of their own if an export is sending from the shared one.
-      const encoder = this.#encoderBusy ? new TraceRequestEncoder() : this.#encoder;
+      const encoder = this.#availableEncoder();
       bodies = batches.map((batch) => encoder.encodeEncoded(batch.groups));
     } catch {
       return { outcome: 'failed', deliveredRequests: 0 };
@@ -152,8 +151,7 @@ export class OtlpSpanExporter implements SpanExporter {
 
   async #exportWithRetries(encode: Encode, count: number): Promise<ExportResult> {
     if (this.#shutdown) return failed('exporter is shut down', 'shutdown', count);
-    // The shared encoder, unless an export is sending from its buffer: then one of this export's own.
-    const encoder = this.#encoderBusy ? new TraceRequestEncoder() : this.#encoder;
+    const encoder = this.#availableEncoder();
     const inPlace = this.#transport.releasesBodyOnSettle && encoder === this.#encoder;
     const body = encode(encoder, inPlace);
     if (!inPlace) return this.#sendWithRetries(body, count);
@@ -163,6 +161,11 @@ export class OtlpSpanExporter implements SpanExporter {
     } finally {
       this.#encoderBusy = false;
     }
+  }
+
+  /** The shared encoder, unless an export is sending from its buffer: then a new one. */
+  #availableEncoder(): TraceRequestEncoder {
+    return this.#encoderBusy ? new TraceRequestEncoder() : this.#encoder;
   }
 
   async #sendWithRetries(body: Uint8Array, count: number): Promise<ExportResult> {
