@@ -54,14 +54,16 @@ describe('TraceRequestEncoder', () => {
     const encoder = new TraceRequestEncoder();
     const [one] = fc.sample(span, { numRuns: 1, seed: 5 });
     const attributes: Record<string, string> = {};
-    // KeyValue of key `k` (1 byte) and a string of n bytes: 3 + 1 + 3 + n bytes, so n = 120 is 127.
-    for (const n of [0, 1, 119, 120, 121, 122, 125, 126, 127, 128, 200]) {
-      attributes[`a${n}`] = 'x'.repeat(n);
-      attributes[`é${n}`] = 'x'.repeat(n);
-      attributes[`u${n}`] = `${'x'.repeat(Math.max(0, n - 1))}é`;
-      attributes[`v${n}`] = `é${'x'.repeat(Math.max(0, n - 1))}`;
+    // One-letter keys: a KeyValue with a string of n bytes is 3 (key) + 1 (value tag) + 3 + n bytes, so
+    // n = 120 is 127 bytes, the longest with a one-byte length, and n = 121 is 128.
+    let key = 0;
+    const nextKey = (): string => String.fromCharCode(0x41 + key++);
+    for (const n of [0, 1, 119, 120, 121, 122, 200]) {
+      attributes[nextKey()] = 'x'.repeat(n);
+      attributes[nextKey()] = `${'x'.repeat(Math.max(0, n - 1))}é`;
+      attributes[nextKey()] = `é${'x'.repeat(Math.max(0, n - 1))}`;
     }
-    attributes.k = 'x'.repeat(120);
+    attributes.é = 'x'.repeat(119);
     const spans = [{ ...one!, spanContext: one!.spanContext, attributes } as ReadableSpan, one!];
     expect(Buffer.from(encoder.encode(spans)).equals(reference(spans))).toBe(true);
     // In place: a view of the encoder's buffer with the same bytes, overwritten by its next request.
